@@ -1,0 +1,141 @@
+/**
+ * The rollout program's ports (DESIGN.md §6). The decision logic and the
+ * runner depend only on these interfaces; adapters (Pulumi Automation API,
+ * CloudWatch, file/DynamoDB ledgers, real clock) and simulations (rehearsal,
+ * tests) implement them.
+ *
+ * Owner: the rollout core. Changes must stay additive: several adapters and
+ * the rehearsal implement these.
+ */
+import type { CohortOutput, EnvironmentOutput, Pin } from "../../components/contract.js";
+
+export type { CohortOutput, EnvironmentOutput, Pin };
+
+/** A release: what is rolled out. `edgeConfig`, when present, changes the edge stack too. */
+export interface Release {
+  id: string;
+  version: string;
+  config: Record<string, string>;
+  /** Config for the edge stack; when set, the edge stack is a wave of its own after every cohort. */
+  edgeConfig?: Record<string, string>;
+  /** Git commit of the program this release is deployed with, when it is not the current one. */
+  programRevision?: string;
+}
+
+/** One recorded update of a stack (from `pulumi stack history`). */
+export interface UpdateRecord {
+  /** The update's sequence number in the stack's history. */
+  version: number;
+  result: "succeeded" | "failed" | "in-progress" | "not-started";
+  /** The stack's config as it was for this update (plain values only). */
+  config: Record<string, string>;
+  /** The git commit the update was deployed from, when the update recorded it. */
+  programRevision?: string;
+  startTime?: string;
+  endTime?: string;
+}
+
+export type ChangeOp = "create" | "update" | "delete" | "replace" | "same" | "read" | "refresh";
+
+export interface PlannedChange {
+  urn: string;
+  type: string;
+  op: ChangeOp;
+}
+
+export interface PreviewResult {
+  changes: PlannedChange[];
+  /** Counts per op, as the CLI summarises them. */
+  summary: Partial<Record<ChangeOp, number>>;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  /** The update's history version, when the CLI reported one. */
+  updateVersion?: number;
+  /** A one-line reason when not ok (the CLI's error). */
+  error?: string;
+  /** The stack was locked by another update (ConcurrentUpdateError). */
+  locked?: boolean;
+}
+
+export interface ProgressSink {
+  (line: string): void;
+}
+
+/** Drives one Pulumi stack per call; never touches a stack it was not asked about. */
+export interface StackDriver {
+  /** The stack's current outputs (cohort outputs and/or environment). */
+  outputs(stack: string): Promise<Record<string, unknown>>;
+  /** The pin currently set in the stack's config (cohort stacks). */
+  readPin(stack: string): Promise<Pin | undefined>;
+  /** The most recent succeeded update, or undefined for a never-deployed stack. */
+  lastGoodUpdate(stack: string): Promise<UpdateRecord | undefined>;
+  /** Preview applying `release` to the stack (config set, then preview). */
+  preview(stack: string, release: Release, onProgress?: ProgressSink): Promise<PreviewResult>;
+  /** Set the release's pin/config on the stack and run `up` on it alone. */
+  apply(
+    stack: string,
+    release: Release,
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<ApplyResult>;
+  /** Return the stack to a previous update: its config and, if needed, its program revision. */
+  revert(stack: string, to: UpdateRecord, onProgress?: ProgressSink): Promise<ApplyResult>;
+  /** Refresh the stack, clearing pending operations left by an interrupted update. */
+  refresh(stack: string, onProgress?: ProgressSink): Promise<ApplyResult>;
+}
+
+export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+export interface AlarmReading {
+  name: string;
+  /** False when CloudWatch has no alarm of that name (fails closed). */
+  exists: boolean;
+  state?: AlarmStateValue;
+  reason?: string;
+  /** When the state last changed, epoch ms. */
+  updatedAt?: number;
+  kind?: "metric" | "composite";
+  periodSeconds?: number;
+  evaluationPeriods?: number;
+  datapointsToAlarm?: number;
+}
+
+/** Reads alarm states. Throws on API errors; the caller retries and then fails closed. */
+export interface HealthGate {
+  read(alarmNames: string[]): Promise<AlarmReading[]>;
+}
+
+/** One ledger entry as stored: the event plus its position and time. */
+export interface LedgerRecord<E = unknown> {
+  seq: number;
+  at: number;
+  event: E;
+}
+
+export interface Lease {
+  owner: string;
+  /** Epoch ms after which another process may take the lease over. */
+  expiresAt: number;
+}
+
+/**
+ * Durable, append-only event record for one environment. `append` is durable
+ * when it resolves (fsync / conditional write) and fails if `expectedSeq` is
+ * not the next sequence number (another writer got there first).
+ */
+export interface Ledger<E = unknown> {
+  read(): Promise<LedgerRecord<E>[]>;
+  append(event: E, expectedSeq: number): Promise<LedgerRecord<E>>;
+  /** Take the lease for `owner`, or return the current holder's lease if someone else holds it. */
+  acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }>;
+  renewLease(owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(owner: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or rejects early when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
