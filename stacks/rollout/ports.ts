@@ -139,3 +139,21 @@ export interface Clock {
   /** Resolves after `ms`, or rejects early when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
+
+/**
+ * Thrown by `Ledger.append` when `expectedSeq` is not the next sequence
+ * number (another writer appended first). The runner re-reads and re-decides.
+ * Adapters may instead throw any error with `code: "LEDGER_CONFLICT"`.
+ */
+export class LedgerConflictError extends Error {
+  readonly code = "LEDGER_CONFLICT";
+  constructor(
+    readonly expectedSeq: number,
+    readonly actualNext: number,
+  ) {
+    super(
+      `ledger conflict: expected to append #${expectedSeq}, but the next sequence number is #${actualNext}`,
+    );
+    this.name = "LedgerConflictError";
+  }
+}
