@@ -1,0 +1,66 @@
+/**
+ * The component's public arguments. Shape-deciding values (the environment's
+ * cohorts, the part this stack owns, the pins) are plain values so they can be
+ * validated synchronously before anything is created; values that may come
+ * from other resources (network ids, the edge's listener) are Inputs.
+ * Kept schema-friendly (no unions except literal enums) so the package can
+ * later be served as a multi-language component.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Pin } from "./contract.js";
+import type { ContainerSpecInput, EnvironmentSpecInput, Part } from "./spec.js";
+
+/** Networking is input: the component never creates a VPC, subnets or certificates. */
+export interface NetworkArgs {
+  /** VPC for target groups and security groups. */
+  vpcId: pulumi.Input<string>;
+  /** Private subnets the cohort tasks run in. */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Subnets for load balancers (public for internet-facing). @default subnetIds */
+  loadBalancerSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** ACM certificate ARN for the HTTPS listeners. */
+  certificateArn: pulumi.Input<string>;
+  /** Public host name used in endpoints of cohorts that match by header only. @default the ALB's DNS name */
+  host?: string;
+  /** Make load balancers internal. @default false */
+  internal?: boolean;
+}
+
+/** What a cohort stack needs from the edge stack (read by stack reference). */
+export interface EdgeReference {
+  /** The shared HTTPS listener the cohort's rule attaches to. */
+  listenerArn: pulumi.Input<string>;
+  /** The shared ALB's ARN suffix (CloudWatch `LoadBalancer` dimension). */
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  /** The shared ALB's security group: the only source the cohort's tasks admit. */
+  securityGroupId: pulumi.Input<string>;
+  /** The shared ALB's DNS name, for endpoints. */
+  dnsName: pulumi.Input<string>;
+}
+
+export interface CohortSegmentedServiceArgs {
+  /** The environment definition: cohorts, matches, bakes, alarm thresholds (see spec.ts). */
+  environment: EnvironmentSpecInput;
+  /**
+   * Which part of the environment this stack owns: `all` (single-stack mode:
+   * edge and every cohort), `edge` (the shared singletons) or `cohort` (one cohort).
+   * @default "all"
+   */
+  part?: Part;
+  /** The cohort this stack owns; required when `part` is `cohort`. */
+  cohort?: string;
+  /**
+   * Pins by cohort name. `all`: one per cohort. `cohort`: exactly the owned
+   * cohort's. `edge`: none needed.
+   * @default {}
+   */
+  pins?: Record<
+    string,
+    Pin | { release: string; version: string; config?: Record<string, string> }
+  >;
+  network: NetworkArgs;
+  /** The edge stack's listener and ALB; required for a shared-ingress cohort in `cohort` mode. */
+  edge?: EdgeReference;
+  /** Container settings shared by all cohorts. @default see containerSpecSchema */
+  container?: ContainerSpecInput;
+}

@@ -1,0 +1,27 @@
+/**
+ * Everything an AWS builder needs to create one cohort's resources: the
+ * validated specs, the cohort's physical names and tags, and the parent
+ * (the CohortStack) every resource is created under.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { NetworkArgs } from "../args.js";
+import type { Pin } from "../contract.js";
+import type { CohortNames } from "../naming.js";
+import type { CohortSpec, ContainerSpec, EnvironmentSpec } from "../spec.js";
+
+export interface CohortContext {
+  environment: EnvironmentSpec;
+  cohort: CohortSpec;
+  pin: Pin;
+  names: CohortNames;
+  /** Exactly `{ cohort: <name> }`: every taggable resource carries it. */
+  tags: Record<string, string>;
+  /** Logical-name prefix of the cohort's children, e.g. `service-free`. */
+  logical: string;
+  network: NetworkArgs;
+  container: ContainerSpec;
+  accountId: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  /** Options every child is created with (`parent` is the CohortStack). */
+  opts: pulumi.CustomResourceOptions;
+}

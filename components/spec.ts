@@ -1,0 +1,179 @@
+/**
+ * Zod schemas for every plain (shape-deciding) input of the component: the
+ * environment definition (cohorts, matches, bakes, alarm thresholds) and the
+ * container settings. Cross-cohort rules (unique names, matches, priorities,
+ * quotas) live in validate.ts, because zod skips object refinements once a
+ * field has failed and we want every problem reported at once.
+ */
+import { z } from "zod";
+import { COHORT_NAME_PATTERN } from "./identity.js";
+
+/** Header that carries the cohort when a cohort is header-routed. */
+export const DEFAULT_HEADER_NAME = "x-customer-cohort";
+
+/** ALB quotas (rules per ALB and target groups per ALB, excluding defaults). */
+export const SHARED_ALB_RULE_QUOTA = 100;
+export const SHARED_ALB_TARGET_GROUP_QUOTA = 100;
+
+const dnsLabel = z
+  .string()
+  .regex(COHORT_NAME_PATTERN, "must be DNS-safe: lowercase letters, digits and '-', 1-20 chars");
+
+const hostName = z
+  .string()
+  .max(128)
+  .regex(
+    /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
+    "must be a lowercase DNS host name, e.g. api.example.com",
+  );
+
+/** How the ingress recognises a cohort's requests: host and/or header value (ANDed). */
+export const matchSchema = z
+  .object({
+    /** Host names (at most 3: an ALB condition holds at most 3 values). */
+    hosts: z.array(hostName).min(1).max(3).optional(),
+    /** Exact value of the cohort header; no wildcards, so one rule can match one cohort only. */
+    header: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._-]+$/, "must be a literal value without wildcards")
+      .optional(),
+  })
+  .strict()
+  .refine((m) => m.hosts !== undefined || m.header !== undefined, {
+    message: "must set hosts and/or header",
+  });
+export type Match = z.infer<typeof matchSchema>;
+
+/**
+ * Alarm thresholds and periods. Defaults follow ALB metric behaviour: 60 s
+ * standard-resolution datapoints, 2 of 3 to alarm.
+ */
+export const alarmThresholdsSchema = z
+  .object({
+    /** 5xx responses as a percentage of requests above which the cohort is unhealthy. @default 2 */
+    errorRatePercent: z.number().gt(0).max(100).default(2),
+    /** Requests per period below which the error rate counts as 0 (low-traffic guard). @default 20 */
+    minRequests: z.number().int().min(1).max(1_000_000).default(20),
+    /** p99 target response time, seconds, above which the cohort is unhealthy. @default 1.5 */
+    latencyP99Seconds: z.number().gt(0).max(60).default(1.5),
+    /** Seconds per datapoint; ALB metrics are standard resolution, so a multiple of 60. @default 60 */
+    periodSeconds: z.number().int().min(60).max(3600).multipleOf(60).default(60),
+    /** Datapoints evaluated. @default 3 */
+    evaluationPeriods: z.number().int().min(1).max(10).default(3),
+    /** Breaching datapoints (of evaluationPeriods) that raise the alarm. @default 2 */
+    datapointsToAlarm: z.number().int().min(1).max(10).default(2),
+    /** Minutes the no-healthy-hosts alarm waits after creation before evaluating. @default 10 */
+    warmUpMinutes: z.number().int().min(1).max(2880).default(10),
+  })
+  .strict()
+  .refine((a) => a.datapointsToAlarm <= a.evaluationPeriods, {
+    message: "datapointsToAlarm must not exceed evaluationPeriods",
+    path: ["datapointsToAlarm"],
+  });
+export type AlarmThresholds = z.infer<typeof alarmThresholdsSchema>;
+
+/** One cohort as the environment defines it. */
+export const cohortSpecSchema = z
+  .object({
+    name: dnsLabel,
+    /** 0 = least critical; releases reach lower criticality first. */
+    criticality: z.number().int().min(0).max(1000),
+    match: matchSchema,
+    bakeSeconds: z.number().int().positive().optional(),
+    bakeMinutes: z.number().positive().optional(),
+    /** Minimum seconds between two releases reaching this cohort. @default 0 */
+    minIntervalSeconds: z.number().int().min(0).default(0),
+    /** Listener rule priority (1-50000). @default derived from the name and match (see priority.ts) */
+    priority: z.number().int().min(1).max(50_000).optional(),
+    /** `shared`: a rule on the edge's ALB; `dedicated`: its own ALB in its own stack. @default "shared" */
+    ingress: z.enum(["shared", "dedicated"]).default("shared"),
+    storage: z
+      .object({
+        /** Create a cohort S3 bucket. @default false */
+        bucket: z.boolean().default(false),
+      })
+      .strict()
+      .default({ bucket: false }),
+    /** The cohort's Pulumi stack. @default "<environment>.<cohort>" */
+    stack: z.string().min(1).max(100).optional(),
+    /** Running tasks. @default 2 */
+    desiredCount: z.number().int().min(0).max(1000).default(2),
+  })
+  .strict();
+export type CohortSpecInput = z.input<typeof cohortSpecSchema>;
+
+/** Bake used when a cohort declares neither bakeSeconds nor bakeMinutes. */
+export const DEFAULT_BAKE_SECONDS = 600;
+
+/** The environment definition, written once and read by every stack of the environment. */
+export const environmentSpecSchema = z
+  .object({
+    name: dnsLabel,
+    /** The edge stack's name. @default the environment name */
+    edgeStack: z.string().min(1).max(100).optional(),
+    /** Header carrying the cohort for header-matched cohorts. @default "x-customer-cohort" */
+    headerName: z
+      .string()
+      .min(1)
+      .max(40)
+      .regex(/^[A-Za-z0-9-]+$/)
+      .default(DEFAULT_HEADER_NAME),
+    cohorts: z.array(z.unknown()).min(1, "an environment needs at least one cohort"),
+    alarms: alarmThresholdsSchema.default(alarmThresholdsSchema.parse({})),
+  })
+  .strict();
+export type EnvironmentSpecInput = Omit<z.input<typeof environmentSpecSchema>, "cohorts"> & {
+  cohorts: CohortSpecInput[];
+};
+
+/** Container settings shared by every cohort (the version comes from each cohort's pin). */
+export const containerSpecSchema = z
+  .object({
+    /** Image repository; the cohort's pinned version becomes the tag (or digest). */
+    image: z.string().min(1).default("public.ecr.aws/nginx/nginx"),
+    /** Port the container listens on. @default 80 */
+    port: z.number().int().min(1).max(65535).default(80),
+    /** Fargate CPU units. @default "256" */
+    cpu: z.enum(["256", "512", "1024", "2048", "4096", "8192", "16384"]).default("256"),
+    /** Fargate memory, MiB. @default "512" */
+    memory: z
+      .string()
+      .regex(/^[0-9]+$/)
+      .default("512"),
+    /** Target group health check path. @default "/" */
+    healthCheckPath: z.string().startsWith("/").default("/"),
+    /** ECR repository ARN to grant pulls on (omit for public images). */
+    repositoryArn: z.string().startsWith("arn:").optional(),
+  })
+  .strict();
+export type ContainerSpec = z.infer<typeof containerSpecSchema>;
+export type ContainerSpecInput = z.input<typeof containerSpecSchema>;
+
+/** Which part of the environment a stack owns. */
+export const partSchema = z.enum(["all", "edge", "cohort"]);
+export type Part = z.infer<typeof partSchema>;
+
+/** A cohort after validation and defaulting. */
+export interface CohortSpec {
+  name: string;
+  criticality: number;
+  match: Match;
+  bakeSeconds: number;
+  minIntervalSeconds: number;
+  priority: number;
+  ingress: "shared" | "dedicated";
+  storage: { bucket: boolean };
+  stack: string;
+  desiredCount: number;
+}
+
+/** An environment after validation and defaulting; cohorts sorted in rollout order. */
+export interface EnvironmentSpec {
+  name: string;
+  edgeStack: string;
+  headerName: string;
+  cohorts: CohortSpec[];
+  alarms: AlarmThresholds;
+}

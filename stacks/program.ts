@@ -1,0 +1,164 @@
+/**
+ * The example program, as a function: reads the stack's config, loads the
+ * environment definition, and creates the part of the environment this stack
+ * owns. stacks/index.ts calls it and exports the result; tests call it under
+ * mocks (see test/component/support/program-runner.ts).
+ *
+ * Config keys (namespace `cohort-service`), see README.md, "The component":
+ *   environment, part, cohort, pin, pins (components/contract.ts CONFIG_KEYS),
+ *   vpcId, subnetIds, loadBalancerSubnetIds, certificateArn, host, internal,
+ *   container, edgeStackRef.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CohortSegmentedServiceArgs, EdgeReference } from "../components/args.js";
+import {
+  CONFIG_KEYS,
+  type CohortOutput,
+  type EnvironmentOutput,
+  type Pin,
+} from "../components/contract.js";
+import type { EdgeOutputs } from "../components/edge.js";
+import { CohortSpecError } from "../components/errors.js";
+import { CohortSegmentedService } from "../components/service.js";
+import type { ContainerSpecInput, EnvironmentSpecInput, Part } from "../components/spec.js";
+import { validateArgs } from "../components/validate.js";
+import { loadEnvironmentFile } from "./environment.js";
+
+export const PROJECT = "cohort-service";
+
+export interface ProgramOptions {
+  /** How an environment definition is found. @default loadEnvironmentFile (stacks/environments) */
+  loadEnvironment?: (name: string) => unknown;
+}
+
+export interface ProgramOutputs {
+  cohorts: pulumi.Output<Record<string, CohortOutput>>;
+  environment: EnvironmentOutput | undefined;
+  edge: EdgeOutputs | undefined;
+}
+
+/** The edge stack's stack-reference name: configurable, defaulting to the file-backend form. */
+export function edgeStackRefName(config: pulumi.Config, edgeStack: string): string {
+  return config.get("edgeStackRef") ?? `organization/${PROJECT}/${edgeStack}`;
+}
+
+function readEdgeReference(refName: string): EdgeReference {
+  const ref = new pulumi.StackReference(refName);
+  const edge = ref.requireOutput("edge") as pulumi.Output<Record<string, string>>;
+  const field = (key: keyof EdgeReference) =>
+    edge.apply((e) => {
+      const value = e[key];
+      if (typeof value !== "string" || value === "") {
+        throw new Error(`stack ${refName} exports no edge.${key}: deploy the edge stack first`);
+      }
+      return value;
+    });
+  return {
+    listenerArn: field("listenerArn"),
+    loadBalancerArnSuffix: field("loadBalancerArnSuffix"),
+    securityGroupId: field("securityGroupId"),
+    dnsName: field("dnsName"),
+  };
+}
+
+/** A stand-in edge used only to validate a cohort stack's args before anything is registered. */
+const EDGE_PLACEHOLDER: EdgeReference = {
+  listenerArn: "validation-only",
+  loadBalancerArnSuffix: "validation-only",
+  securityGroupId: "validation-only",
+  dnsName: "validation-only",
+};
+
+/**
+ * Where a validation problem lives in this program's inputs: the environment
+ * file, or a config key of this stack. The component's own paths
+ * (`environment.cohorts[1].name`, `pins.free.version`, `network.vpcId`) are
+ * translated so the user knows which file to edit.
+ */
+export function configPath(path: string, part: Part, cohort: string | undefined): string {
+  const key = (rest: string) => `${PROJECT}:${rest}`;
+  if (path === "environment" || path.startsWith("environment.")) {
+    const rest = path.slice("environment".length).replace(/^\./, "");
+    return `environment file${rest === "" ? "" : `:${rest}`}`;
+  }
+  if (path.startsWith("network.")) return key(path.slice("network.".length));
+  if (part === "cohort" && cohort !== undefined && path.startsWith(`pins.${cohort}`)) {
+    return key(`pin${path.slice(`pins.${cohort}`.length)}`);
+  }
+  return key(path);
+}
+
+/** Validates the program's args, rethrowing problems with config-key and file paths. */
+function validateProgramArgs(
+  args: CohortSegmentedServiceArgs,
+  environmentSource: string,
+): ReturnType<typeof validateArgs> {
+  try {
+    return validateArgs("service", args);
+  } catch (error) {
+    if (!(error instanceof CohortSpecError)) throw error;
+    const problems = error.problems.map((p) => ({
+      ...p,
+      path: configPath(p.path, args.part ?? "all", args.cohort).replace(
+        /^environment file/,
+        environmentSource,
+      ),
+    }));
+    throw new CohortSpecError(`stack ${pulumi.getStack()}`, problems);
+  }
+}
+
+export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
+  const config = new pulumi.Config(PROJECT);
+  const envName = config.require(CONFIG_KEYS.environment);
+  const environment = (options.loadEnvironment ?? loadEnvironmentFile)(
+    envName,
+  ) as EnvironmentSpecInput;
+  const environmentSource =
+    options.loadEnvironment === undefined
+      ? `stacks/environments/${envName}.yaml`
+      : `environment/${envName}`;
+  const rawPart: string = config.get(CONFIG_KEYS.part) ?? "all";
+  // Not narrowed here: validateArgs reports a bad value with the valid ones as its hint.
+  const part = rawPart as Part;
+  const cohort = config.get(CONFIG_KEYS.cohort);
+  const pin = config.getObject<Pin>(CONFIG_KEYS.pin);
+  const pins: NonNullable<CohortSegmentedServiceArgs["pins"]> =
+    part === "cohort"
+      ? cohort !== undefined && pin !== undefined
+        ? { [cohort]: pin }
+        : {}
+      : (config.getObject<NonNullable<CohortSegmentedServiceArgs["pins"]>>(CONFIG_KEYS.pins) ?? {});
+  const container = config.getObject<ContainerSpecInput>("container");
+  const internal = config.getBoolean("internal");
+  const host = config.get("host");
+  const lbSubnets = config.getObject<string[]>("loadBalancerSubnetIds");
+  const args: CohortSegmentedServiceArgs = {
+    environment,
+    part,
+    ...(cohort !== undefined ? { cohort } : {}),
+    pins,
+    network: {
+      // Missing values are reported by validation, with every other problem, as config keys.
+      vpcId: config.get("vpcId") ?? "",
+      subnetIds: config.getObject<string[]>("subnetIds") ?? [],
+      certificateArn: config.get("certificateArn") ?? "",
+      ...(lbSubnets !== undefined ? { loadBalancerSubnetIds: lbSubnets } : {}),
+      ...(host !== undefined ? { host } : {}),
+      ...(internal !== undefined ? { internal } : {}),
+    },
+    ...(container !== undefined ? { container } : {}),
+  };
+
+  // Validate first: bad config fails before anything, even the stack reference, is registered.
+  const spec = validateProgramArgs(
+    part === "cohort" ? { ...args, edge: EDGE_PLACEHOLDER } : args,
+    environmentSource,
+  );
+  if (part === "cohort" && spec.owned[0]?.ingress === "shared") {
+    args.edge = readEdgeReference(edgeStackRefName(config, spec.environment.edgeStack));
+  }
+
+  const service = new CohortSegmentedService("service", args);
+  return { cohorts: service.cohorts, environment: service.environment, edge: service.edge };
+}
