@@ -1,0 +1,237 @@
+/**
+ * `cohort-rollout`: applies a release to an environment's cohort stacks wave
+ * by wave, least critical first, gated on each cohort's CloudWatch alarms,
+ * reverting automatically when a gate fails. See README.md, "Rolling out a release".
+ *
+ * Exit codes: 0 done, 1 reverted (failed or aborted, every cohort back on
+ * its last good update), 2 usage/config error or plan refused, 3 needs a
+ * human (paused, blocked, lease held, revert failed, interrupted).
+ */
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError } from "commander";
+import { EXIT, type ExitCode } from "./exit-codes.js";
+import {
+  type BuiltPorts,
+  type CliIo,
+  CliError,
+  type PortsFactory,
+  buildPorts,
+  processIo,
+  usageError,
+} from "./commands/context.js";
+import { defaultPortsFactory } from "./commands/default-ports.js";
+import { abortCommand, pauseCommand, revertCommand } from "./commands/operator-commands.js";
+import {
+  type CommonOptions,
+  type Parsed,
+  addCommonOptions,
+  addReleaseOptions,
+  addRunOptions,
+  commonOptionsSchema,
+  parseAll,
+  parseOptions,
+  releaseOptionsSchema,
+  runOptionsSchema,
+} from "./commands/options.js";
+import { historyCommand, statusCommand } from "./commands/read-commands.js";
+import { deployCommand, planCommand, resumeCommand } from "./commands/release-commands.js";
+
+export interface CliDeps {
+  io?: CliIo;
+  ports?: PortsFactory;
+}
+
+type Flags = Record<string, unknown>;
+
+function unwrap<T>(p: Parsed<T>): T {
+  if (!p.ok) throw usageError(p.problems);
+  return p.value;
+}
+
+function optionalString(flags: Flags, key: string): string | undefined {
+  const v = flags[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) => void): Command {
+  const { io } = deps;
+  const program = new Command("cohort-rollout")
+    .description(
+      "health-mediated, cohort-ordered rollouts: a release goes wave by wave, least critical cohort first, each wave baked while its alarms are watched, reverted automatically when one fires",
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError("(see cohort-rollout <command> --help)")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done · 1 reverted · 2 usage/config error (plan refused) · 3 needs a human",
+    );
+
+  /** Runs an action with ports built from its common options; maps failures to exit codes. */
+  const withPorts =
+    (fn: (ports: BuiltPorts, o: CommonOptions, flags: Flags) => Promise<ExitCode>) =>
+    async (flags: Flags): Promise<void> => {
+      const o = unwrap(parseOptions(commonOptionsSchema, flags));
+      const ports = await buildPorts(deps.ports, o, io);
+      try {
+        setExit(await fn(ports, o, flags));
+      } finally {
+        ports.close();
+      }
+    };
+
+  const release = (flags: Flags) => optionalString(flags, "release");
+
+  addRunOptions(
+    addReleaseOptions(
+      addCommonOptions(
+        program
+          .command("plan")
+          .description("show the waves a release would take; refuse an unsafe plan"),
+      ),
+    ),
+  ).action(async (flags: Flags) => {
+    const [run, rel] = unwrap(parseAll([runOptionsSchema, flags], [releaseOptionsSchema, flags]));
+    await withPorts((ports, o) => planCommand(ports, o, run, rel, io))(flags);
+  });
+
+  addRunOptions(
+    addReleaseOptions(
+      addCommonOptions(
+        program
+          .command("deploy")
+          .description("plan, record and drive a release to completion (re-running it resumes)"),
+      ),
+    ),
+  ).action(async (flags: Flags) => {
+    // Every problem of every option group in one message.
+    const common = parseOptions(commonOptionsSchema, flags);
+    const rest = parseAll([runOptionsSchema, flags], [releaseOptionsSchema, flags]);
+    if (!common.ok || !rest.ok) {
+      throw usageError([...(common.ok ? [] : common.problems), ...(rest.ok ? [] : rest.problems)]);
+    }
+    const [run, rel] = rest.value;
+    await withPorts((ports, o) => deployCommand(ports, o, run, rel, io))(flags);
+  });
+
+  addCommonOptions(
+    program
+      .command("resume")
+      .description("continue the release in flight from the ledger (after a crash, pause or block)")
+      .option("--release <id>", "the release (default: the one in flight)"),
+  ).action(withPorts((ports, o, flags) => resumeCommand(ports, o, release(flags), io)));
+
+  addCommonOptions(
+    program
+      .command("status")
+      .description("the releases, their cohorts, phases, alarm states and bake time left")
+      .option("--release <id>", "only this release"),
+  ).action(withPorts((ports, o, flags) => statusCommand(ports, o, release(flags), io)));
+
+  addCommonOptions(
+    program
+      .command("history")
+      .description("the ledger's events")
+      .option("--release <id>", "only this release")
+      .option("--limit <n>", "only the last n events"),
+  ).action(
+    withPorts((ports, o, flags) => {
+      const raw = optionalString(flags, "limit");
+      const limit = raw === undefined ? undefined : Number(raw);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+        throw usageError([`--limit: "${raw}" is not a whole number > 0`]);
+      return historyCommand(ports, o, release(flags), limit, io);
+    }),
+  );
+
+  addCommonOptions(
+    program
+      .command("pause")
+      .description("stop the release after its current step (reverts are never held back)")
+      .option("--release <id>", "the release (default: the one in flight)"),
+  ).action(withPorts((ports, o, flags) => pauseCommand(ports, o, release(flags), io)));
+
+  addCommonOptions(
+    program
+      .command("abort")
+      .description("stop the release and revert every cohort it reached, most critical first")
+      .option("--release <id>", "the release (default: the one in flight)"),
+  ).action(withPorts((ports, o, flags) => abortCommand(ports, o, release(flags), io)));
+
+  addCommonOptions(
+    program
+      .command("revert")
+      .description(
+        "return a cohort's stack to its update before the release that reached it (aborts that release if in flight)",
+      )
+      .option("--cohort <name>", "the cohort to revert")
+      .option("--release <id>", "the release to undo (default: the one the cohort is on)"),
+  ).action(
+    withPorts((ports, o, flags) => {
+      const cohort = optionalString(flags, "cohort");
+      if (cohort === undefined) throw usageError(["--cohort: required; hint: --cohort pro"]);
+      return revertCommand(ports, o, cohort, release(flags), io);
+    }),
+  );
+  return program;
+}
+
+/** Registers `rehearse` when the rehearsal module is present (it is optional to the core). */
+async function registerRehearse(program: Command, io: CliIo, setExit: (c: ExitCode) => void) {
+  let mod: typeof import("./rehearsal/command.js") | undefined;
+  try {
+    mod = await import("./rehearsal/command.js");
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw err;
+    return;
+  }
+  mod.registerRehearseCommand(program, {
+    out: (t) => io.stdout(t),
+    err: (t) => io.stderr(t),
+    exit: setExit,
+  });
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], deps: CliDeps = {}): Promise<ExitCode> {
+  const io = deps.io ?? processIo;
+  let exitCode: ExitCode = EXIT.done;
+  const setExit = (code: ExitCode) => {
+    exitCode = code;
+  };
+  const program = buildProgram({ io, ports: deps.ports ?? defaultPortsFactory }, setExit);
+  await registerRehearse(program, io, setExit);
+  const json = argv.includes("--json");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are not errors; everything else commander refuses is usage (2).
+      return err.exitCode === 0 ? EXIT.done : EXIT.usage;
+    }
+    let code: ExitCode = err instanceof CliError ? err.exitCode : EXIT.human;
+    let message = err instanceof Error ? err.message : String(err);
+    if (/ENOENT[^\n]*pulumi/.test(message)) {
+      // Not a rollout failure: the machine is not set up. Nothing was recorded or deployed.
+      code = EXIT.usage;
+      message = `the Pulumi CLI is not on PATH (install it: https://www.pulumi.com/docs/install/, then \`pulumi login\`)`;
+    }
+    if (json) io.stdout(JSON.stringify({ kind: "error", exitCode: code, message }) + "\n");
+    io.stderr(`cohort-rollout: ${err instanceof CliError ? "" : "error: "}${message}\n`);
+    return code;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`cohort-rollout: ${String(err)}\n`);
+      process.exitCode = EXIT.human;
+    },
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * Drives one release with the runner under a held lease: progress to stderr
+ * (redrawn in place on a terminal) or NDJSON to stdout with --json, SIGINT/
+ * SIGTERM stop between steps, and the outcome mapped to an exit code.
+ */
+import { type ExitCode, exitCodeFor } from "../exit-codes.js";
+import type { PlannedTarget } from "../events.js";
+import { type ProgressListener, type ProgressUpdate, renderLine } from "../progress.js";
+import { Runner, type RunResult } from "../runner.js";
+import { statusOf } from "../state.js";
+import type { BuiltPorts, CliIo, HeldLease } from "./context.js";
+import type { CommonOptions } from "./options.js";
+
+/** The exact command that recovers a cohort whose revert failed, with this run's options. */
+export function recoverCommandFor(o: CommonOptions) {
+  return (target: PlannedTarget, release: string): string => {
+    const parts = [
+      "npx cohort-rollout revert",
+      `--environment ${o.environment}`,
+      `--cohort ${target.cohort}`,
+      `--release ${release}`,
+    ];
+    if (o.projectDir !== ".") parts.push(`--project-dir ${o.projectDir}`);
+    if (o.ledger === "dynamodb")
+      parts.push(`--ledger dynamodb --ledger-table ${o.ledgerTable ?? ""}`);
+    if (o.ledgerPath !== undefined) parts.push(`--ledger-path ${o.ledgerPath}`);
+    if (o.region !== undefined) parts.push(`--region ${o.region}`);
+    return parts.join(" ");
+  };
+}
+
+export function progressListener(io: CliIo, json: boolean): ProgressListener {
+  if (json) return (u) => io.stdout(JSON.stringify(u) + "\n");
+  let redrawing = false;
+  const lastBakeLine = new Map<string, number>();
+  return (u: ProgressUpdate) => {
+    if (u.kind === "bake") {
+      if (io.isTTY) {
+        // One status line per poll, redrawn in place: wave, cohort, time left, alarm states.
+        io.stderr(`\r\x1b[2K${renderLine(u).trimStart()}`);
+        redrawing = true;
+        return;
+      }
+      // In logs, a bake line per cohort at most once a minute.
+      const key = `${u.release}/${u.cohort}`;
+      const last = lastBakeLine.get(key);
+      const now = Date.now();
+      if (last !== undefined && now - last < 60_000) return;
+      lastBakeLine.set(key, now);
+    }
+    if (redrawing) {
+      io.stderr("\n");
+      redrawing = false;
+    }
+    io.stderr(renderLine(u) + "\n");
+  };
+}
+
+export interface DriveResult {
+  result: RunResult;
+  exitCode: ExitCode;
+}
+
+export async function drive(
+  ports: BuiltPorts,
+  lease: HeldLease,
+  releaseId: string,
+  o: CommonOptions,
+  io: CliIo,
+): Promise<DriveResult> {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(3); // a second Ctrl-C: leave at once
+    io.stderr(`\n${sig}: stopping after the current step (Ctrl-C again to leave now)\n`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  const onLost = () => controller.abort(lease.lost.reason);
+  lease.lost.addEventListener("abort", onLost, { once: true });
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const runner = new Runner(
+      {
+        driver: ports.driver,
+        gate: ports.gate,
+        ledger: ports.ledger,
+        clock: ports.clock,
+        progress: progressListener(io, o.json),
+      },
+      { signal: controller.signal, recoverCommand: recoverCommandFor(o) },
+    );
+    const result = await runner.run(releaseId);
+    return { result, exitCode: exitCodeFor(result.outcome) };
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    lease.lost.removeEventListener("abort", onLost);
+  }
+}
+
+/** Prints a run's outcome: one JSON line with --json, else a sentence and what to do next. */
+export function reportRun(io: CliIo, o: CommonOptions, d: DriveResult): void {
+  const { result } = d;
+  const cohorts = result.state
+    ? [...result.state.targets.values()].map((t) => ({
+        cohort: t.target.cohort,
+        stack: t.target.stack,
+        wave: t.wave,
+        phase: t.phase,
+        ...(t.revertFailure ? { revertFailure: t.revertFailure } : {}),
+      }))
+    : [];
+  if (o.json) {
+    io.stdout(
+      JSON.stringify({
+        kind: "result",
+        release: result.release,
+        outcome: result.outcome,
+        status: result.state ? statusOf(result.state) : result.outcome,
+        exitCode: d.exitCode,
+        reason: result.reason,
+        cohorts,
+      }) + "\n",
+    );
+    return;
+  }
+  const next: Record<string, string> = {
+    completed: "",
+    failed: "every cohort it reached is back on its last good update",
+    aborted: "every cohort it reached is back on its last good update",
+    paused: `resume with: npx cohort-rollout resume --environment ${o.environment}`,
+    blocked: `fix the cause, then: npx cohort-rollout resume --environment ${o.environment}`,
+    stuck: "a revert failed: a human must recover the cohort named above",
+    interrupted: `continue with: npx cohort-rollout resume --environment ${o.environment}`,
+  };
+  io.stderr(
+    `release ${result.release}: ${result.outcome} — ${result.reason}${next[result.outcome] ? `\n  ${next[result.outcome]}` : ""}\n`,
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * `status` and `history`: read-only views of the ledger (no lease, no stack
+ * calls), so they are safe to run while a deploy is in flight.
+ */
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { renderLine } from "../progress.js";
+import { readState } from "../runner.js";
+import { type ReleaseState, statusOf } from "../state.js";
+import type { BuiltPorts, CliIo } from "./context.js";
+import type { CommonOptions } from "./options.js";
+
+function releaseView(r: ReleaseState, now: number) {
+  return {
+    release: r.id,
+    version: r.spec.version,
+    status: statusOf(r),
+    plannedAt: new Date(r.plannedAt).toISOString(),
+    ...(r.failure ? { failure: r.failure } : {}),
+    ...(r.blocked ? { blocked: r.blocked } : {}),
+    waves: r.waves.map((w) => ({
+      wave: w.index + 1,
+      cohorts: w.targets.map((pt) => {
+        const t = r.targets.get(pt.cohort);
+        const bakeLeftMs =
+          t?.phase === "applied" && t.appliedAt !== undefined
+            ? Math.max(0, t.appliedAt + pt.bakeMs - now)
+            : undefined;
+        return {
+          cohort: pt.cohort,
+          stack: pt.stack,
+          phase: t?.phase ?? "pending",
+          ...(bakeLeftMs !== undefined ? { bakeLeftMs } : {}),
+          alarms: (t?.lastObservation ?? t?.precheck)?.readings.map((a) => ({
+            name: a.name,
+            state: a.exists ? (a.state ?? "?") : "MISSING",
+          })),
+          ...(t?.revertFailure ? { revertFailure: t.revertFailure } : {}),
+        };
+      }),
+    })),
+  };
+}
+
+export async function statusCommand(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  releaseId: string | undefined,
+  io: CliIo,
+): Promise<ExitCode> {
+  const { state } = await readState(ports.ledger);
+  const now = ports.clock.now();
+  const ids = releaseId !== undefined ? [releaseId] : state.order.slice(-5);
+  const releases = ids
+    .map((id) => state.releases.get(id))
+    .filter((r): r is ReleaseState => r !== undefined)
+    .map((r) => releaseView(r, now));
+  const cohorts = Object.fromEntries(state.cohorts);
+  if (o.json) {
+    io.stdout(
+      JSON.stringify({
+        environment: o.environment,
+        ledger: ports.ledgerLocation,
+        releases,
+        cohorts,
+      }) + "\n",
+    );
+    return EXIT.done;
+  }
+  const lines = [`environment ${o.environment} (ledger ${ports.ledgerLocation})`];
+  if (releases.length === 0) lines.push("  no releases recorded");
+  for (const r of releases) {
+    lines.push(`release ${r.release} (${r.version}): ${r.status}`);
+    if (r.failure) lines.push(`  failed at ${r.failure.cohort}: ${r.failure.reason}`);
+    if (r.blocked) lines.push(`  blocked at ${r.blocked.cohort}: ${r.blocked.reason}`);
+    for (const w of r.waves) {
+      for (const c of w.cohorts) {
+        const left =
+          c.bakeLeftMs !== undefined ? `, ${Math.ceil(c.bakeLeftMs / 1000)}s of bake left` : "";
+        const alarms = c.alarms
+          ? ` · ${c.alarms.map((a) => `${a.name}=${a.state}`).join(" ")}`
+          : "";
+        lines.push(`  wave ${w.wave} ${c.cohort} (${c.stack}): ${c.phase}${left}${alarms}`);
+        if (c.revertFailure) lines.push(`    recover with: ${c.revertFailure.recoverCommand}`);
+      }
+    }
+  }
+  io.stdout(lines.join("\n") + "\n");
+  return EXIT.done;
+}
+
+export async function historyCommand(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  releaseId: string | undefined,
+  limit: number | undefined,
+  io: CliIo,
+): Promise<ExitCode> {
+  const { records } = await readState(ports.ledger);
+  let shown = records.filter((r) => releaseId === undefined || r.event.release === releaseId);
+  if (limit !== undefined) shown = shown.slice(-limit);
+  if (o.json) {
+    io.stdout(JSON.stringify({ environment: o.environment, records: shown }) + "\n");
+    return EXIT.done;
+  }
+  for (const r of shown) {
+    const line = renderLine({
+      kind: "event",
+      seq: r.seq,
+      at: r.at,
+      event: r.event,
+    });
+    io.stdout(`${new Date(r.at).toISOString()} ${line}\n`);
+  }
+  return EXIT.done;
+}

@@ -1,0 +1,183 @@
+/**
+ * `plan`, `deploy` and `resume`: build the plan from the environment's
+ * stacks, record it, and drive the release; or continue one from the ledger.
+ * Re-running `deploy` with the same release id is a resume.
+ */
+import { EXIT, type ExitCode, exitCodeFor } from "../exit-codes.js";
+import type { PlannedWave, RolloutEvent } from "../events.js";
+import { readState } from "../runner.js";
+import { type ReleaseState, activeReleases, statusOf } from "../state.js";
+import { type BuiltPorts, type CliIo, CliError, takeLease, usageError } from "./context.js";
+import { drive, reportRun } from "./drive.js";
+import type { CommonOptions, ReleaseOptions, RunOptions } from "./options.js";
+import { planEnvironment } from "./plan-inputs.js";
+
+async function plannedWaves(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  run: RunOptions,
+  rel: ReleaseOptions,
+): Promise<PlannedWave[]> {
+  const plan = await planEnvironment(ports.driver, ports.gate, {
+    environment: o.environment,
+    edgeStack: o.edgeStack ?? o.environment,
+    edgeChanged: rel.edgeConfig !== undefined,
+    publicationLagMs: run.publicationLag,
+    bakeScale: run.bakeScale,
+  });
+  if (!plan.ok) {
+    throw new CliError(
+      `plan refused for environment ${o.environment}:\n${plan.problems.map((p) => `  - ${p}`).join("\n")}`,
+      EXIT.usage,
+    );
+  }
+  return plan.waves;
+}
+
+function describeWaves(waves: PlannedWave[]): string {
+  return waves
+    .map(
+      (w) =>
+        `wave ${w.index + 1}: ` +
+        w.targets
+          .map(
+            (t) =>
+              `${t.cohort} (stack ${t.stack}, bake ${Math.round(t.bakeMs / 1000)}s, ${t.alarmNames.length} alarms)`,
+          )
+          .join(", "),
+    )
+    .join("\n");
+}
+
+export async function planCommand(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  run: RunOptions,
+  rel: ReleaseOptions,
+  io: CliIo,
+): Promise<ExitCode> {
+  const waves = await plannedWaves(ports, o, run, rel);
+  if (o.json) io.stdout(JSON.stringify({ kind: "plan", release: rel.release, waves }) + "\n");
+  else io.stdout(`${describeWaves(waves)}\n`);
+  return EXIT.done;
+}
+
+function sameSpec(r: ReleaseState, rel: ReleaseOptions): string[] {
+  const diffs: string[] = [];
+  if (r.spec.version !== rel.version)
+    diffs.push(`--version: ${rel.release} was planned with ${r.spec.version}, not ${rel.version}`);
+  if (JSON.stringify(r.spec.config) !== JSON.stringify(rel.config))
+    diffs.push(`--config: differs from the config ${rel.release} was planned with`);
+  return diffs;
+}
+
+export async function deployCommand(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  run: RunOptions,
+  rel: ReleaseOptions,
+  io: CliIo,
+): Promise<ExitCode> {
+  const lease = await takeLease(ports.ledger, o.environment, "deploy");
+  try {
+    const { state } = await readState(ports.ledger);
+    const existing = state.releases.get(rel.release);
+    if (existing) {
+      // Re-running deploy continues the release from the ledger, exactly as `resume` would.
+      const diffs = sameSpec(existing, rel);
+      if (diffs.length > 0) throw usageError(diffs);
+      if (existing.outcome) {
+        io.stderr(`release ${rel.release} already ${existing.outcome}; nothing to do\n`);
+        return exitCodeFor(existing.outcome);
+      }
+      io.stderr(`release ${rel.release} is in the ledger (${statusOf(existing)}): continuing it\n`);
+    } else {
+      const other = activeReleases(state)[0];
+      if (other) {
+        throw new CliError(
+          `release ${other.id} is still in flight on ${o.environment} (${statusOf(other)}); ` +
+            `resume, pause or abort it first (cohort-rollout status --environment ${o.environment})`,
+          EXIT.human,
+        );
+      }
+      const waves = await plannedWaves(ports, o, run, rel);
+      const planned: RolloutEvent = {
+        type: "planned",
+        release: rel.release,
+        releaseSpec: {
+          id: rel.release,
+          version: rel.version,
+          config: rel.config,
+          ...(rel.edgeConfig !== undefined ? { edgeConfig: rel.edgeConfig } : {}),
+          ...(rel.programRevision !== undefined ? { programRevision: rel.programRevision } : {}),
+        },
+        environment: o.environment,
+        waves,
+        policy: {
+          insufficientData: run.insufficientData,
+          pollIntervalMs: run.pollInterval,
+          allowDataLoss: run.allowDataLoss,
+        },
+      };
+      if (!o.json)
+        io.stderr(`plan for ${rel.release} (${rel.version}):\n${describeWaves(waves)}\n`);
+      await ports.ledger.append(planned, state.lastSeq + 1);
+    }
+    const d = await drive(ports, lease, rel.release, o, io);
+    reportRun(io, o, d);
+    return d.exitCode;
+  } finally {
+    await lease.release();
+  }
+}
+
+/** The release a command is about: the one named, or the single one in flight. */
+export function pickRelease(
+  releases: Map<string, ReleaseState>,
+  active: ReleaseState[],
+  named: string | undefined,
+  environment: string,
+): ReleaseState {
+  if (named !== undefined) {
+    const r = releases.get(named);
+    if (!r) throw usageError([`--release: no release "${named}" in the ledger of ${environment}`]);
+    return r;
+  }
+  const first = active[0];
+  if (!first) throw new CliError(`no release is in flight on ${environment}`, EXIT.usage);
+  if (active.length > 1) {
+    throw usageError([
+      `--release: several releases are in flight (${active.map((r) => r.id).join(", ")}); name one`,
+    ]);
+  }
+  return first;
+}
+
+export async function resumeCommand(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  releaseId: string | undefined,
+  io: CliIo,
+): Promise<ExitCode> {
+  const lease = await takeLease(ports.ledger, o.environment, "resume");
+  try {
+    const { state } = await readState(ports.ledger);
+    const r = pickRelease(state.releases, activeReleases(state), releaseId, o.environment);
+    if (r.outcome) {
+      io.stderr(`release ${r.id} already ${r.outcome}; nothing to resume\n`);
+      return exitCodeFor(r.outcome);
+    }
+    if (r.paused || r.blocked || r.stuck) {
+      // A human resuming clears a pause, a block (the precheck runs again) and retries failed reverts.
+      await ports.ledger.append(
+        { type: "resumed", release: r.id, by: lease.owner },
+        state.lastSeq + 1,
+      );
+    }
+    const d = await drive(ports, lease, r.id, o, io);
+    reportRun(io, o, d);
+    return d.exitCode;
+  } finally {
+    await lease.release();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The ledger's event union. Every decision the rollout makes is one of these,
+ * appended durably before the next step; the state is a fold over them
+ * (state.ts). Events are validated with zod when read back, so a ledger
+ * written by another version or edited by hand fails loudly, not subtly.
+ *
+ * Every event names its release, and cohort events name their cohort: the
+ * state is keyed by (release, cohort) so several releases can be in flight.
+ */
+import { z } from "zod";
+
+const stringMap = z.record(z.string(), z.string());
+
+export const releaseSchema = z.object({
+  id: z.string().min(1),
+  version: z.string().min(1),
+  config: stringMap.default({}),
+  edgeConfig: stringMap.optional(),
+  programRevision: z.string().min(1).optional(),
+});
+
+export const updateRecordSchema = z.object({
+  version: z.number().int(),
+  result: z.enum(["succeeded", "failed", "in-progress", "not-started"]),
+  config: stringMap,
+  programRevision: z.string().optional(),
+  startTime: z.string().optional(),
+  endTime: z.string().optional(),
+});
+
+export const insufficientDataPolicySchema = z.enum(["hold", "fail", "ignore"]);
+export type InsufficientDataPolicy = z.infer<typeof insufficientDataPolicySchema>;
+
+/** The knobs that shape decisions; recorded in `planned` so a replay decides the same way. */
+export const rolloutPolicySchema = z.object({
+  insufficientData: insufficientDataPolicySchema,
+  pollIntervalMs: z.number().int().positive(),
+  allowDataLoss: z.boolean(),
+});
+export type RolloutPolicy = z.infer<typeof rolloutPolicySchema>;
+
+export const plannedTargetSchema = z.object({
+  /** Cohort name, or "edge" for the edge wave. */
+  cohort: z.string().min(1),
+  stack: z.string().min(1),
+  criticality: z.number().int().min(0),
+  bakeMs: z.number().int().min(0),
+  alarmNames: z.array(z.string().min(1)).min(1),
+  edge: z.boolean().default(false),
+  /** Asymmetric cadence: at least this long between two releases reaching this cohort. */
+  minIntervalMs: z.number().int().min(0).optional(),
+});
+export type PlannedTarget = z.infer<typeof plannedTargetSchema>;
+
+export const plannedWaveSchema = z.object({
+  index: z.number().int().min(0),
+  targets: z.array(plannedTargetSchema).min(1),
+});
+export type PlannedWave = z.infer<typeof plannedWaveSchema>;
+
+const alarmReadingSchema = z.object({
+  name: z.string(),
+  exists: z.boolean(),
+  state: z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"]).optional(),
+  reason: z.string().optional(),
+});
+export type RecordedReading = z.infer<typeof alarmReadingSchema>;
+
+const base = { release: z.string().min(1) };
+const cohortBase = { ...base, cohort: z.string().min(1) };
+
+export const rolloutEventSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("planned"),
+    ...base,
+    releaseSpec: releaseSchema,
+    environment: z.string().min(1),
+    waves: z.array(plannedWaveSchema).min(1),
+    policy: rolloutPolicySchema,
+  }),
+  /** Written before `up` starts, with the update a revert would return to. */
+  z.object({
+    type: z.literal("applying"),
+    ...cohortBase,
+    stack: z.string(),
+    previous: updateRecordSchema.optional(),
+    attempt: z.number().int().min(1).default(1),
+  }),
+  z.object({
+    type: z.literal("applied"),
+    ...cohortBase,
+    updateVersion: z.number().int().optional(),
+    /** True when a restart found the update had finished before the crash. */
+    recovered: z.boolean().default(false),
+  }),
+  /** An alarm reading during precheck (before deploy) or bake. */
+  z.object({
+    type: z.literal("observed"),
+    ...cohortBase,
+    phase: z.enum(["precheck", "bake"]),
+    final: z.boolean().default(false),
+    readings: z.array(alarmReadingSchema),
+    /** Set when reading the alarms failed after every retry (fails closed). */
+    error: z.string().optional(),
+  }),
+  /** A cohort could not be deployed to (already in ALARM); the release holds for a human. */
+  z.object({ type: z.literal("blocked"), ...cohortBase, reason: z.string() }),
+  z.object({ type: z.literal("passed"), ...cohortBase }),
+  /** The release failed at this cohort (gate or update); reverts follow. */
+  z.object({
+    type: z.literal("failed"),
+    ...cohortBase,
+    cause: z.enum(["gate", "update", "refused"]),
+    reason: z.string(),
+  }),
+  z.object({
+    type: z.literal("reverting"),
+    ...cohortBase,
+    stack: z.string(),
+    to: updateRecordSchema.optional(),
+    manual: z.boolean().default(false),
+  }),
+  z.object({
+    type: z.literal("reverted"),
+    ...cohortBase,
+    updateVersion: z.number().int().optional(),
+    manual: z.boolean().default(false),
+  }),
+  z.object({
+    type: z.literal("revert-failed"),
+    ...cohortBase,
+    reason: z.string(),
+    recoverCommand: z.string(),
+    manual: z.boolean().default(false),
+  }),
+  z.object({ type: z.literal("paused"), ...base, by: z.string() }),
+  z.object({ type: z.literal("resumed"), ...base, by: z.string() }),
+  /** A human asked to stop the release: reverts follow, then `aborted`. */
+  z.object({ type: z.literal("abort-requested"), ...base, by: z.string() }),
+  z.object({ type: z.literal("aborted"), ...base }),
+  /** Every wave passed. */
+  z.object({ type: z.literal("completed"), ...base }),
+  /** Every cohort that received a failed release is back on its last good update. */
+  z.object({ type: z.literal("release-failed"), ...base, reason: z.string() }),
+]);
+
+export type RolloutEvent = z.infer<typeof rolloutEventSchema>;
+export type EventOf<T extends RolloutEvent["type"]> = Extract<RolloutEvent, { type: T }>;
+
+/** Parses one stored event; throws a ZodError naming the bad path. */
+export function parseEvent(value: unknown): RolloutEvent {
+  return rolloutEventSchema.parse(value);
+}

@@ -1,0 +1,224 @@
+/**
+ * The decision logic: given a release's state (folded from the ledger) and
+ * the time, what happens next. Pure — no I/O, no clock — so every decision
+ * (advance, hold, revert, halt) can be replayed and tested exhaustively.
+ *
+ * Decisions that need no outside world are returned as `record` commands
+ * (the runner appends the event); the rest ask the runner to act through a
+ * port (precheck, apply, observe, revert) and record what happened.
+ */
+import type { PlannedTarget, RolloutEvent } from "./events.js";
+import { bakeVerdict, precheckVerdict } from "./gate-policy.js";
+import type { ReleaseState, TargetState } from "./state.js";
+
+export type Outcome = "completed" | "failed" | "aborted" | "paused" | "blocked" | "stuck";
+
+export type Command =
+  | { kind: "record"; event: RolloutEvent }
+  | { kind: "precheck"; release: string; target: PlannedTarget }
+  /** `interrupted`: an earlier `applying` has no outcome — refresh and reconcile before re-applying. */
+  | {
+      kind: "apply";
+      release: string;
+      target: PlannedTarget;
+      wave: number;
+      interrupted: boolean;
+      attempt: number;
+    }
+  /** Read the wave's alarms; `bakeEndsAt` per cohort so the runner records final readings. */
+  | {
+      kind: "observe";
+      release: string;
+      targets: PlannedTarget[];
+      bakeEndsAt: Record<string, number>;
+      final: boolean;
+    }
+  | {
+      kind: "revert";
+      release: string;
+      target: PlannedTarget;
+      to: TargetState["previous"];
+      refreshFirst: boolean;
+    }
+  /** Cadence: the next cohort may not take a release before `until`; sleep, then decide again. */
+  | { kind: "wait"; release: string; cohort: string; until: number; reason: string }
+  | { kind: "stop"; release: string; outcome: Outcome; reason: string };
+
+/** Cohorts that may hold the release, most critical first: the order reverts run in. */
+export function revertOrder(r: ReleaseState): TargetState[] {
+  return [...r.targets.values()]
+    .filter((t) => t.received)
+    .sort(
+      (a, b) =>
+        b.wave - a.wave ||
+        b.target.criticality - a.target.criticality ||
+        b.target.cohort.localeCompare(a.target.cohort),
+    );
+}
+
+function record(event: RolloutEvent): Command {
+  return { kind: "record", event };
+}
+
+function decideRevert(r: ReleaseState): Command {
+  for (const t of revertOrder(r)) {
+    if (t.phase === "reverted") continue;
+    if (t.phase === "revert-failed") {
+      return {
+        kind: "stop",
+        release: r.id,
+        outcome: "stuck",
+        reason: `revert of ${t.target.cohort} failed: ${t.revertFailure?.reason ?? "unknown"} — recover with: ${t.revertFailure?.recoverCommand ?? "?"}`,
+      };
+    }
+    if (t.phase !== "reverting") {
+      return record({
+        type: "reverting",
+        release: r.id,
+        cohort: t.target.cohort,
+        stack: t.target.stack,
+        to: t.previous,
+        manual: false,
+      });
+    }
+    return {
+      kind: "revert",
+      release: r.id,
+      target: t.target,
+      to: t.previous,
+      // The release's update was cut off or failed mid-way: clear pending operations first.
+      // (The runner also refreshes when it resumes a revert another process started.)
+      refreshFirst: t.applyOpen,
+    };
+  }
+  // A release that failed stays failed even if a human also aborted it or reverted by hand.
+  if (r.failure) {
+    const why = `${r.failure.cohort}: ${r.failure.reason}`;
+    return record({ type: "release-failed", release: r.id, reason: why });
+  }
+  return record({ type: "aborted", release: r.id });
+}
+
+export function decide(r: ReleaseState, now: number): Command {
+  if (r.outcome) {
+    const reason =
+      r.outcome === "completed" ? "every wave passed" : (r.failure?.reason ?? r.outcome);
+    return { kind: "stop", release: r.id, outcome: r.outcome, reason };
+  }
+  // Reverts run even while paused: returning to a known-good pin is never held back.
+  if (r.failure || r.abortRequested || r.stuck) return decideRevert(r);
+  if (r.paused)
+    return { kind: "stop", release: r.id, outcome: "paused", reason: "paused by an operator" };
+  if (r.blocked) {
+    return {
+      kind: "stop",
+      release: r.id,
+      outcome: "blocked",
+      reason: `${r.blocked.cohort}: ${r.blocked.reason}`,
+    };
+  }
+
+  for (const wave of r.waves) {
+    const targets = wave.targets
+      .map((pt) => r.targets.get(pt.cohort))
+      .filter((t): t is TargetState => !!t);
+    if (targets.every((t) => t.phase === "passed")) continue;
+
+    // Apply the wave's cohorts one by one, each after its own precheck.
+    for (const t of targets) {
+      if (t.phase === "applying") {
+        return {
+          kind: "apply",
+          release: r.id,
+          target: t.target,
+          wave: wave.index,
+          interrupted: true,
+          attempt: t.attempts + 1,
+        };
+      }
+      if (t.phase !== "pending") continue;
+      if (t.notBefore !== undefined && now < t.notBefore) {
+        return {
+          kind: "wait",
+          release: r.id,
+          cohort: t.target.cohort,
+          until: t.notBefore,
+          reason: `${t.target.cohort} takes a release at most every ${Math.round((t.target.minIntervalMs ?? 0) / 1000)}s (its cadence); waiting until ${new Date(t.notBefore).toISOString()}`,
+        };
+      }
+      // A precheck older than two polls (a restart much later) is taken again before deploying.
+      if (!t.precheck || now - t.precheck.at > 2 * r.policy.pollIntervalMs)
+        return { kind: "precheck", release: r.id, target: t.target };
+      const v = precheckVerdict({
+        readings: t.precheck.readings,
+        declared: t.target.alarmNames,
+        error: t.precheck.error,
+      });
+      if (v.kind === "fail")
+        return record({
+          type: "blocked",
+          release: r.id,
+          cohort: t.target.cohort,
+          reason: v.reason,
+        });
+      return {
+        kind: "apply",
+        release: r.id,
+        target: t.target,
+        wave: wave.index,
+        interrupted: false,
+        attempt: 1,
+      };
+    }
+
+    // Every cohort of the wave is applied: bake them together, each to its own end.
+    const baking = targets.filter((t) => t.phase === "applied");
+    if (baking.length === 0) {
+      // Unreachable from a well-formed ledger (a non-passed, non-pending cohort means a failure).
+      return {
+        kind: "stop",
+        release: r.id,
+        outcome: "stuck",
+        reason: `wave ${wave.index + 1} has no cohort to bake and not every cohort passed; inspect \`cohort-rollout history\``,
+      };
+    }
+    const bakeEndsAt: Record<string, number> = {};
+    let needFinal = false;
+    for (const t of baking) {
+      const end = (t.appliedAt ?? now) + t.target.bakeMs;
+      bakeEndsAt[t.target.cohort] = end;
+      const obs = t.lastObservation;
+      if (!obs) continue;
+      const ended = obs.at >= end;
+      const v = bakeVerdict(
+        { readings: obs.readings, declared: t.target.alarmNames, error: obs.error },
+        r.policy.insufficientData,
+        ended,
+      );
+      if (v.kind === "fail") {
+        return record({
+          type: "failed",
+          release: r.id,
+          cohort: t.target.cohort,
+          cause: "gate",
+          reason: v.reason,
+        });
+      }
+      if (ended && v.kind === "pass" && obs.at >= (t.appliedAt ?? 0)) {
+        return record({ type: "passed", release: r.id, cohort: t.target.cohort });
+      }
+    }
+    for (const t of baking) {
+      const end = bakeEndsAt[t.target.cohort] ?? now;
+      if (now >= end && !(t.lastObservation && t.lastObservation.at >= end)) needFinal = true;
+    }
+    return {
+      kind: "observe",
+      release: r.id,
+      targets: baking.map((t) => t.target),
+      bakeEndsAt,
+      final: needFinal,
+    };
+  }
+  return record({ type: "completed", release: r.id });
+}

@@ -1,0 +1,512 @@
+/**
+ * The runner: fold the ledger, ask the machine what to do, do it through the
+ * ports, append the outcome, repeat. It holds no state of its own that a
+ * crash could lose — every step starts from the ledger — so a process killed
+ * at any point is continued by running it again.
+ *
+ * No Pulumi or AWS imports: drivers, gates, ledgers and clocks are ports, so
+ * tests and the rehearsal drive the same code on a virtual clock.
+ */
+import { dataLossChanges, describeChange } from "./data-loss.js";
+import {
+  type PlannedTarget,
+  type RecordedReading,
+  type RolloutEvent,
+  parseEvent,
+} from "./events.js";
+import { type Command, type Outcome, decide } from "./machine.js";
+import type { ProgressListener } from "./progress.js";
+import {
+  type AlarmReading,
+  type Clock,
+  type HealthGate,
+  type Ledger,
+  LedgerConflictError,
+  type LedgerRecord,
+  type Release,
+  type StackDriver,
+} from "./ports.js";
+import { type FoldRecord, type ReleaseState, type RolloutState, fold } from "./state.js";
+
+export interface RunnerPorts {
+  driver: StackDriver;
+  gate: HealthGate;
+  /** Stores rollout events; read back and validated with zod. */
+  ledger: Ledger<unknown>;
+  clock: Clock;
+  progress?: ProgressListener;
+}
+
+export interface RunnerOptions {
+  /** Attempts to read alarms before failing closed. */
+  gateAttempts: number;
+  /** First retry delay; doubles each attempt. */
+  gateBackoffMs: number;
+  /** Stops the loop between steps (lease lost, operator interrupt). */
+  signal?: AbortSignal;
+  /** Builds the command an operator runs when a revert fails. */
+  recoverCommand?: (target: PlannedTarget, release: string) => string;
+}
+
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { gateAttempts: 4, gateBackoffMs: 1_000 };
+
+export interface RunResult {
+  release: string;
+  outcome: Outcome | "interrupted";
+  reason: string;
+  state?: ReleaseState;
+}
+
+/**
+ * Reads and validates the whole ledger. A record that fails validation stops everything.
+ * `parsed` caches validated events by sequence number: records never change once written,
+ * so a long-running runner validates each one once, not once per step.
+ */
+export async function readState(
+  ledger: Ledger<unknown>,
+  parsed?: Map<number, RolloutEvent>,
+): Promise<{ state: RolloutState; records: FoldRecord[] }> {
+  const raw = await ledger.read();
+  const records = raw.map((r: LedgerRecord<unknown>) => {
+    const cached = parsed?.get(r.seq);
+    if (cached) return { seq: r.seq, at: r.at, event: cached };
+    try {
+      const event = parseEvent(r.event);
+      parsed?.set(r.seq, event);
+      return { seq: r.seq, at: r.at, event };
+    } catch (err) {
+      throw new Error(
+        `ledger record #${r.seq} is not a valid rollout event: ${(err as Error).message}`,
+      );
+    }
+  });
+  return { state: fold(records), records };
+}
+
+function toRecorded(r: AlarmReading): RecordedReading {
+  return {
+    name: r.name,
+    exists: r.exists,
+    state: r.state,
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+  };
+}
+
+function sameReadings(a: RecordedReading[] | undefined, b: RecordedReading[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  return a.every(
+    (x, i) => x.name === b[i]?.name && x.exists === b[i]?.exists && x.state === b[i]?.state,
+  );
+}
+
+/** The release a stack is given: the edge stack gets the edge config, cohorts the release's config. */
+export function releaseFor(spec: ReleaseState["spec"], target: PlannedTarget): Release {
+  const release: Release = { id: spec.id, version: spec.version, config: spec.config };
+  if (spec.programRevision !== undefined) release.programRevision = spec.programRevision;
+  if (target.edge) {
+    release.config = spec.edgeConfig ?? {};
+    release.edgeConfig = spec.edgeConfig ?? {};
+  } else if (spec.edgeConfig !== undefined) {
+    release.edgeConfig = spec.edgeConfig;
+  }
+  return release;
+}
+
+function interrupted(release: string, signal: AbortSignal): RunResult {
+  const why: unknown = signal.reason;
+  const reason = why instanceof Error ? why.message : typeof why === "string" ? why : "interrupted";
+  return { release, outcome: "interrupted", reason };
+}
+
+export class Runner {
+  private readonly lastPoll = new Map<string, number>();
+  /** `release/cohort` keys whose `reverting` this process appended: no crash since, no refresh needed. */
+  private readonly revertsStartedHere = new Set<string>();
+  private readonly parsed = new Map<number, RolloutEvent>();
+  private readonly options: RunnerOptions;
+
+  constructor(
+    private readonly ports: RunnerPorts,
+    options: Partial<RunnerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
+  }
+
+  private emit(update: Parameters<ProgressListener>[0]): void {
+    this.ports.progress?.(update);
+  }
+
+  /** Appends at the next sequence number; a conflict means another writer (pause/abort) got in first. */
+  async append(event: RolloutEvent, lastSeq: number): Promise<LedgerRecord<unknown> | undefined> {
+    try {
+      const rec = await this.ports.ledger.append(event, lastSeq + 1);
+      this.emit({
+        kind: "event",
+        seq: rec.seq,
+        at: rec.at,
+        event,
+      });
+      return rec;
+    } catch (err) {
+      if (
+        err instanceof LedgerConflictError ||
+        (err as { code?: string }).code === "LEDGER_CONFLICT"
+      )
+        return undefined;
+      throw err;
+    }
+  }
+
+  /** Runs one release until it stops (completed, failed, aborted, paused, blocked, stuck). */
+  async run(releaseId: string): Promise<RunResult> {
+    let lastWave = -1;
+    for (;;) {
+      const { signal } = this.options;
+      if (signal?.aborted) return interrupted(releaseId, signal);
+      const { state } = await readState(this.ports.ledger, this.parsed);
+      const release = state.releases.get(releaseId);
+      if (!release) throw new Error(`release "${releaseId}" is not in the ledger; plan it first`);
+      const cmd = decide(release, this.ports.clock.now());
+      if (cmd.kind === "stop")
+        return { release: releaseId, outcome: cmd.outcome, reason: cmd.reason, state: release };
+      const wave = waveOf(cmd, release);
+      if (wave !== undefined && wave > lastWave && !release.failure && !release.abortRequested) {
+        lastWave = wave;
+        const w = release.waves[wave];
+        if (w)
+          this.emit({
+            kind: "wave",
+            release: releaseId,
+            wave,
+            waves: release.waves.length,
+            cohorts: w.targets.map((t) => t.cohort),
+          });
+      }
+      try {
+        await this.execute(cmd, release, state.lastSeq);
+      } catch (err) {
+        // An operator interrupt (SIGINT) cuts a sleep or an update short: stop between steps.
+        // Whatever was recorded stays; `resume` refreshes an update left half-done.
+        if (signal?.aborted) return interrupted(releaseId, signal);
+        throw err;
+      }
+    }
+  }
+
+  private async execute(cmd: Command, release: ReleaseState, lastSeq: number): Promise<void> {
+    switch (cmd.kind) {
+      case "record": {
+        const rec = await this.append(cmd.event, lastSeq);
+        if (rec && cmd.event.type === "reverting")
+          this.revertsStartedHere.add(`${cmd.event.release}/${cmd.event.cohort}`);
+        return;
+      }
+      case "precheck": {
+        const obs = await this.readAlarms(cmd.target.alarmNames);
+        await this.append(
+          {
+            type: "observed",
+            release: cmd.release,
+            cohort: cmd.target.cohort,
+            phase: "precheck",
+            final: false,
+            ...obs,
+          },
+          lastSeq,
+        );
+        return;
+      }
+      case "apply":
+        await this.applyTarget(cmd, release, lastSeq);
+        return;
+      case "observe":
+        await this.observe(cmd, release, lastSeq);
+        return;
+      case "revert":
+        await this.revertTarget(cmd, release, lastSeq);
+        return;
+      case "wait": {
+        this.emit({ kind: "log", release: cmd.release, cohort: cmd.cohort, line: cmd.reason });
+        const ms = cmd.until - this.ports.clock.now();
+        if (ms > 0) await this.ports.clock.sleep(ms, this.options.signal);
+        return;
+      }
+      case "stop":
+        return;
+    }
+  }
+
+  /** Reads alarms with retries and backoff; after the last attempt the error is recorded (fails closed). */
+  private async readAlarms(
+    names: string[],
+  ): Promise<{ readings: RecordedReading[]; error?: string }> {
+    let delay = this.options.gateBackoffMs;
+    let lastError = "unknown error";
+    for (let attempt = 1; attempt <= this.options.gateAttempts; attempt++) {
+      try {
+        const readings = await this.ports.gate.read(names);
+        return { readings: readings.map(toRecorded) };
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+        if (attempt < this.options.gateAttempts) {
+          await this.ports.clock.sleep(delay, this.options.signal);
+          delay *= 2;
+        }
+      }
+    }
+    return { readings: [], error: `${this.options.gateAttempts} attempts: ${lastError}` };
+  }
+
+  private async applyTarget(
+    cmd: Extract<Command, { kind: "apply" }>,
+    release: ReleaseState,
+    lastSeq: number,
+  ): Promise<void> {
+    const { driver } = this.ports;
+    const t = cmd.target;
+    const spec = releaseFor(release.spec, t);
+    const state = release.targets.get(t.cohort);
+    if (!state) throw new Error(`cohort ${t.cohort} is not planned in release ${release.id}`);
+    const log = (line: string): void =>
+      this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
+    let seq = lastSeq;
+
+    if (cmd.interrupted) {
+      // The process stopped between `applying` and its outcome. Clear pending operations, then
+      // find out whether the update finished before applying it again.
+      const refreshed = await driver.refresh(t.stack, log);
+      if (!refreshed.ok)
+        log(`refresh failed (${refreshed.error ?? "unknown"}); re-applying anyway`);
+      const [pin, last] = await Promise.all([
+        driver.readPin(t.stack),
+        driver.lastGoodUpdate(t.stack),
+      ]);
+      const finished =
+        last !== undefined &&
+        last.version > (state.previous?.version ?? -1) &&
+        (t.edge || pin?.release === release.id);
+      if (finished) {
+        await this.append(
+          {
+            type: "applied",
+            release: release.id,
+            cohort: t.cohort,
+            updateVersion: last.version,
+            recovered: true,
+          },
+          seq,
+        );
+        return;
+      }
+      const rec = await this.append(
+        {
+          type: "applying",
+          release: release.id,
+          cohort: t.cohort,
+          stack: t.stack,
+          previous: state.previous,
+          attempt: cmd.attempt,
+        },
+        seq,
+      );
+      if (!rec) return;
+      seq = rec.seq;
+    } else {
+      const previous = await driver.lastGoodUpdate(t.stack);
+      const preview = await driver.preview(t.stack, spec, log);
+      const loss = dataLossChanges(preview);
+      this.emit({
+        kind: "preview",
+        release: release.id,
+        cohort: t.cohort,
+        summary: preview.summary,
+        changes: preview.changes.filter((c) => c.op !== "same").map(describeChange),
+      });
+      if (loss.length > 0 && !release.policy.allowDataLoss) {
+        await this.append(
+          {
+            type: "failed",
+            release: release.id,
+            cohort: t.cohort,
+            cause: "refused",
+            reason: `the release would lose data: ${loss.map(describeChange).join("; ")} — re-run with --allow-data-loss if intended`,
+          },
+          seq,
+        );
+        return;
+      }
+      const rec = await this.append(
+        {
+          type: "applying",
+          release: release.id,
+          cohort: t.cohort,
+          stack: t.stack,
+          previous: previous,
+          attempt: 1,
+        },
+        seq,
+      );
+      if (!rec) return;
+      seq = rec.seq;
+    }
+
+    const result = await driver.apply(t.stack, spec, log, this.options.signal);
+    // Cut short by an operator interrupt: not the release's fault. `applying` stays open, so
+    // `resume` refreshes the stack and finds out whether the update finished.
+    if (!result.ok && this.options.signal?.aborted) return;
+    if (result.ok) {
+      await this.append(
+        {
+          type: "applied",
+          release: release.id,
+          cohort: t.cohort,
+          updateVersion: result.updateVersion,
+          recovered: false,
+        },
+        seq,
+      );
+    } else if (result.locked) {
+      await this.append(
+        {
+          type: "blocked",
+          release: release.id,
+          cohort: t.cohort,
+          reason: `stack ${t.stack} is locked by another update (${result.error ?? "locked"}); wait for it or run \`pulumi cancel --stack ${t.stack}\`, then resume`,
+        },
+        seq,
+      );
+    } else {
+      await this.append(
+        {
+          type: "failed",
+          release: release.id,
+          cohort: t.cohort,
+          cause: "update",
+          reason: `update of ${t.stack} failed: ${result.error ?? "unknown error"}`,
+        },
+        seq,
+      );
+    }
+  }
+
+  private async observe(
+    cmd: Extract<Command, { kind: "observe" }>,
+    release: ReleaseState,
+    lastSeq: number,
+  ): Promise<void> {
+    const { clock } = this.ports;
+    const interval = release.policy.pollIntervalMs;
+    if (!cmd.final) {
+      const recorded = Math.max(
+        ...cmd.targets.map((t) => release.targets.get(t.cohort)?.lastObservation?.at ?? -Infinity),
+      );
+      // After a restart, the last recorded observation stands in for the last poll.
+      const last = this.lastPoll.get(release.id) ?? recorded;
+      const nextPoll = last + interval;
+      const firstEnd = Math.min(...Object.values(cmd.bakeEndsAt));
+      const wakeAt = Math.min(nextPoll, firstEnd);
+      const waitMs = wakeAt - clock.now();
+      if (waitMs > 0) await clock.sleep(waitMs, this.options.signal);
+    }
+    // One read for the whole wave: one API call, one consistent moment.
+    const names = [...new Set(cmd.targets.flatMap((t) => t.alarmNames))];
+    // The cadence is anchored where each read starts, so a slow API does not stretch the
+    // interval: an alarm is seen at most one poll interval (plus one read) after it fires.
+    this.lastPoll.set(release.id, clock.now());
+    const obs = await this.readAlarms(names);
+    const now = clock.now();
+    let seq = lastSeq;
+    for (const t of cmd.targets) {
+      const ts = release.targets.get(t.cohort);
+      const readings = obs.readings.filter((r) => t.alarmNames.includes(r.name));
+      const end = cmd.bakeEndsAt[t.cohort] ?? now;
+      this.emit({
+        kind: "bake",
+        release: release.id,
+        wave: ts?.wave ?? 0,
+        cohort: t.cohort,
+        msLeft: end - now,
+        alarms: readings,
+      });
+      const final = now >= end;
+      const changed =
+        obs.error !== undefined ||
+        !sameReadings(ts?.lastObservation?.readings, readings) ||
+        ts?.lastObservation?.error !== undefined;
+      if (!final && !changed) continue;
+      const rec = await this.append(
+        {
+          type: "observed",
+          release: release.id,
+          cohort: t.cohort,
+          phase: "bake",
+          final,
+          readings,
+          ...(obs.error !== undefined ? { error: obs.error } : {}),
+        },
+        seq,
+      );
+      if (!rec) return;
+      seq = rec.seq;
+    }
+  }
+
+  private async revertTarget(
+    cmd: Extract<Command, { kind: "revert" }>,
+    release: ReleaseState,
+    lastSeq: number,
+  ): Promise<void> {
+    const { driver } = this.ports;
+    const t = cmd.target;
+    const log = (line: string): void =>
+      this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
+    const recover =
+      this.options.recoverCommand?.(t, release.id) ?? `cohort-rollout revert --cohort ${t.cohort}`;
+    let result;
+    if (!cmd.to) {
+      result = {
+        ok: false,
+        error: `no previous good update of ${t.stack} is known; the stack was never deployed successfully before this release`,
+      };
+    } else {
+      // Refresh when the release's update was cut off, or when this revert was started by an
+      // earlier process (it may have died mid-revert, leaving pending operations).
+      const key = `${release.id}/${t.cohort}`;
+      if (cmd.refreshFirst || !this.revertsStartedHere.has(key)) {
+        const r = await driver.refresh(t.stack, log);
+        if (!r.ok) log(`refresh before revert failed (${r.error ?? "unknown"}); reverting anyway`);
+      }
+      result = await driver.revert(t.stack, cmd.to, log);
+    }
+    if (result.ok) {
+      await this.append(
+        {
+          type: "reverted",
+          release: release.id,
+          cohort: t.cohort,
+          updateVersion: result.updateVersion,
+          manual: false,
+        },
+        lastSeq,
+      );
+    } else {
+      await this.append(
+        {
+          type: "revert-failed",
+          release: release.id,
+          cohort: t.cohort,
+          reason: `${result.error ?? "unknown error"} (stack ${t.stack}; it may be on release ${release.id}; last good pin config: ${JSON.stringify(cmd.to?.config ?? {})})`,
+          recoverCommand: recover,
+          manual: false,
+        },
+        lastSeq,
+      );
+    }
+  }
+}
+
+function waveOf(cmd: Command, release: ReleaseState): number | undefined {
+  if (cmd.kind === "apply") return cmd.wave;
+  if (cmd.kind === "precheck") return release.targets.get(cmd.target.cohort)?.wave;
+  return undefined;
+}

@@ -1,0 +1,290 @@
+/**
+ * The rollout state: a pure fold over ledger records, keyed by release and
+ * then by cohort, so several releases can be in flight (a release train)
+ * without a redesign. Nothing here reads a clock or a stack; replaying the
+ * same records always yields the same state.
+ */
+import type { z } from "zod";
+import type {
+  PlannedTarget,
+  PlannedWave,
+  RecordedReading,
+  RolloutEvent,
+  RolloutPolicy,
+  releaseSchema,
+  updateRecordSchema,
+} from "./events.js";
+
+export type ReleaseSpec = z.infer<typeof releaseSchema>;
+export type RecordedUpdate = z.infer<typeof updateRecordSchema>;
+
+export type TargetPhase =
+  | "pending"
+  | "applying"
+  | "applied"
+  | "passed"
+  | "failed"
+  | "reverting"
+  | "reverted"
+  | "revert-failed";
+
+export interface Observation {
+  at: number;
+  phase: "precheck" | "bake";
+  readings: RecordedReading[];
+  error?: string;
+}
+
+export interface TargetState {
+  target: PlannedTarget;
+  wave: number;
+  phase: TargetPhase;
+  /** The stack may hold the release: an `applying` was recorded. Such a cohort is reverted on failure. */
+  received: boolean;
+  /** The update a revert returns to (first `applying`'s record). */
+  previous?: RecordedUpdate;
+  attempts: number;
+  /** Cadence: the release may not reach this cohort before this time (its minimum interval). */
+  notBefore?: number;
+  /**
+   * An update of this stack by the release started and did not finish cleanly (no `applied`):
+   * it may have left pending operations, so a revert refreshes the stack first.
+   */
+  applyOpen: boolean;
+  appliedAt?: number;
+  precheck?: Observation;
+  lastObservation?: Observation;
+  revertFailure?: { reason: string; recoverCommand: string };
+}
+
+export type ReleaseStatus =
+  | "active"
+  | "paused"
+  | "blocked"
+  | "reverting"
+  | "aborting"
+  | "stuck"
+  | "completed"
+  | "failed"
+  | "aborted";
+
+export interface ReleaseState {
+  id: string;
+  spec: ReleaseSpec;
+  environment: string;
+  policy: RolloutPolicy;
+  waves: PlannedWave[];
+  plannedAt: number;
+  targets: Map<string, TargetState>;
+  paused: boolean;
+  blocked?: { cohort: string; reason: string };
+  /** Why the release is being reverted (gate/update failure or abort). */
+  failure?: { cohort: string; cause: string; reason: string };
+  abortRequested: boolean;
+  stuck: boolean;
+  outcome?: "completed" | "failed" | "aborted";
+  lastSeq: number;
+}
+
+export interface CohortState {
+  /** The release this cohort's stack was last updated with, by this tool (undefined: unknown/untouched). */
+  release?: string;
+  /** The last release that reverted this cohort. */
+  revertedFrom?: string;
+  /** When a release last reached this cohort (its `applied`), for the cohort's cadence. */
+  lastAppliedAt?: number;
+}
+
+export interface RolloutState {
+  releases: Map<string, ReleaseState>;
+  cohorts: Map<string, CohortState>;
+  /** Release ids in planning order. */
+  order: string[];
+  lastSeq: number;
+}
+
+export interface FoldRecord {
+  seq: number;
+  at: number;
+  event: RolloutEvent;
+}
+
+export function emptyState(): RolloutState {
+  return { releases: new Map(), cohorts: new Map(), order: [], lastSeq: 0 };
+}
+
+export function statusOf(r: ReleaseState): ReleaseStatus {
+  if (r.outcome) return r.outcome;
+  if (r.stuck) return "stuck";
+  if (r.abortRequested) return "aborting";
+  if (r.failure) return "reverting";
+  if (r.paused) return "paused";
+  if (r.blocked) return "blocked";
+  return "active";
+}
+
+export function isTerminal(r: ReleaseState): boolean {
+  return r.outcome !== undefined;
+}
+
+/** Releases not yet completed, failed or aborted, in planning order. */
+export function activeReleases(s: RolloutState): ReleaseState[] {
+  return s.order
+    .map((id) => s.releases.get(id))
+    .filter((r): r is ReleaseState => !!r && !isTerminal(r));
+}
+
+function cohortState(s: RolloutState, cohort: string): CohortState {
+  let c = s.cohorts.get(cohort);
+  if (!c) {
+    c = {};
+    s.cohorts.set(cohort, c);
+  }
+  return c;
+}
+
+/** Applies one record. Events for unknown releases/cohorts are ignored: the ledger is the authority, not us. */
+export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
+  s.lastSeq = rec.seq;
+  const e = rec.event;
+  if (e.type === "planned") {
+    if (s.releases.has(e.release)) return s;
+    const targets = new Map<string, TargetState>();
+    for (const wave of e.waves) {
+      for (const target of wave.targets) {
+        const last = s.cohorts.get(target.cohort)?.lastAppliedAt;
+        targets.set(target.cohort, {
+          target,
+          wave: wave.index,
+          phase: "pending",
+          received: false,
+          attempts: 0,
+          applyOpen: false,
+          ...(last !== undefined && target.minIntervalMs
+            ? { notBefore: last + target.minIntervalMs }
+            : {}),
+        });
+      }
+    }
+    s.releases.set(e.release, {
+      id: e.release,
+      spec: e.releaseSpec,
+      environment: e.environment,
+      policy: e.policy,
+      waves: e.waves,
+      plannedAt: rec.at,
+      targets,
+      paused: false,
+      abortRequested: false,
+      stuck: false,
+      lastSeq: rec.seq,
+    });
+    s.order.push(e.release);
+    return s;
+  }
+  const r = s.releases.get(e.release);
+  if (!r) return s;
+  r.lastSeq = rec.seq;
+  const t = "cohort" in e ? r.targets.get(e.cohort) : undefined;
+  switch (e.type) {
+    case "applying":
+      if (!t) break;
+      t.phase = "applying";
+      t.received = true;
+      t.applyOpen = true;
+      t.attempts = Math.max(t.attempts, e.attempt);
+      if (t.attempts <= 1 || t.previous === undefined) t.previous ??= e.previous;
+      break;
+    case "applied":
+      if (!t) break;
+      t.phase = "applied";
+      t.applyOpen = false;
+      t.appliedAt = rec.at;
+      cohortState(s, e.cohort).release = e.release;
+      cohortState(s, e.cohort).lastAppliedAt = rec.at;
+      break;
+    case "observed": {
+      if (!t) break;
+      const obs: Observation = { at: rec.at, phase: e.phase, readings: e.readings, error: e.error };
+      if (e.phase === "precheck") t.precheck = obs;
+      else t.lastObservation = obs;
+      break;
+    }
+    case "blocked":
+      r.blocked = { cohort: e.cohort, reason: e.reason };
+      // A blocked apply (locked stack) never started: the cohort is back to pending.
+      if (t && t.phase === "applying") {
+        t.phase = "pending";
+        t.applyOpen = false;
+        // A first attempt that never started left the stack as it was: nothing to revert there.
+        if (t.attempts <= 1) t.received = false;
+      }
+      break;
+    case "passed":
+      if (t) t.phase = "passed";
+      break;
+    case "failed":
+      if (t && t.phase !== "reverted") t.phase = "failed";
+      r.failure ??= { cohort: e.cohort, cause: e.cause, reason: e.reason };
+      break;
+    case "reverting":
+      if (t) {
+        t.phase = "reverting";
+        t.previous ??= e.to;
+      }
+      if (e.manual && !r.outcome) r.abortRequested = true;
+      break;
+    case "reverted":
+      if (t) {
+        t.phase = "reverted";
+        t.revertFailure = undefined;
+      }
+      cohortState(s, e.cohort).revertedFrom = e.release;
+      cohortState(s, e.cohort).release = undefined;
+      if (r.stuck && ![...r.targets.values()].some((x) => x.phase === "revert-failed"))
+        r.stuck = false;
+      break;
+    case "revert-failed":
+      if (t) {
+        t.phase = "revert-failed";
+        t.revertFailure = { reason: e.reason, recoverCommand: e.recoverCommand };
+      }
+      r.stuck = true;
+      break;
+    case "paused":
+      r.paused = true;
+      break;
+    case "resumed":
+      r.paused = false;
+      if (r.blocked) {
+        const bt = r.targets.get(r.blocked.cohort);
+        if (bt) bt.precheck = undefined;
+        r.blocked = undefined;
+      }
+      // A human resuming a stuck release asks us to retry the failed reverts.
+      if (r.stuck) {
+        r.stuck = false;
+        for (const x of r.targets.values()) if (x.phase === "revert-failed") x.phase = "reverting";
+      }
+      break;
+    case "abort-requested":
+      if (!r.outcome) r.abortRequested = true;
+      break;
+    case "aborted":
+      r.outcome = "aborted";
+      break;
+    case "completed":
+      r.outcome = "completed";
+      break;
+    case "release-failed":
+      r.outcome = "failed";
+      break;
+  }
+  return s;
+}
+
+export function fold(records: Iterable<FoldRecord>): RolloutState {
+  let s = emptyState();
+  for (const rec of records) s = apply(s, rec);
+  return s;
+}

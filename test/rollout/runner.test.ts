@@ -1,0 +1,397 @@
+/**
+ * The decision logic driven end to end through the runner on a virtual
+ * clock: every gate outcome at every wave, INSUFFICIENT_DATA policies,
+ * pre-deploy ALARM, update failures, revert failures, pause/abort, data loss,
+ * interrupted updates and the edge wave.
+ */
+import { describe, expect, it } from "vitest";
+import type { RolloutEvent } from "../../stacks/rollout/events.js";
+import { OLD_PIN, harness } from "./support/harness.js";
+import { THREE_COHORTS } from "./support/fakes.js";
+
+const STACKS = ["prod.free", "prod.pro", "prod.enterprise"];
+const COHORTS = ["free", "pro", "enterprise"];
+
+function cohortOf(e: RolloutEvent): string | undefined {
+  return "cohort" in e ? e.cohort : undefined;
+}
+
+describe("a good release", () => {
+  it("goes wave by wave, least critical first, each wave after the previous one baked", async () => {
+    const h = await harness();
+    const result = await h.run();
+    expect(result.outcome).toBe("completed");
+    expect(h.driver.applies()).toEqual(STACKS);
+    for (const s of STACKS) expect(h.driver.pinOf(s)?.release).toBe("r1");
+    const applied = h.eventsOf("applied");
+    const passed = h.eventsOf("passed");
+    expect(passed.map((r) => cohortOf(r.event as RolloutEvent))).toEqual(COHORTS);
+    // Each cohort passes no earlier than its own bake after its update; the next wave starts after.
+    THREE_COHORTS.forEach((c, i) => {
+      expect((passed[i]?.at ?? 0) - (applied[i]?.at ?? 0)).toBeGreaterThanOrEqual(c.bakeMs);
+      if (i > 0)
+        expect(
+          h.driver.calls.find((x) => x.op === "apply" && x.stack === STACKS[i])!.at,
+        ).toBeGreaterThanOrEqual(passed[i - 1].at);
+    });
+    expect(h.types().at(-1)).toBe("completed");
+    expect(h.driver.reverts()).toEqual([]);
+  });
+
+  it("applies equal-criticality cohorts as one wave and bakes them together", async () => {
+    const h = await harness({
+      cohorts: [
+        { name: "free", criticality: 0, bakeMs: 60_000 },
+        { name: "trial", criticality: 0, bakeMs: 120_000 },
+        { name: "pro", criticality: 1, bakeMs: 60_000 },
+      ],
+    });
+    expect((await h.run()).outcome).toBe("completed");
+    const order = h.ledger
+      .events()
+      .filter((e) => e.type === "applying" || e.type === "passed")
+      .map((e) => `${e.type}:${cohortOf(e)}`);
+    expect(order).toEqual([
+      "applying:free",
+      "applying:trial",
+      "passed:free",
+      "passed:trial",
+      "applying:pro",
+      "passed:pro",
+    ]);
+  });
+
+  it("reports progress: waves, bake time left and alarm states", async () => {
+    const h = await harness();
+    await h.run();
+    const waves = h.updates.filter((u) => u.kind === "wave");
+    expect(waves.map((w) => (w.kind === "wave" ? w.wave : -1))).toEqual([0, 1, 2]);
+    const bakes = h.updates.filter((u) => u.kind === "bake" && u.cohort === "enterprise");
+    expect(bakes.length).toBeGreaterThan(10);
+    const first = bakes[0];
+    expect(first?.kind === "bake" && first.msLeft).toBeGreaterThan(1_700_000);
+    expect(first?.kind === "bake" && first.alarms.map((a) => a.state)).toEqual(["OK", "OK"]);
+  });
+});
+
+describe.each([0, 1, 2])("an alarm during the bake of wave %i", (wave) => {
+  it("fails the gate, reverts every cohort that got the release (most critical first) and goes no further", async () => {
+    const h = await harness();
+    const appliedTo = (c: string) =>
+      h.eventsOf("applied").some((r) => cohortOf(r.event as RolloutEvent) === c);
+    const bad = COHORTS[wave];
+    h.gate.script = (name) => (name === `${bad}-errors` && appliedTo(bad) ? "ALARM" : "OK");
+    const result = await h.run();
+    expect(result.outcome).toBe("failed");
+    expect(h.driver.applies()).toEqual(STACKS.slice(0, wave + 1));
+    expect(h.driver.reverts()).toEqual(STACKS.slice(0, wave + 1).reverse());
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+    const failed = h.eventsOf("failed")[0]?.event as Extract<RolloutEvent, { type: "failed" }>;
+    expect(failed.cohort).toBe(bad);
+    expect(failed.reason).toContain(`${bad}-errors`);
+    expect(h.types().at(-1)).toBe("release-failed");
+    expect(h.types().filter((t) => t === "passed")).toHaveLength(wave);
+  });
+
+  it("reverts within one poll interval of the alarm firing", async () => {
+    const h = await harness();
+    const bad = COHORTS[wave];
+    let firedAt: number | undefined;
+    h.gate.script = (name, now) => {
+      const applied = h.eventsOf("applied").find((r) => cohortOf(r.event as RolloutEvent) === bad);
+      if (name === `${bad}-latency` && applied && now >= applied.at + 95_000) {
+        firedAt ??= applied.at + 95_000;
+        return "ALARM";
+      }
+      return "OK";
+    };
+    await h.run();
+    // A cohort whose update finished is reverted without a refresh: the revert update starts at once.
+    expect(h.driver.calls.filter((c) => c.op === "refresh")).toEqual([]);
+    const revertStart = h.driver.calls.find((c) => c.op === "revert")!.at;
+    expect(firedAt).toBeDefined();
+    expect(revertStart - firedAt!).toBeLessThanOrEqual(30_000);
+  });
+
+  it("an update failure reverts the failed cohort too, most critical first", async () => {
+    const h = await harness();
+    h.driver.failApply.add(STACKS[wave]);
+    const result = await h.run();
+    expect(result.outcome).toBe("failed");
+    const failed = h.eventsOf("failed")[0]?.event as Extract<RolloutEvent, { type: "failed" }>;
+    expect(failed.cause).toBe("update");
+    expect(h.driver.reverts()).toEqual(STACKS.slice(0, wave + 1).reverse());
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+  });
+
+  it("a cohort already in ALARM before deploy is not deployed to; the release waits for a human", async () => {
+    const h = await harness();
+    const bad = COHORTS[wave];
+    let healthy = false;
+    h.gate.script = (name) => (!healthy && name === `${bad}-errors` ? "ALARM" : "OK");
+    const result = await h.run();
+    expect(result.outcome).toBe("blocked");
+    expect(result.reason).toContain("already in ALARM");
+    expect(h.driver.applies()).toEqual(STACKS.slice(0, wave));
+    expect(h.driver.reverts()).toEqual([]);
+    // A human fixes the cohort and resumes: the precheck runs again and the rollout completes.
+    healthy = true;
+    await h.ledger.append(
+      { type: "resumed", release: "r1", by: "test" },
+      h.ledger.records.length + 1,
+    );
+    expect((await h.makeRunner().run("r1")).outcome).toBe("completed");
+    expect(h.driver.applies()).toEqual(STACKS);
+  });
+
+  it("a failed revert stops loudly with the cohort and the command to recover", async () => {
+    const h = await harness();
+    const appliedTo = (c: string) =>
+      h.eventsOf("applied").some((r) => cohortOf(r.event as RolloutEvent) === c);
+    const bad = COHORTS[wave];
+    h.gate.script = (name) => (name === `${bad}-errors` && appliedTo(bad) ? "ALARM" : "OK");
+    h.driver.failRevert.add(STACKS[wave]);
+    const result = await h.run();
+    expect(result.outcome).toBe("stuck");
+    expect(result.reason).toContain(bad);
+    expect(result.reason).toContain("recover with: cohort-rollout revert --cohort " + bad);
+    const rf = h.eventsOf("revert-failed")[0]?.event as Extract<
+      RolloutEvent,
+      { type: "revert-failed" }
+    >;
+    expect(rf.cohort).toBe(bad);
+    // It stops: less critical cohorts are not touched after the failed revert.
+    expect(h.driver.reverts()).toEqual([STACKS[wave]]);
+    // Retrying after a human fixed the cause finishes the reverts.
+    h.driver.failRevert.clear();
+    await h.ledger.append(
+      { type: "resumed", release: "r1", by: "test" },
+      h.ledger.records.length + 1,
+    );
+    expect((await h.makeRunner().run("r1")).outcome).toBe("failed");
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+  });
+});
+
+describe("INSUFFICIENT_DATA", () => {
+  const insufficientAtPro = (name: string) =>
+    name === "pro-latency" ? ("INSUFFICIENT_DATA" as const) : ("OK" as const);
+
+  it("hold (default): holds until the bake ends, then fails", async () => {
+    const h = await harness();
+    h.gate.script = insufficientAtPro;
+    expect((await h.run()).outcome).toBe("failed");
+    const applied = h.eventsOf("applied").find((r) => cohortOf(r.event as RolloutEvent) === "pro")!;
+    const failed = h.eventsOf("failed")[0];
+    expect(failed.at - applied.at).toBeGreaterThanOrEqual(600_000);
+    expect((failed.event as { reason: string }).reason).toContain("at the end of the bake");
+  });
+
+  it("hold: data that arrives before the bake ends lets the cohort pass", async () => {
+    const h = await harness();
+    h.gate.script = (name, now) => {
+      const applied = h
+        .eventsOf("applied")
+        .find((r) => cohortOf(r.event as RolloutEvent) === "pro");
+      return name === "pro-latency" && (!applied || now < applied.at + 200_000)
+        ? "INSUFFICIENT_DATA"
+        : "OK";
+    };
+    expect((await h.run()).outcome).toBe("completed");
+  });
+
+  it("fail: fails at the first reading", async () => {
+    const h = await harness({ policy: { insufficientData: "fail" } });
+    h.gate.script = insufficientAtPro;
+    expect((await h.run()).outcome).toBe("failed");
+    const applied = h.eventsOf("applied").find((r) => cohortOf(r.event as RolloutEvent) === "pro")!;
+    expect(h.eventsOf("failed")[0].at - applied.at).toBeLessThan(30_000);
+  });
+
+  it("ignore: treated as OK", async () => {
+    const h = await harness({ policy: { insufficientData: "ignore" } });
+    h.gate.script = insufficientAtPro;
+    expect((await h.run()).outcome).toBe("completed");
+  });
+
+  it("before deploy, INSUFFICIENT_DATA does not block (idle cohorts have no data)", async () => {
+    const h = await harness({ policy: { insufficientData: "ignore" } });
+    h.gate.script = () => "INSUFFICIENT_DATA";
+    expect((await h.run()).outcome).toBe("completed");
+  });
+});
+
+describe("reading alarms", () => {
+  it("retries API errors with doubling backoff, then carries on", async () => {
+    const h = await harness();
+    h.gate.failNext = 2;
+    expect((await h.run()).outcome).toBe("completed");
+    expect(h.clock.sleeps.slice(0, 2)).toEqual([1_000, 2_000]);
+  });
+
+  it("fails closed when every attempt errors", async () => {
+    const h = await harness();
+    let calls = 0;
+    const read = h.gate.read.bind(h.gate);
+    h.gate.read = (names) => {
+      calls++;
+      // The precheck of free succeeds; every read during free's bake fails.
+      return calls === 1 ? read(names) : Promise.reject(new Error("AccessDenied"));
+    };
+    expect((await h.run()).outcome).toBe("failed");
+    const failed = h.eventsOf("failed")[0].event as { reason: string; cohort: string };
+    expect(failed.cohort).toBe("free");
+    expect(failed.reason).toContain("failing closed");
+    expect(h.driver.reverts()).toEqual(["prod.free"]);
+  });
+
+  it("a declared alarm that disappears during the bake fails closed", async () => {
+    const h = await harness();
+    h.gate.script = (name) =>
+      name === "pro-errors" && h.eventsOf("applied").length >= 2 ? "MISSING" : "OK";
+    expect((await h.run()).outcome).toBe("failed");
+    expect((h.eventsOf("failed")[0].event as { reason: string }).reason).toContain(
+      "does not exist",
+    );
+  });
+});
+
+describe("operators", () => {
+  it("pause stops the run after the current step; resume continues to the end", async () => {
+    const h = await harness();
+    h.gate.script = (_name, now) => {
+      if (h.eventsOf("applied").length === 2 && !h.types().includes("paused")) {
+        // Another terminal pauses while pro bakes.
+        void h.ledger.append(
+          { type: "paused", release: "r1", by: "ops" },
+          h.ledger.records.length + 1,
+        );
+      }
+      void now;
+      return "OK";
+    };
+    const result = await h.run();
+    expect(result.outcome).toBe("paused");
+    expect(h.driver.applies()).toEqual(["prod.free", "prod.pro"]);
+    await h.ledger.append(
+      { type: "resumed", release: "r1", by: "ops" },
+      h.ledger.records.length + 1,
+    );
+    expect((await h.makeRunner().run("r1")).outcome).toBe("completed");
+    expect(h.driver.applies()).toEqual(STACKS);
+  });
+
+  it("abort reverts everything the release reached and ends aborted", async () => {
+    const h = await harness();
+    h.gate.script = () => {
+      if (h.eventsOf("applied").length === 2 && !h.types().includes("abort-requested")) {
+        void h.ledger.append(
+          { type: "abort-requested", release: "r1", by: "ops" },
+          h.ledger.records.length + 1,
+        );
+      }
+      return "OK";
+    };
+    const result = await h.run();
+    expect(result.outcome).toBe("aborted");
+    expect(h.driver.reverts()).toEqual(["prod.pro", "prod.free"]);
+    expect(h.driver.applies()).toEqual(["prod.free", "prod.pro"]);
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+  });
+});
+
+describe("previews", () => {
+  const loss = [
+    {
+      urn: "urn:pulumi:prod.pro::svc::aws:dynamodb/table:Table::pro-data",
+      type: "aws:dynamodb/table:Table",
+      op: "replace" as const,
+    },
+  ];
+
+  it("refuses a release that would replace a cohort's storage and reverts what it reached", async () => {
+    const h = await harness();
+    h.driver.previewChanges.set("prod.pro", loss);
+    expect((await h.run()).outcome).toBe("failed");
+    const failed = h.eventsOf("failed")[0].event as { cause: string; reason: string };
+    expect(failed.cause).toBe("refused");
+    expect(failed.reason).toContain("--allow-data-loss");
+    expect(h.driver.applies()).toEqual(["prod.free"]);
+    expect(h.driver.reverts()).toEqual(["prod.free"]);
+  });
+
+  it("--allow-data-loss lets it through and the preview is shown", async () => {
+    const h = await harness({ policy: { allowDataLoss: true } });
+    h.driver.previewChanges.set("prod.pro", loss);
+    expect((await h.run()).outcome).toBe("completed");
+    const shown = h.updates.find((u) => u.kind === "preview" && u.cohort === "pro");
+    expect(shown?.kind === "preview" && shown.changes[0]).toContain(
+      "replace aws:dynamodb/table:Table",
+    );
+  });
+});
+
+describe("interrupted updates", () => {
+  it("an update that finished before the crash is recognised, not applied again", async () => {
+    const h = await harness();
+    h.ledger.crashAfter = 3; // planned(1 before) + observed + applying
+    await expect(h.run()).rejects.toThrow("simulated crash");
+    // The process died after recording `applying`; the update itself then ran to completion.
+    await h.driver.apply("prod.free", { id: "r1", version: "2.0.0", config: { FLAG: "on" } });
+    h.ledger.crashAfter = undefined;
+    expect((await h.makeRunner().run("r1")).outcome).toBe("completed");
+    expect(h.driver.applies()).toEqual(STACKS);
+    expect(h.driver.calls.filter((c) => c.op === "refresh").map((c) => c.stack)).toEqual([
+      "prod.free",
+    ]);
+    expect(h.eventsOf("applied")[0].event).toMatchObject({ cohort: "free", recovered: true });
+  });
+
+  it("an update cut off mid-way is refreshed (pending operations cleared) and applied again", async () => {
+    const h = await harness();
+    h.ledger.crashAfter = 3;
+    await expect(h.run()).rejects.toThrow("simulated crash");
+    h.driver.stacks.get("prod.free")!.pending = true;
+    h.ledger.crashAfter = undefined;
+    expect((await h.makeRunner().run("r1")).outcome).toBe("completed");
+    expect(h.driver.calls.filter((c) => c.stack === "prod.free").map((c) => c.op)).toEqual([
+      "preview",
+      "refresh",
+      "apply",
+    ]);
+    expect(h.eventsOf("applying").map((r) => (r.event as { attempt: number }).attempt)).toEqual([
+      1, 2, 1, 1,
+    ]);
+  });
+
+  it("a locked stack blocks the release for a human instead of failing it", async () => {
+    const h = await harness();
+    h.driver.lockedApply.add("prod.pro");
+    const result = await h.run();
+    expect(result.outcome).toBe("blocked");
+    expect(result.reason).toContain("locked");
+    expect(h.driver.reverts()).toEqual([]);
+  });
+});
+
+describe("the edge wave", () => {
+  it("runs after every cohort, gated on every cohort's alarms", async () => {
+    const h = await harness({ edge: true });
+    expect((await h.run()).outcome).toBe("completed");
+    expect(h.driver.applies()).toEqual([...STACKS, "prod"]);
+    const edgeObs = h.ledger
+      .events()
+      .find((e) => e.type === "observed" && e.cohort === "edge" && e.phase === "bake");
+    expect(edgeObs?.type === "observed" && edgeObs.readings.map((r) => r.name)).toContain(
+      "enterprise-errors",
+    );
+  });
+
+  it("an alarm in any cohort while the edge bakes reverts the edge first, then every cohort", async () => {
+    const h = await harness({ edge: true });
+    h.gate.script = (name) =>
+      name === "free-errors" && h.eventsOf("applied").length === 4 ? "ALARM" : "OK";
+    expect((await h.run()).outcome).toBe("failed");
+    expect(h.driver.reverts()).toEqual(["prod", ...[...STACKS].reverse()]);
+  });
+});
