@@ -1,0 +1,287 @@
+/**
+ * Ledger over DynamoDB, for teams that share rollouts across machines.
+ *
+ * One table for every environment: partition key `environment` (S), sort key
+ * `seq` (N). Events are items with seq >= 1, stored as a JSON string (what
+ * was appended is exactly what is read back). The lease is the item at
+ * seq = 0 with `owner` and `expiresAt` (epoch ms), changed only by
+ * conditional writes.
+ *
+ * An append of seq N is one transaction: Put (environment, N) on condition
+ * attribute_not_exists(seq), plus a condition check that N-1 exists; so two
+ * writers can never both write N, and no writer can leave a gap. Lease
+ * expiry compares writers' clocks: keep them NTP-synced and the TTL well
+ * above the skew.
+ */
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  TransactionCanceledException,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { LedgerConflictError, type Lease, type Ledger, type LedgerRecord } from "../ports.js";
+import { awsClientSettings, type AwsAdapterOptions } from "./aws-client-config.js";
+
+/** The lease item's sort key; events start at 1. */
+const LEASE_SEQ = 0;
+
+export interface DynamoDbLedgerOptions extends AwsAdapterOptions {
+  tableName: string;
+  /** The environment whose ledger this is (the partition key). */
+  environment: string;
+  /** Time source for record timestamps and lease expiry. */
+  now?: () => number;
+  /** Use this client instead of building one. */
+  client?: DynamoDBClient;
+}
+
+interface EventItem {
+  environment: string;
+  seq: number;
+  at: number;
+  event: string;
+}
+
+interface LeaseItem {
+  environment: string;
+  seq: number;
+  owner: string;
+  expiresAt: number;
+}
+
+export class DynamoDbLedger<E = unknown> implements Ledger<E> {
+  private readonly client: DynamoDBClient;
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly environment: string;
+  private readonly now: () => number;
+
+  constructor(options: DynamoDbLedgerOptions) {
+    this.client = options.client ?? new DynamoDBClient(awsClientSettings(options));
+    this.doc = DynamoDBDocumentClient.from(this.client);
+    this.table = options.tableName;
+    this.environment = options.environment;
+    this.now = options.now ?? Date.now;
+  }
+
+  async read(): Promise<LedgerRecord<E>[]> {
+    const records: LedgerRecord<E>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "#env = :env AND #seq >= :first",
+          ExpressionAttributeNames: { "#env": "environment", "#seq": "seq" },
+          ExpressionAttributeValues: { ":env": this.environment, ":first": 1 },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of (page.Items ?? []) as EventItem[]) records.push(this.toRecord(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  async append(event: E, expectedSeq: number): Promise<LedgerRecord<E>> {
+    if (!Number.isInteger(expectedSeq) || expectedSeq < 1) {
+      throw new LedgerConflictError(expectedSeq, await this.nextSeq());
+    }
+    const item: EventItem = {
+      environment: this.environment,
+      seq: expectedSeq,
+      at: this.now(),
+      event: JSON.stringify(event),
+    };
+    const put = {
+      TableName: this.table,
+      Item: item,
+      ConditionExpression: "attribute_not_exists(#seq)",
+      ExpressionAttributeNames: { "#seq": "seq" },
+    };
+    try {
+      if (expectedSeq === 1) {
+        await this.doc.send(new PutCommand(put));
+      } else {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.table,
+                  Key: { environment: this.environment, seq: expectedSeq - 1 },
+                  ConditionExpression: "attribute_exists(#seq)",
+                  ExpressionAttributeNames: { "#seq": "seq" },
+                },
+              },
+              { Put: put },
+            ],
+          }),
+        );
+      }
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        error instanceof TransactionCanceledException
+      ) {
+        throw new LedgerConflictError(expectedSeq, await this.nextSeq());
+      }
+      throw error;
+    }
+    return this.toRecord(item);
+  }
+
+  async acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }> {
+    const now = this.now();
+    const lease: Lease = { owner, expiresAt: now + ttlMs };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { environment: this.environment, seq: LEASE_SEQ, ...lease } satisfies LeaseItem,
+          // Free, already ours, or expired: only then may it be (re)written.
+          ConditionExpression: "attribute_not_exists(#seq) OR #owner = :owner OR #exp < :now",
+          ExpressionAttributeNames: { "#seq": "seq", "#owner": "owner", "#exp": "expiresAt" },
+          ExpressionAttributeValues: { ":owner": owner, ":now": now },
+        }),
+      );
+      return { acquired: true, lease };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const holder = await this.currentLease();
+    // It was released between the failed write and this read: try once more.
+    if (!holder) return this.acquireLease(owner, ttlMs);
+    return { acquired: false, lease: holder };
+  }
+
+  async renewLease(owner: string, ttlMs: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { environment: this.environment, seq: LEASE_SEQ },
+          UpdateExpression: "SET #exp = :exp",
+          ConditionExpression: "#owner = :owner",
+          ExpressionAttributeNames: { "#owner": "owner", "#exp": "expiresAt" },
+          ExpressionAttributeValues: { ":owner": owner, ":exp": this.now() + ttlMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { environment: this.environment, seq: LEASE_SEQ },
+          ConditionExpression: "#owner = :owner",
+          ExpressionAttributeNames: { "#owner": "owner" },
+          ExpressionAttributeValues: { ":owner": owner },
+        }),
+      );
+    } catch (error) {
+      // Someone else holds it (ours expired and was taken over): nothing to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** The lease as stored, or undefined when nobody holds it. */
+  async currentLease(): Promise<Lease | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { environment: this.environment, seq: LEASE_SEQ },
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Item as LeaseItem | undefined;
+    return item ? { owner: item.owner, expiresAt: item.expiresAt } : undefined;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  private async nextSeq(): Promise<number> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "#env = :env AND #seq >= :first",
+        ExpressionAttributeNames: { "#env": "environment", "#seq": "seq" },
+        ExpressionAttributeValues: { ":env": this.environment, ":first": 1 },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const last = (result.Items?.[0] as EventItem | undefined)?.seq ?? 0;
+    return last + 1;
+  }
+
+  private toRecord(item: EventItem): LedgerRecord<E> {
+    let event: E;
+    try {
+      event = JSON.parse(item.event) as E;
+    } catch {
+      throw new Error(
+        `ledger ${this.table}/${this.environment}#${String(item.seq)}: event is not JSON; inspect the item in DynamoDB`,
+      );
+    }
+    return { seq: item.seq, at: item.at, event };
+  }
+}
+
+/**
+ * Create the ledger table (on-demand billing) and wait until it is ACTIVE.
+ * Idempotent: an existing table is left as it is.
+ */
+export async function createLedgerTable(
+  tableName: string,
+  options: AwsAdapterOptions & { client?: DynamoDBClient; maxWaitSeconds?: number } = {},
+): Promise<void> {
+  const client = options.client ?? new DynamoDBClient(awsClientSettings(options));
+  try {
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          KeySchema: [
+            { AttributeName: "environment", KeyType: "HASH" },
+            { AttributeName: "seq", KeyType: "RANGE" },
+          ],
+          AttributeDefinitions: [
+            { AttributeName: "environment", AttributeType: "S" },
+            { AttributeName: "seq", AttributeType: "N" },
+          ],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    await waitUntilTableExists(
+      { client, maxWaitTime: options.maxWaitSeconds ?? 120, minDelay: 1 },
+      { TableName: tableName },
+    );
+  } finally {
+    if (!options.client) client.destroy();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Reading Pulumi engine events: the per-resource operations of a preview (so
+ * the runner can refuse a release that would replace or delete storage), the
+ * summary, and one-line progress for long operations.
+ */
+import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import type { ChangeOp, PlannedChange, ProgressSink } from "../ports.js";
+
+/** The engine's step ops folded onto the ports' coarser ChangeOp. */
+export function changeOpOf(op: string): ChangeOp | undefined {
+  switch (op) {
+    case "same":
+    case "create":
+    case "update":
+    case "delete":
+    case "replace":
+    case "read":
+    case "refresh":
+      return op;
+    case "create-replacement":
+    case "delete-replaced":
+    case "discard-replaced":
+    case "import-replacement":
+    case "read-replacement":
+    case "remove-pending-replace":
+      return "replace";
+    case "discard":
+      return "delete";
+    case "import":
+      return "create";
+    default:
+      return undefined;
+  }
+}
+
+/** How bad an op is, so several steps on one URN resolve to the worst. */
+const SEVERITY: Record<ChangeOp, number> = {
+  same: 0,
+  read: 1,
+  refresh: 1,
+  update: 2,
+  create: 3,
+  delete: 4,
+  replace: 5,
+};
+
+/** Collects the planned changes of one operation from its engine events. */
+export class ChangeCollector {
+  private readonly byUrn = new Map<string, PlannedChange>();
+  private summaryCounts: Record<string, number> | undefined;
+
+  constructor(private readonly onProgress?: ProgressSink) {}
+
+  readonly onEvent = (event: EngineEvent): void => {
+    const pre = event.resourcePreEvent?.metadata;
+    if (pre) {
+      const op = changeOpOf(pre.op);
+      if (op !== undefined) {
+        const existing = this.byUrn.get(pre.urn);
+        if (!existing || SEVERITY[op] > SEVERITY[existing.op]) {
+          this.byUrn.set(pre.urn, { urn: pre.urn, type: pre.type, op });
+        }
+      }
+      if (pre.op !== "same") this.onProgress?.(`${pre.op} ${pre.type} ${nameOf(pre.urn)}`);
+    }
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic && (diagnostic.severity === "error" || diagnostic.severity === "warning")) {
+      this.onProgress?.(`${diagnostic.severity}: ${diagnostic.message.trim()}`);
+    }
+    if (event.summaryEvent) {
+      this.summaryCounts = { ...event.summaryEvent.resourceChanges };
+      this.onProgress?.(`summary ${formatCounts(this.summaryCounts)}`);
+    }
+  };
+
+  get changes(): PlannedChange[] {
+    return [...this.byUrn.values()];
+  }
+
+  /** Counts per op: the engine's summary when it sent one, else counted from the steps. */
+  summary(fallback?: Record<string, number>): Partial<Record<ChangeOp, number>> {
+    const source = this.summaryCounts ?? fallback;
+    const counts: Partial<Record<ChangeOp, number>> = {};
+    if (source && Object.keys(source).length > 0) {
+      for (const [op, n] of Object.entries(source)) {
+        const mapped = changeOpOf(op);
+        if (mapped !== undefined && n > 0) counts[mapped] = (counts[mapped] ?? 0) + n;
+      }
+      return counts;
+    }
+    for (const change of this.byUrn.values()) counts[change.op] = (counts[change.op] ?? 0) + 1;
+    return counts;
+  }
+}
+
+function nameOf(urn: string): string {
+  return urn.split("::").pop() ?? urn;
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([op, n]) => `${op}=${String(n)}`)
+    .join(" ");
+}

@@ -1,0 +1,551 @@
+/**
+ * The AutomationDriver through a recording PulumiCommand: the exact CLI
+ * arguments per driver call, on the right stack, and how canned CLI output
+ * (documented JSON shapes of `stack history --json`, `stack output --json`,
+ * `config --json`, engine events) becomes port values.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { AutomationDriver } from "../../stacks/rollout/adapters/automation-driver.js";
+import type { ProgramRevisions } from "../../stacks/rollout/adapters/program-revision.js";
+import type { Release } from "../../stacks/rollout/ports.js";
+import { RecordingPulumi, type Rule } from "./recording-pulumi.js";
+
+const HEAD = "1111111111111111111111111111111111111111";
+const OLD = "2222222222222222222222222222222222222222";
+const STACK = "prod.free";
+const PIN_V1 = JSON.stringify({ release: "r1", version: "1.0.0", config: {} });
+
+const workDir = mkdtempSync(join(tmpdir(), "driver-rec-"));
+writeFileSync(join(workDir, "Pulumi.yaml"), "name: cohort-service\nruntime: nodejs\n");
+const checkoutDir = mkdtempSync(join(tmpdir(), "driver-rec-old-"));
+
+const checkouts: string[] = [];
+const revisions: ProgramRevisions = {
+  head: () => Promise.resolve(HEAD),
+  checkout: (_dir, revision) => {
+    checkouts.push(revision);
+    return Promise.resolve({ dir: checkoutDir, remove: () => Promise.resolve() });
+  },
+};
+
+const configJson = (pin: string, extra: Record<string, string> = {}) =>
+  JSON.stringify({
+    "cohort-service:part": { value: "cohort", secret: false },
+    "cohort-service:pin": { value: pin, secret: false },
+    "cohort-service:dbPassword": { value: "hunter2", secret: true },
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, { value: v, secret: false }])),
+  });
+
+// `pulumi stack history --json` entries (newest first), as the CLI prints them.
+const historyEntry = (
+  version: number,
+  result: string,
+  pin: string,
+  message: string,
+  gitHead?: string,
+) => ({
+  version,
+  kind: "update",
+  startTime: "2026-11-20T10:00:00.000Z",
+  message,
+  environment: { "exec.kind": "auto.local", ...(gitHead ? { "git.head": gitHead } : {}) },
+  config: {
+    "cohort-service:part": { value: "cohort", secret: false },
+    "cohort-service:pin": { value: pin, secret: false },
+    "cohort-service:dbPassword": { value: "hunter2", secret: true },
+  },
+  result,
+  endTime: "2026-11-20T10:01:00.000Z",
+  resourceChanges: { same: 5, update: 1 },
+});
+
+const upEvents = [
+  { preludeEvent: { config: {} } },
+  {
+    resourcePreEvent: {
+      metadata: {
+        op: "update",
+        urn: "urn:pulumi:prod.free::cohort-service::aws:ecs/service:Service::free-svc",
+        type: "aws:ecs/service:Service",
+      },
+    },
+  },
+  {
+    summaryEvent: {
+      maybeCorrupt: false,
+      durationSeconds: 1,
+      resourceChanges: { update: 1, same: 5 },
+    },
+  },
+  { cancelEvent: {} },
+];
+
+function rules(overrides: Rule[] = []): Rule[] {
+  return [
+    ...overrides,
+    [["stack", "select"], { stdout: "" }],
+    [["config", "--show-secrets", "--json"], { stdout: configJson(PIN_V1) }],
+    [["config"], { stdout: "" }],
+    [["up"], { stdout: "Updating...", events: upEvents }],
+    [
+      ["refresh"],
+      {
+        stdout: "Refreshing...",
+        events: [
+          {
+            summaryEvent: { maybeCorrupt: false, durationSeconds: 0, resourceChanges: { same: 6 } },
+          },
+        ],
+      },
+    ],
+    [
+      ["stack", "output", "--json"],
+      { stdout: JSON.stringify({ cohorts: { free: { name: "free" } } }) },
+    ],
+    [
+      ["stack", "history", "--json", "--show-secrets", "--page-size", "1"],
+      { stdout: JSON.stringify([historyEntry(7, "succeeded", PIN_V1, "")]) },
+    ],
+  ];
+}
+
+const release: Release = { id: "r2", version: "2.0.0", config: { LOG: "debug" } };
+const PIN_V2 = JSON.stringify({ release: "r2", version: "2.0.0", config: { LOG: "debug" } });
+
+describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
+  let cli: RecordingPulumi;
+  let driver: AutomationDriver;
+
+  beforeEach(() => {
+    checkouts.length = 0;
+    cli = new RecordingPulumi(rules());
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+  });
+
+  it("readPin selects the stack and reads its config through the CLI", async () => {
+    expect(await driver.readPin(STACK)).toEqual({ release: "r1", version: "1.0.0", config: {} });
+    expect(cli.argv()).toEqual([
+      ["stack", "select", "--stack", STACK],
+      ["config", "--show-secrets", "--json", "--stack", STACK],
+    ]);
+    expect(cli.calls.every((c) => c.cwd === workDir)).toBe(true);
+  });
+
+  it("readPin rejects a malformed pin, naming the problem", async () => {
+    cli = new RecordingPulumi(
+      rules([[["config", "--show-secrets", "--json"], { stdout: configJson('{"release":""}') }]]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    await expect(driver.readPin(STACK)).rejects.toThrow(/pin\.release: .*pin\.version/s);
+  });
+
+  it("a missing stack reads as never deployed", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [["stack", "select"], { fail: { stderr: "error: no stack named 'prod.new' found" } }],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    expect(await driver.readPin("prod.new")).toBeUndefined();
+    expect(await driver.lastGoodUpdate("prod.new")).toBeUndefined();
+    expect(await driver.outputs("prod.new")).toEqual({});
+  });
+
+  it("apply sets the pin with config set-all, then runs up on that stack alone with the revision in --message", async () => {
+    const progress: string[] = [];
+    const result = await driver.apply(STACK, release, (line) => progress.push(line));
+    expect(result).toEqual({ ok: true, updateVersion: 7 });
+    expect(cli.argv()).toEqual([
+      ["stack", "select", "--stack", STACK],
+      ["config", "--show-secrets", "--json", "--stack", STACK],
+      ["config", "set-all", "--stack", STACK, "--plaintext", `cohort-service:pin=${PIN_V2}`],
+      [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--message",
+        `[cohort-rollout release=r2 revision=${HEAD}]`,
+        "--exec-kind",
+        "auto.local",
+        "--event-log",
+        "<event-log>",
+        "--stack",
+        STACK,
+      ],
+      ["stack", "output", "--json", "--stack", STACK],
+      ["stack", "output", "--json", "--show-secrets", "--stack", STACK],
+      [
+        "stack",
+        "history",
+        "--json",
+        "--show-secrets",
+        "--page-size",
+        "1",
+        "--page",
+        "1",
+        "--stack",
+        STACK,
+      ],
+    ]);
+    expect(progress).toContain("update aws:ecs/service:Service free-svc");
+    expect(progress.some((l) => l.startsWith("summary update=1 same=5"))).toBe(true);
+    expect(checkouts).toEqual([]);
+  });
+
+  it("apply on the edge stack sets the release's edge config, not a pin", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["config", "--show-secrets", "--json"],
+          { stdout: JSON.stringify({ "cohort-service:part": { value: "edge", secret: false } }) },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const result = await driver.apply("prod", {
+      ...release,
+      edgeConfig: { tlsPolicy: "TLS13", "aws:region": "eu-west-1" },
+    });
+    expect(result.ok).toBe(true);
+    expect(cli.argv()[2]).toEqual([
+      "config",
+      "set-all",
+      "--stack",
+      "prod",
+      "--plaintext",
+      "cohort-service:tlsPolicy=TLS13",
+      "--plaintext",
+      "aws:region=eu-west-1",
+    ]);
+  });
+
+  it("apply reports a locked stack (ConcurrentUpdateError) as locked, without throwing", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["up"],
+          {
+            fail: {
+              stderr:
+                "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
+            },
+          },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const result = await driver.apply(STACK, release);
+    expect(result.ok).toBe(false);
+    expect(result.locked).toBe(true);
+    expect(result.error).toMatch(/^error: the stack is currently locked by 1 lock/);
+  });
+
+  it("apply refreshes once, clearing pending creates, when an interrupted update left pending operations", async () => {
+    let ups = 0;
+    const pending =
+      "error: the current deployment has 1 resource(s) with pending operations:\n  * urn:pulumi:prod.free::cohort-service::aws:ecs/service:Service::free-svc, interrupted while updating";
+    cli = new RecordingPulumi(
+      rules([[["up"], () => (++ups === 1 ? { fail: { stderr: pending } } : { events: upEvents })]]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const progress: string[] = [];
+    const result = await driver.apply(STACK, release, (line) => progress.push(line));
+    expect(result).toEqual({ ok: true, updateVersion: 7 });
+    const ops = cli.argv().filter((a) => a[0] === "up" || a[0] === "refresh");
+    expect(ops.map((a) => a[0])).toEqual(["up", "refresh", "up"]);
+    expect(ops[1]).toEqual(
+      expect.arrayContaining([
+        "--yes",
+        "--skip-preview",
+        "--clear-pending-creates",
+        "--stack",
+        STACK,
+      ]),
+    );
+    expect(ops[2]).toEqual(ops[0]);
+    expect(progress.some((l) => l.includes("pending operations; refreshing"))).toBe(true);
+  });
+
+  it("apply does not retry a second time when pending operations remain", async () => {
+    const pending = "error: the current deployment has 2 resource(s) with pending operations:";
+    cli = new RecordingPulumi(rules([[["up"], { fail: { stderr: pending } }]]));
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const result = await driver.apply(STACK, release);
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/pending operations/);
+    expect(cli.argv().filter((a) => a[0] === "up")).toHaveLength(2);
+  });
+
+  it("apply reports a failed update with the CLI's error line", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["up"],
+          { fail: { stderr: "Updating (prod.free):\nerror: update failed: 1 error occurred" } },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const result = await driver.apply(STACK, release);
+    expect(result).toEqual({ ok: false, error: "error: update failed: 1 error occurred" });
+  });
+
+  it("preview sets the pin, previews, reports per-resource ops, and restores the previous pin", async () => {
+    const tableUrn =
+      "urn:pulumi:prod.free::cohort-service::cohort-segmented-service:index:CohortSegmentedService$aws:dynamodb/table:Table::free-data";
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["preview"],
+          {
+            stdout: "Previewing...",
+            events: [
+              {
+                resourcePreEvent: {
+                  metadata: { op: "same", urn: "urn:a", type: "aws:lb/listenerRule:ListenerRule" },
+                },
+              },
+              {
+                resourcePreEvent: {
+                  metadata: {
+                    op: "create-replacement",
+                    urn: tableUrn,
+                    type: "aws:dynamodb/table:Table",
+                  },
+                },
+              },
+              {
+                resourcePreEvent: {
+                  metadata: { op: "replace", urn: tableUrn, type: "aws:dynamodb/table:Table" },
+                },
+              },
+              {
+                resourcePreEvent: {
+                  metadata: {
+                    op: "delete-replaced",
+                    urn: tableUrn,
+                    type: "aws:dynamodb/table:Table",
+                  },
+                },
+              },
+              {
+                resourcePreEvent: {
+                  metadata: { op: "discard", urn: "urn:b", type: "aws:s3/bucket:Bucket" },
+                },
+              },
+              {
+                summaryEvent: {
+                  maybeCorrupt: false,
+                  durationSeconds: 0,
+                  resourceChanges: { same: 1, replace: 1, delete: 1 },
+                },
+              },
+            ],
+          },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const result = await driver.preview(STACK, release);
+    expect(result.changes).toEqual([
+      { urn: "urn:a", type: "aws:lb/listenerRule:ListenerRule", op: "same" },
+      { urn: tableUrn, type: "aws:dynamodb/table:Table", op: "replace" },
+      { urn: "urn:b", type: "aws:s3/bucket:Bucket", op: "delete" },
+    ]);
+    expect(result.summary).toEqual({ same: 1, replace: 1, delete: 1 });
+    expect(cli.argv()).toEqual([
+      ["stack", "select", "--stack", STACK],
+      ["config", "--show-secrets", "--json", "--stack", STACK],
+      ["config", "set-all", "--stack", STACK, "--plaintext", `cohort-service:pin=${PIN_V2}`],
+      ["preview", "--exec-kind", "auto.local", "--event-log", "<event-log>", "--stack", STACK],
+      ["config", "set-all", "--stack", STACK, "--plaintext", `cohort-service:pin=${PIN_V1}`],
+    ]);
+  });
+
+  it("refresh clears pending creates on that stack", async () => {
+    const result = await driver.refresh(STACK);
+    expect(result).toEqual({ ok: true, updateVersion: 7 });
+    expect(cli.argv()).toEqual([
+      ["stack", "select", "--stack", STACK],
+      [
+        "refresh",
+        "--skip-preview",
+        "--yes",
+        "--clear-pending-creates",
+        "--event-log",
+        "<event-log>",
+        "--exec-kind",
+        "auto.local",
+        "--stack",
+        STACK,
+      ],
+      [
+        "stack",
+        "history",
+        "--json",
+        "--show-secrets",
+        "--page-size",
+        "1",
+        "--page",
+        "1",
+        "--stack",
+        STACK,
+      ],
+    ]);
+  });
+
+  it("lastGoodUpdate pages through history and skips failed updates and refreshes", async () => {
+    const page1 = [
+      historyEntry(9, "failed", PIN_V2, `[cohort-rollout release=r2 revision=${HEAD}]`),
+      { ...historyEntry(8, "succeeded", PIN_V1, ""), kind: "refresh" },
+    ];
+    const page2 = [
+      historyEntry(7, "succeeded", PIN_V1, `[cohort-rollout release=r1 revision=${OLD}]`),
+      historyEntry(6, "succeeded", PIN_V1, ""),
+    ];
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["stack", "history", "--json", "--show-secrets", "--page-size", "2", "--page", "1"],
+          { stdout: JSON.stringify(page1) },
+        ],
+        [
+          ["stack", "history", "--json", "--show-secrets", "--page-size", "2", "--page", "2"],
+          { stdout: JSON.stringify(page2) },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions, historyPageSize: 2 });
+    const good = await driver.lastGoodUpdate(STACK);
+    expect(good).toEqual({
+      version: 7,
+      result: "succeeded",
+      config: { "cohort-service:part": "cohort", "cohort-service:pin": PIN_V1 },
+      programRevision: OLD,
+      startTime: "2026-11-20T10:00:00.000Z",
+      endTime: "2026-11-20T10:01:00.000Z",
+    });
+    expect(cli.argv().slice(1)).toEqual([
+      [
+        "stack",
+        "history",
+        "--json",
+        "--show-secrets",
+        "--page-size",
+        "2",
+        "--page",
+        "1",
+        "--stack",
+        STACK,
+      ],
+      [
+        "stack",
+        "history",
+        "--json",
+        "--show-secrets",
+        "--page-size",
+        "2",
+        "--page",
+        "2",
+        "--stack",
+        STACK,
+      ],
+    ]);
+  });
+
+  it("history falls back to the CLI's git.head when the message has no marker", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["stack", "history"],
+          { stdout: JSON.stringify([historyEntry(3, "succeeded", PIN_V1, "manual", OLD)]) },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const [entry] = await driver.history(STACK, 5);
+    expect(entry?.programRevision).toBe(OLD);
+    expect(cli.argv()[1]).toEqual([
+      "stack",
+      "history",
+      "--json",
+      "--show-secrets",
+      "--page-size",
+      "5",
+      "--page",
+      "1",
+      "--stack",
+      STACK,
+    ]);
+  });
+
+  it("revert from the same program revision sets the old config exactly and runs up in the project dir", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["config", "--show-secrets", "--json"],
+          { stdout: configJson(PIN_V2, { "cohort-service:newFlag": "on" }) },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const to = {
+      version: 7,
+      result: "succeeded" as const,
+      config: { "cohort-service:part": "cohort", "cohort-service:pin": PIN_V1 },
+      programRevision: HEAD,
+    };
+    const result = await driver.revert(STACK, to);
+    expect(result.ok).toBe(true);
+    expect(checkouts).toEqual([]);
+    expect(cli.argv().slice(0, 5)).toEqual([
+      ["stack", "select", "--stack", STACK],
+      ["config", "--show-secrets", "--json", "--stack", STACK],
+      [
+        "config",
+        "set-all",
+        "--stack",
+        STACK,
+        "--plaintext",
+        "cohort-service:part=cohort",
+        "--plaintext",
+        `cohort-service:pin=${PIN_V1}`,
+      ],
+      ["config", "rm-all", "--stack", STACK, "cohort-service:newFlag"],
+      [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--message",
+        `[cohort-rollout release=revert-to-7 revision=${HEAD}]`,
+        "--exec-kind",
+        "auto.local",
+        "--event-log",
+        "<event-log>",
+        "--stack",
+        STACK,
+      ],
+    ]);
+  });
+
+  it("revert to an update from another program revision runs up from a checkout of that revision", async () => {
+    const to = {
+      version: 5,
+      result: "succeeded" as const,
+      config: { "cohort-service:part": "cohort", "cohort-service:pin": PIN_V1 },
+      programRevision: OLD,
+    };
+    const result = await driver.revert(STACK, to);
+    expect(result.ok).toBe(true);
+    expect(checkouts).toEqual([OLD]);
+    const up = cli.calls.find((c) => c.args[0] === "up");
+    expect(up?.cwd).toBe(checkoutDir);
+    expect(up?.args).toContain(`[cohort-rollout release=revert-to-5 revision=${OLD}]`);
+    // Config is set in the current tree first (later reads see it), then in the checkout.
+    const setAlls = cli.calls.filter((c) => c.args[1] === "set-all").map((c) => c.cwd);
+    expect(setAlls).toEqual([workDir, checkoutDir]);
+  });
+});
