@@ -1,0 +1,57 @@
+/**
+ * An in-memory Ledger for rehearsals: same contract as the file ledger
+ * (append at the expected sequence or conflict; a lease), no I/O, so the
+ * virtual clock can tell when every task is waiting.
+ */
+import {
+  type Clock,
+  type Lease,
+  type Ledger,
+  LedgerConflictError,
+  type LedgerRecord,
+} from "../../ports.js";
+
+export class MemoryLedger<E = unknown> implements Ledger<E> {
+  private readonly records: LedgerRecord<E>[] = [];
+  private lease: Lease | undefined;
+
+  constructor(private readonly clock: Clock) {}
+
+  read(): Promise<LedgerRecord<E>[]> {
+    // Copies: a caller must never be able to edit history in place.
+    return Promise.resolve(this.records.map((r) => ({ ...r, event: structuredClone(r.event) })));
+  }
+
+  append(event: E, expectedSeq: number): Promise<LedgerRecord<E>> {
+    const next = this.records.length + 1;
+    if (expectedSeq !== next) return Promise.reject(new LedgerConflictError(expectedSeq, next));
+    const rec: LedgerRecord<E> = { seq: next, at: this.clock.now(), event: structuredClone(event) };
+    this.records.push(rec);
+    return Promise.resolve({ ...rec });
+  }
+
+  acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }> {
+    const now = this.clock.now();
+    if (this.lease && this.lease.owner !== owner && this.lease.expiresAt > now) {
+      return Promise.resolve({ acquired: false, lease: { ...this.lease } });
+    }
+    this.lease = { owner, expiresAt: now + ttlMs };
+    return Promise.resolve({ acquired: true, lease: { ...this.lease } });
+  }
+
+  renewLease(owner: string, ttlMs: number): Promise<boolean> {
+    if (this.lease?.owner !== owner) return Promise.resolve(false);
+    this.lease = { owner, expiresAt: this.clock.now() + ttlMs };
+    return Promise.resolve(true);
+  }
+
+  releaseLease(owner: string): Promise<void> {
+    if (this.lease?.owner === owner) this.lease = undefined;
+    return Promise.resolve();
+  }
+
+  /** Every record so far (for the report's timeline). */
+  snapshot(): LedgerRecord<E>[] {
+    return this.records.map((r) => ({ ...r }));
+  }
+}

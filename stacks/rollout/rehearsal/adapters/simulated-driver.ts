@@ -1,0 +1,212 @@
+/**
+ * A simulated StackDriver: each cohort stack's update takes its platform's
+ * duration on the virtual clock, then the cohort's hosts run the new pin.
+ * Update failures are injected from the profile. Nothing outside the
+ * simulated fleet is touched.
+ */
+import { CONFIG_KEYS, pinSchema } from "../../../../components/contract.js";
+import type {
+  ApplyResult,
+  Clock,
+  Pin,
+  PreviewResult,
+  ProgressSink,
+  Release,
+  StackDriver,
+  UpdateRecord,
+} from "../../ports.js";
+import type { SimulatedFleet } from "../sim/fleet.js";
+import type { SimulationProfile, UpdateFailure } from "../sim/profile.js";
+import { hashString, uniformAt } from "../sim/random.js";
+
+export interface DriverEvent {
+  at: number;
+  cohort: string;
+  kind:
+    "apply-started" | "applied" | "apply-failed" | "revert-started" | "reverted" | "revert-failed";
+  release: string;
+  detail?: string;
+}
+
+interface StackState {
+  cohort: string;
+  history: UpdateRecord[];
+  pin: Pin;
+  applies: number;
+  reverts: number;
+}
+
+export class SimulatedDriver implements StackDriver {
+  private readonly stacks = new Map<string, StackState>();
+  readonly events: DriverEvent[] = [];
+
+  constructor(
+    private readonly fleet: SimulatedFleet,
+    private readonly clock: Clock,
+    /** stack name -> cohort name */
+    stacks: Record<string, string>,
+    initial: Pin,
+  ) {
+    for (const [stack, cohort] of Object.entries(stacks)) {
+      this.stacks.set(stack, {
+        cohort,
+        pin: initial,
+        history: [
+          {
+            version: 1,
+            result: "succeeded",
+            config: { [CONFIG_KEYS.pin]: JSON.stringify(initial) },
+          },
+        ],
+        applies: 0,
+        reverts: 0,
+      });
+    }
+  }
+
+  private stack(name: string): StackState {
+    const s = this.stacks.get(name);
+    if (!s) throw new Error(`the rehearsal has no stack "${name}"`);
+    return s;
+  }
+
+  private profile(): SimulationProfile {
+    return this.fleet.profile;
+  }
+
+  /** How long this update takes: uniform in the platform's range, fixed per (seed, stack, attempt). */
+  updateDurationMs(stack: string, cohort: string, nth: number, revert: boolean): number {
+    const range = this.profile().updateDurations[this.fleet.traffic(cohort).platform];
+    const u = uniformAt(this.profile().seed, hashString(stack), nth, revert ? 2 : 1, 31);
+    return Math.round((range.minSeconds + u * (range.maxSeconds - range.minSeconds)) * 1000);
+  }
+
+  private injected(stack: string, nth: number, revert: boolean): UpdateFailure | undefined {
+    return this.profile().updateFailures.find(
+      (f) =>
+        (f.stack === stack || f.stack === "*") &&
+        f.onRevert === revert &&
+        (f.attempt === undefined || f.attempt === nth),
+    );
+  }
+
+  outputs(stack: string): Promise<Record<string, unknown>> {
+    const s = this.stack(stack);
+    return Promise.resolve({ cohorts: { [s.cohort]: { name: s.cohort, pin: s.pin } } });
+  }
+
+  readPin(stack: string): Promise<Pin | undefined> {
+    return Promise.resolve(this.stack(stack).pin);
+  }
+
+  lastGoodUpdate(stack: string): Promise<UpdateRecord | undefined> {
+    const good = this.stack(stack).history.filter((u) => u.result === "succeeded");
+    return Promise.resolve(good[good.length - 1]);
+  }
+
+  preview(stack: string, _release: Release): Promise<PreviewResult> {
+    const s = this.stack(stack);
+    const urn = (type: string, name: string): string =>
+      `urn:pulumi:${stack}::rehearsal::${type}::${s.cohort}-${name}`;
+    return Promise.resolve({
+      changes: [
+        {
+          urn: urn("aws:ecs/taskDefinition:TaskDefinition", "task"),
+          type: "aws:ecs/taskDefinition:TaskDefinition",
+          op: "replace",
+        },
+        {
+          urn: urn("aws:ecs/service:Service", "service"),
+          type: "aws:ecs/service:Service",
+          op: "update",
+        },
+      ],
+      summary: { replace: 1, update: 1 },
+    });
+  }
+
+  private async update(
+    stack: string,
+    pin: Pin,
+    revert: boolean,
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<ApplyResult> {
+    const s = this.stack(stack);
+    const nth = revert ? ++s.reverts : ++s.applies;
+    const started = revert ? "revert-started" : "apply-started";
+    this.events.push({
+      at: this.clock.now(),
+      cohort: s.cohort,
+      kind: started,
+      release: pin.release,
+    });
+    const ms = this.updateDurationMs(stack, s.cohort, nth, revert);
+    onProgress?.(`updating ${stack} to ${pin.release} (simulated, ${Math.round(ms / 1000)}s)`);
+    await this.clock.sleep(ms, signal);
+    const failure = this.injected(stack, nth, revert);
+    const version = (s.history[s.history.length - 1]?.version ?? 0) + 1;
+    const config = { [CONFIG_KEYS.pin]: JSON.stringify(pin) };
+    if (failure) {
+      s.history.push({ version, result: "failed", config });
+      const error = `injected update failure (attempt ${nth}${revert ? ", revert" : ""})`;
+      this.events.push({
+        at: this.clock.now(),
+        cohort: s.cohort,
+        kind: revert ? "revert-failed" : "apply-failed",
+        release: pin.release,
+        detail: error,
+      });
+      return { ok: false, error, updateVersion: version };
+    }
+    s.history.push({ version, result: "succeeded", config });
+    s.pin = pin;
+    this.fleet.setRelease(s.cohort, pin.release, this.clock.now());
+    this.events.push({
+      at: this.clock.now(),
+      cohort: s.cohort,
+      kind: revert ? "reverted" : "applied",
+      release: pin.release,
+    });
+    return { ok: true, updateVersion: version };
+  }
+
+  apply(
+    stack: string,
+    release: Release,
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<ApplyResult> {
+    return this.update(
+      stack,
+      { release: release.id, version: release.version, config: release.config },
+      false,
+      onProgress,
+      signal,
+    );
+  }
+
+  revert(stack: string, to: UpdateRecord, onProgress?: ProgressSink): Promise<ApplyResult> {
+    const raw = to.config[CONFIG_KEYS.pin];
+    if (raw === undefined) {
+      return Promise.resolve({
+        ok: false,
+        error: `update ${to.version} of ${stack} has no pin in its config`,
+      });
+    }
+    let pin: Pin;
+    try {
+      pin = pinSchema.parse(JSON.parse(raw));
+    } catch (err) {
+      return Promise.resolve({
+        ok: false,
+        error: `update ${to.version} of ${stack} has an invalid pin: ${(err as Error).message}`,
+      });
+    }
+    return this.update(stack, pin, true, onProgress);
+  }
+
+  refresh(): Promise<ApplyResult> {
+    return Promise.resolve({ ok: true });
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * `cohort-rollout rehearse`: rehearse the environment's plan against a
+ * simulated fleet and a simulated CloudWatch, with one fault, under four
+ * strategies; write the HTML report and print a summary (or `--json`).
+ *
+ * Exit codes (EXIT in ../exit-codes.ts): 0 the plan delivered a good release
+ * or contained a bad one; 1 a bad release escaped (or a good one did not
+ * arrive); 2 bad options, profile or environment, or the plan was refused;
+ * 3 the rehearsed rollout stopped for a human (blocked, stuck).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Option, type Command } from "commander";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { renderLine, type ProgressListener } from "../progress.js";
+import { FAULT_CHOICES, REHEARSAL_POLICY, faultFor, parseRehearseOptions } from "./options.js";
+import { loadRehearsalEnvironment } from "./program/component-alarms.js";
+import { ProfileError, loadProfile, type LoadedProfile } from "./profiles.js";
+import type { RehearsalEnvironment } from "./environment.js";
+import { rehearsalHtml } from "./report/html.js";
+import { rehearsalJson } from "./report/json.js";
+import { terminalSummary } from "./report/terminal.js";
+import { PlanRefusedError, rehearse, type Rehearsal } from "./rehearse.js";
+
+export interface RehearseIo {
+  out(text: string): void;
+  err(text: string): void;
+  exit(code: ExitCode): void;
+}
+
+const processIo: RehearseIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  exit: (code) => {
+    process.exitCode = code;
+  },
+};
+
+function exitFor(r: Rehearsal): ExitCode {
+  if (r.verdict.ok) return EXIT.done;
+  return r.verdict.kind === "stuck" ? EXIT.human : EXIT.reverted;
+}
+
+/**
+ * The plan runner's own progress lines (what `deploy` prints), on stderr;
+ * the per-poll bake lines are left out, since hours of bakes pass in a blink.
+ */
+function runnerLines(io: RehearseIo): ProgressListener {
+  return (u) => {
+    if (u.kind !== "bake") io.err(`runner: ${renderLine(u)}\n`);
+  };
+}
+
+/** Runs the command with already-parsed flags; returns the exit code. */
+export async function runRehearse(raw: Record<string, unknown>, io: RehearseIo): Promise<ExitCode> {
+  const usage = (message: string): ExitCode => {
+    // With --json, a script reading stdout gets the error as JSON too (as the other commands do).
+    if (raw.json === true) {
+      io.out(JSON.stringify({ kind: "error", exitCode: EXIT.usage, message }) + "\n");
+    }
+    io.err(`rehearse: ${message}\n`);
+    return EXIT.usage;
+  };
+  const parsed = parseRehearseOptions(raw);
+  if (!parsed.ok) {
+    return usage(`invalid options:\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+  const o = parsed.options;
+  let env: RehearsalEnvironment;
+  let loaded: LoadedProfile;
+  try {
+    loaded = loadProfile(o.environment, o.seed, o.profile);
+    env = await loadRehearsalEnvironment(o.environment);
+  } catch (err) {
+    if (err instanceof ProfileError) return usage(err.message);
+    const message = err instanceof Error ? err.message : String(err);
+    return usage(`cannot rehearse environment ${o.environment}: ${message}`);
+  }
+  const unknown = Object.keys(loaded.profile.cohorts).filter(
+    (c) => !env.cohorts.some((e) => e.name === c),
+  );
+  if (unknown.length > 0) {
+    io.err(
+      `rehearse: profile ${loaded.source} describes cohorts ${unknown.join(", ")} that environment ${o.environment} does not have (ignored)\n`,
+    );
+  }
+  let rehearsal: Rehearsal;
+  try {
+    rehearsal = await rehearse(env, {
+      fault: faultFor(o),
+      profile: loaded.profile,
+      policy: REHEARSAL_POLICY,
+      operatorResponseMs: o.operatorResponse * 60_000,
+      horizonMs: 0,
+      ...(o.verbose ? { progress: runnerLines(io) } : {}),
+    });
+  } catch (err) {
+    // A refused plan is the environment's problem; anything else is ours and propagates.
+    if (err instanceof PlanRefusedError) return usage(err.message);
+    throw err;
+  }
+  const path = resolve(o.out);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, rehearsalHtml(rehearsal));
+  io.out(o.json ? rehearsalJson(rehearsal) + "\n" : terminalSummary(rehearsal, o.out));
+  return exitFor(rehearsal);
+}
+
+export function registerRehearseCommand(program: Command, io: RehearseIo = processIo): void {
+  program
+    .command("rehearse")
+    .description(
+      "rehearse the environment's rollout plan against a simulated fleet and CloudWatch, with a fault, under four strategies (no cloud account needed)",
+    )
+    .option(
+      "--environment <name>",
+      "environment to rehearse (stacks/environments/<name>.yaml)",
+      "prod",
+    )
+    .addOption(
+      new Option("--fault <kind>", "fault of the rehearsed release")
+        .choices([...FAULT_CHOICES])
+        .default("error-spike"),
+    )
+    .option("--seed <n>", "random seed of the simulated traffic", "1")
+    .option("--out <path>", "where to write the HTML report", ".artifacts/rehearsal/report.html")
+    .option("--json", "print the rehearsal as JSON instead of the terminal summary")
+    .option(
+      "--verbose",
+      "also print the plan runner's progress lines (as deploy prints them) on stderr",
+    )
+    .option(
+      "--profile <file>",
+      "simulation profile YAML (default: rehearsal/profiles/<environment>.yaml)",
+    )
+    .option(
+      "--operator-response <minutes>",
+      "time from a page to an operator's fleet-wide revert",
+      "15",
+    )
+    .option("--activate-after <minutes>", "for --fault latent: minutes until the fault shows", "60")
+    .action(async (flags: Record<string, unknown>) => {
+      io.exit(await runRehearse(flags, io));
+    });
+}

@@ -1,0 +1,70 @@
+/**
+ * The `rehearse` command's options, validated in one place: every problem is
+ * reported at once, with the flag it came from and a hint.
+ */
+import { z } from "zod";
+import type { RolloutPolicy } from "../events.js";
+import { parseFault, type Fault } from "./sim/faults.js";
+
+/** The fault names the command accepts (`latency` is short for a latency regression). */
+export const FAULT_CHOICES = ["none", "error-spike", "latency", "crash-loop", "latent"] as const;
+
+export const DEFAULT_REPORT_PATH = ".artifacts/rehearsal/report.html";
+
+/** The gate policy rehearsed: the rollout's defaults (hold on INSUFFICIENT_DATA, poll every 30 s). */
+export const REHEARSAL_POLICY: RolloutPolicy = {
+  insufficientData: "hold",
+  pollIntervalMs: 30_000,
+  allowDataLoss: false,
+};
+
+const intFlag = (flag: string, min: number) =>
+  z.coerce
+    .number({ error: `${flag}: expected a number` })
+    .int({ error: `${flag}: expected a whole number` })
+    .min(min, { error: `${flag}: must be at least ${min}` });
+
+export const rehearseOptionsSchema = z.object({
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,19}$/, {
+      error: "--environment: lowercase letters, digits and '-' (e.g. prod)",
+    })
+    .default("prod"),
+  fault: z
+    .enum(FAULT_CHOICES, { error: `--fault: one of ${FAULT_CHOICES.join(", ")}` })
+    .default("error-spike"),
+  seed: intFlag("--seed", 0).default(1),
+  out: z.string().min(1, { error: "--out: a file path" }).default(DEFAULT_REPORT_PATH),
+  json: z.boolean().default(false),
+  verbose: z.boolean().default(false),
+  profile: z.string().min(1).optional(),
+  operatorResponse: intFlag("--operator-response", 1).default(15),
+  activateAfter: intFlag("--activate-after", 0).default(60),
+});
+export type RehearseOptions = z.infer<typeof rehearseOptionsSchema>;
+
+export type ParsedOptions =
+  { ok: true; options: RehearseOptions } | { ok: false; problems: string[] };
+
+export function parseRehearseOptions(raw: Record<string, unknown>): ParsedOptions {
+  const parsed = rehearseOptionsSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, options: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
+}
+
+/** The fault model a `--fault` name stands for, with the model's defaults. */
+export function faultFor(options: Pick<RehearseOptions, "fault" | "activateAfter">): Fault {
+  switch (options.fault) {
+    case "none":
+      return parseFault({ kind: "none" });
+    case "error-spike":
+      return parseFault({ kind: "error-spike" });
+    case "latency":
+      return parseFault({ kind: "latency-regression" });
+    case "crash-loop":
+      return parseFault({ kind: "crash-loop" });
+    case "latent":
+      return parseFault({ kind: "latent", activateAfterSeconds: options.activateAfter * 60 });
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * What the simulated fleet looks like: traffic per cohort, baselines, update
+ * durations per platform and injectable update failures. Everything has a
+ * default so `rehearse` works on any environment with no extra input; flags
+ * override individual fields.
+ */
+import { z } from "zod";
+
+export const platformSchema = z.enum(["ecs", "lambda", "kubernetes", "cloudflare"]);
+export type Platform = z.infer<typeof platformSchema>;
+
+const durationRangeSchema = z
+  .object({ minSeconds: z.number().positive(), maxSeconds: z.number().positive() })
+  .refine((r) => r.minSeconds <= r.maxSeconds, { message: "minSeconds must be <= maxSeconds" });
+
+export const cohortTrafficSchema = z.strictObject({
+  /** Relative weight of the cohort's requests; shares are normalised over all cohorts. */
+  weight: z.number().positive().default(1),
+  hosts: z.number().int().positive().default(4),
+  /** Baseline share of requests answered with a 5xx. */
+  errorRate: z.number().min(0).max(1).default(0.002),
+  /** Median latency of the healthy release, seconds. */
+  latencyMedianSeconds: z.number().positive().default(0.08),
+  /** Log-normal shape of the latency distribution. */
+  latencySigma: z.number().positive().default(0.45),
+  platform: platformSchema.default("ecs"),
+});
+export type CohortTraffic = z.infer<typeof cohortTrafficSchema>;
+
+export const updateFailureSchema = z.strictObject({
+  /** Stack whose update fails, e.g. "prod.pro"; "*" for every stack. */
+  stack: z.string().min(1),
+  /** Which update attempt on that stack fails (1 = the first); omit for every attempt. */
+  attempt: z.number().int().positive().optional(),
+  /** Fail the revert too (an update back to the previous release) rather than the rollout. */
+  onRevert: z.boolean().default(false),
+});
+export type UpdateFailure = z.infer<typeof updateFailureSchema>;
+
+export const simulationProfileSchema = z.strictObject({
+  seed: z.number().int().default(1),
+  /** Requests per minute over all cohorts at the diurnal mean. */
+  requestsPerMinute: z.number().positive().default(6000),
+  /** Peak-to-mean amplitude of the daily traffic curve (0 = flat). */
+  diurnalAmplitude: z.number().min(0).max(0.95).default(0.35),
+  /** Hour (UTC, 0-24) of the daily traffic peak. */
+  peakHourUtc: z.number().min(0).max(24).default(15),
+  /** Relative per-10-second noise of request rates. */
+  noise: z.number().min(0).max(1).default(0.08),
+  /** Virtual time the rehearsal starts at, epoch ms. */
+  startEpochMs: z
+    .number()
+    .int()
+    .default(Date.UTC(2026, 0, 6, 9, 0, 0)),
+  /** Seconds from the end of a period until CloudWatch has the ALB's datapoint. */
+  albPublicationLagSeconds: z.number().min(0).default(90),
+  /** Seconds from the end of a period until an application's high-resolution datapoint is visible. */
+  appPublicationLagSeconds: z.number().min(0).default(15),
+  cohorts: z.record(z.string(), cohortTrafficSchema).default({}),
+  updateDurations: z
+    .object({
+      ecs: durationRangeSchema.default({ minSeconds: 240, maxSeconds: 480 }),
+      lambda: durationRangeSchema.default({ minSeconds: 30, maxSeconds: 90 }),
+      kubernetes: durationRangeSchema.default({ minSeconds: 90, maxSeconds: 240 }),
+      cloudflare: durationRangeSchema.default({ minSeconds: 15, maxSeconds: 45 }),
+    })
+    .default({
+      ecs: { minSeconds: 240, maxSeconds: 480 },
+      lambda: { minSeconds: 30, maxSeconds: 90 },
+      kubernetes: { minSeconds: 90, maxSeconds: 240 },
+      cloudflare: { minSeconds: 15, maxSeconds: 45 },
+    }),
+  updateFailures: z.array(updateFailureSchema).default([]),
+});
+export type SimulationProfile = z.infer<typeof simulationProfileSchema>;
+export type SimulationProfileInput = z.input<typeof simulationProfileSchema>;
+
+/** The traffic settings of one cohort, with defaults for cohorts the profile does not name. */
+export function cohortTraffic(profile: SimulationProfile, cohort: string): CohortTraffic {
+  return profile.cohorts[cohort] ?? cohortTrafficSchema.parse({});
+}

@@ -1,0 +1,53 @@
+/**
+ * One simulated world for one strategy: fleet, CloudWatch, virtual clock,
+ * driver and gate, all from the same seed, so every strategy faces exactly
+ * the same traffic and the same fault.
+ */
+import type { Pin, Release } from "../../ports.js";
+import { SimulatedDriver } from "../adapters/simulated-driver.js";
+import { SimulatedGate } from "../adapters/simulated-gate.js";
+import { VirtualClock } from "../adapters/virtual-clock.js";
+import { SimulatedCloudWatch } from "../cloudwatch/simulated-cloudwatch.js";
+import type { RehearsalEnvironment } from "../environment.js";
+import type { Fault } from "./faults.js";
+import { SimulatedFleet } from "./fleet.js";
+import type { SimulationProfile } from "./profile.js";
+
+/** Alarms need a full window of history before the rollout starts, as they would in production. */
+export const WARM_UP_MS = 20 * 60_000;
+
+export const BASELINE: Pin = { release: "baseline", version: "1.0.0", config: {} };
+export const CANDIDATE: Release = { id: "candidate", version: "1.1.0", config: {} };
+
+export interface World {
+  env: RehearsalEnvironment;
+  profile: SimulationProfile;
+  fault: Fault;
+  fleet: SimulatedFleet;
+  clock: VirtualClock;
+  cloudwatch: SimulatedCloudWatch;
+  driver: SimulatedDriver;
+  gate: SimulatedGate;
+  rolloutStart: number;
+}
+
+export function createWorld(
+  env: RehearsalEnvironment,
+  profile: SimulationProfile,
+  fault: Fault,
+): World {
+  const cohorts = env.cohorts.map((c) => c.name);
+  const fleet = new SimulatedFleet(
+    profile,
+    cohorts,
+    new Map([[CANDIDATE.id, fault]]),
+    BASELINE.release,
+  );
+  const cloudwatch = new SimulatedCloudWatch(fleet, env.alarms);
+  const rolloutStart = profile.startEpochMs + WARM_UP_MS;
+  const clock = new VirtualClock(rolloutStart);
+  const stacks = Object.fromEntries(env.cohorts.map((c) => [c.stack, c.name]));
+  const driver = new SimulatedDriver(fleet, clock, stacks, BASELINE);
+  const gate = new SimulatedGate(cloudwatch, clock);
+  return { env, profile, fault, fleet, clock, cloudwatch, driver, gate, rolloutStart };
+}
