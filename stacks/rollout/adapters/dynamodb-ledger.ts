@@ -80,14 +80,7 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "#env = :env AND #seq >= :first",
-          ExpressionAttributeNames: { "#env": "environment", "#seq": "seq" },
-          ExpressionAttributeValues: { ":env": this.environment, ":first": 1 },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
+        new QueryCommand({ ...this.eventsQuery(), ExclusiveStartKey: startKey }),
       );
       for (const item of (page.Items ?? []) as EventItem[]) records.push(this.toRecord(item));
       startKey = page.LastEvaluatedKey;
@@ -220,17 +213,20 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
     this.client.destroy();
   }
 
+  /** The environment's events (seq >= 1; seq 0 is the lease), read consistently. */
+  private eventsQuery() {
+    return {
+      TableName: this.table,
+      KeyConditionExpression: "#env = :env AND #seq >= :first",
+      ExpressionAttributeNames: { "#env": "environment", "#seq": "seq" },
+      ExpressionAttributeValues: { ":env": this.environment, ":first": 1 },
+      ConsistentRead: true,
+    };
+  }
+
   private async nextSeq(): Promise<number> {
     const result = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "#env = :env AND #seq >= :first",
-        ExpressionAttributeNames: { "#env": "environment", "#seq": "seq" },
-        ExpressionAttributeValues: { ":env": this.environment, ":first": 1 },
-        ConsistentRead: true,
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
+      new QueryCommand({ ...this.eventsQuery(), ScanIndexForward: false, Limit: 1 }),
     );
     const last = (result.Items?.[0] as EventItem | undefined)?.seq ?? 0;
     return last + 1;
