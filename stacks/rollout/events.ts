@@ -102,6 +102,12 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
     readings: z.array(alarmReadingSchema),
     /** Set when reading the alarms failed after every retry (fails closed). */
     error: z.string().optional(),
+    /**
+     * When the read that produced `readings` started (epoch ms). The record's own time is
+     * when it was appended, after the read returned: a slow read that started before the
+     * bake ended must not count as a reading at its end. Absent in older ledgers.
+     */
+    takenAt: z.number().int().optional(),
   }),
   /** A cohort could not be deployed to (already in ALARM); the release holds for a human. */
   z.object({ type: z.literal("blocked"), ...cohortBase, reason: z.string() }),

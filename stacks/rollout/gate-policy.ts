@@ -56,12 +56,19 @@ export function precheckVerdict(input: GateInput): Verdict {
   return { kind: "pass" };
 }
 
+const KNOWN_STATES = new Set<string>(["OK", "ALARM", "INSUFFICIENT_DATA"]);
+
 function closedFailure(input: GateInput): string | undefined {
   if (input.error !== undefined) return `alarms could not be read (${input.error}); failing closed`;
   const byName = new Map(input.readings.map((r) => [r.name, r]));
   const missing = input.declared.filter((n) => !byName.get(n)?.exists);
   if (missing.length > 0)
     return `declared alarm ${missing.join(", ")} does not exist; failing closed`;
+  // An alarm that exists but reports no state we know (a new or garbled StateValue) says
+  // nothing about health: not INSUFFICIENT_DATA, which `ignore` would pass.
+  const unknown = input.declared.filter((n) => !KNOWN_STATES.has(byName.get(n)?.state ?? ""));
+  if (unknown.length > 0)
+    return `declared alarm ${unknown.join(", ")} reports no known state; failing closed`;
   return undefined;
 }
 

@@ -146,13 +146,17 @@ export function decide(r: ReleaseState, now: number): Command {
           reason: `${t.target.cohort} takes a release at most every ${Math.round((t.target.minIntervalMs ?? 0) / 1000)}s (its cadence); waiting until ${new Date(t.notBefore).toISOString()}`,
         };
       }
-      // A precheck older than two polls (a restart much later) is taken again before deploying.
-      if (!t.precheck || now - t.precheck.at > 2 * r.policy.pollIntervalMs)
+      // A precheck older than two polls (a restart much later) is taken again before deploying;
+      // so is one dated after `now` (the clock went back, or another machine's ran ahead): its
+      // age is unknown.
+      const pre = t.precheck;
+      const age = pre ? now - pre.at : -1;
+      if (!pre || age < 0 || age > 2 * r.policy.pollIntervalMs)
         return { kind: "precheck", release: r.id, target: t.target };
       const v = precheckVerdict({
-        readings: t.precheck.readings,
+        readings: pre.readings,
         declared: t.target.alarmNames,
-        error: t.precheck.error,
+        error: pre.error,
       });
       if (v.kind === "fail")
         return record({

@@ -122,6 +122,13 @@ export function buildPlan(inputs: PlanInputs, options: PlanOptions): PlanResult 
     if (names.has(t.cohort)) problems.push(`environment.cohorts: duplicate cohort "${t.cohort}"`);
     names.add(t.cohort);
   }
+  // The edge wave's target is keyed "edge" like a cohort: a cohort of that name would share
+  // its state (one would never be applied, or the wrong one reverted).
+  if (inputs.edgeChanged && names.has(EDGE_COHORT)) {
+    problems.push(
+      `environment.cohorts: a cohort "${EDGE_COHORT}" collides with the edge wave — rename the cohort`,
+    );
+  }
   if (inputs.edgeChanged && !env.edgeStack) {
     problems.push(
       "release.edgeConfig: the environment has no edge stack (single-stack mode) — drop edgeConfig",

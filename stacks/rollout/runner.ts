@@ -123,6 +123,8 @@ export class Runner {
   /** `release/cohort` keys whose `reverting` this process appended: no crash since, no refresh needed. */
   private readonly revertsStartedHere = new Set<string>();
   private readonly parsed = new Map<number, RolloutEvent>();
+  /** The cadence wait last announced, so a wait re-decided every poll is printed once. */
+  private waitLogged?: string;
   private readonly options: RunnerOptions;
 
   constructor(
@@ -155,6 +157,23 @@ export class Runner {
         return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Appends what happened to a stack (an update's or revert's outcome). Unlike a decision, a
+   * fact stays true whatever another writer appended meanwhile (a `pause` from another
+   * terminal), so a conflict re-reads the ledger's end and appends again. Dropping it would
+   * leave the update looking unfinished: a paused run would then hold back the revert of a
+   * failed update, and `resume` would apply the failed release a second time.
+   */
+  private async appendFact(event: RolloutEvent, lastSeq: number): Promise<void> {
+    let seq = lastSeq;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (await this.append(event, seq)) return;
+      const records = await this.ports.ledger.read();
+      seq = records.at(-1)?.seq ?? 0;
+    }
+    throw new Error(`could not record ${event.type} of ${event.release}: the ledger keeps moving`);
   }
 
   /** Runs one release until it stops (completed, failed, aborted, paused, blocked, stuck). */
@@ -226,8 +245,14 @@ export class Runner {
         await this.revertTarget(cmd, release, lastSeq);
         return;
       case "wait": {
-        this.emit({ kind: "log", release: cmd.release, cohort: cmd.cohort, line: cmd.reason });
-        const ms = cmd.until - this.ports.clock.now();
+        const key = `${cmd.release}/${cmd.cohort}/${cmd.until}`;
+        if (this.waitLogged !== key) {
+          this.waitLogged = key;
+          this.emit({ kind: "log", release: cmd.release, cohort: cmd.cohort, line: cmd.reason });
+        }
+        // A cadence wait can last a day: sleep at most one poll interval, then re-read the
+        // ledger, so an abort (whose reverts must not wait) or a pause is seen in time.
+        const ms = Math.min(cmd.until - this.ports.clock.now(), release.policy.pollIntervalMs);
         if (ms > 0) await this.ports.clock.sleep(ms, this.options.signal);
         return;
       }
@@ -239,13 +264,16 @@ export class Runner {
   /** Reads alarms with retries and backoff; after the last attempt the error is recorded (fails closed). */
   private async readAlarms(
     names: string[],
-  ): Promise<{ readings: RecordedReading[]; error?: string }> {
+  ): Promise<{ readings: RecordedReading[]; error?: string; takenAt: number }> {
     let delay = this.options.gateBackoffMs;
     let lastError = "unknown error";
+    let takenAt = this.ports.clock.now();
     for (let attempt = 1; attempt <= this.options.gateAttempts; attempt++) {
+      // The state CloudWatch returns is at least this recent, no more: stamp the read's start.
+      takenAt = this.ports.clock.now();
       try {
         const readings = await this.ports.gate.read(names);
-        return { readings: readings.map(toRecorded) };
+        return { readings: readings.map(toRecorded), takenAt };
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
         if (attempt < this.options.gateAttempts) {
@@ -254,7 +282,11 @@ export class Runner {
         }
       }
     }
-    return { readings: [], error: `${this.options.gateAttempts} attempts: ${lastError}` };
+    return {
+      readings: [],
+      error: `${this.options.gateAttempts} attempts: ${lastError}`,
+      takenAt,
+    };
   }
 
   private async applyTarget(
@@ -286,7 +318,7 @@ export class Runner {
         last.version > (state.previous?.version ?? -1) &&
         (t.edge || pin?.release === release.id);
       if (finished) {
-        await this.append(
+        await this.appendFact(
           {
             type: "applied",
             release: release.id,
@@ -355,7 +387,7 @@ export class Runner {
     // `resume` refreshes the stack and finds out whether the update finished.
     if (!result.ok && this.options.signal?.aborted) return;
     if (result.ok) {
-      await this.append(
+      await this.appendFact(
         {
           type: "applied",
           release: release.id,
@@ -366,7 +398,7 @@ export class Runner {
         seq,
       );
     } else if (result.locked) {
-      await this.append(
+      await this.appendFact(
         {
           type: "blocked",
           release: release.id,
@@ -376,7 +408,7 @@ export class Runner {
         seq,
       );
     } else {
-      await this.append(
+      await this.appendFact(
         {
           type: "failed",
           release: release.id,
@@ -405,7 +437,9 @@ export class Runner {
       const nextPoll = last + interval;
       const firstEnd = Math.min(...Object.values(cmd.bakeEndsAt));
       const wakeAt = Math.min(nextPoll, firstEnd);
-      const waitMs = wakeAt - clock.now();
+      // Never more than one interval: times recorded by a machine whose clock ran ahead of
+      // ours (or a clock stepped back) must not leave the bake unwatched until ours catches up.
+      const waitMs = Math.min(wakeAt - clock.now(), interval);
       if (waitMs > 0) await clock.sleep(waitMs, this.options.signal);
     }
     // One read for the whole wave: one API call, one consistent moment.
@@ -428,7 +462,8 @@ export class Runner {
         msLeft: end - now,
         alarms: readings,
       });
-      const final = now >= end;
+      // Final only when the read itself started at or after the end of the bake.
+      const final = obs.takenAt >= end;
       const changed =
         obs.error !== undefined ||
         !sameReadings(ts?.lastObservation?.readings, readings) ||
@@ -443,6 +478,7 @@ export class Runner {
           final,
           readings,
           ...(obs.error !== undefined ? { error: obs.error } : {}),
+          takenAt: obs.takenAt,
         },
         seq,
       );
@@ -479,7 +515,7 @@ export class Runner {
       result = await driver.revert(t.stack, cmd.to, log);
     }
     if (result.ok) {
-      await this.append(
+      await this.appendFact(
         {
           type: "reverted",
           release: release.id,
@@ -490,7 +526,7 @@ export class Runner {
         lastSeq,
       );
     } else {
-      await this.append(
+      await this.appendFact(
         {
           type: "revert-failed",
           release: release.id,

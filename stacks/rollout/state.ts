@@ -29,6 +29,7 @@ export type TargetPhase =
   | "revert-failed";
 
 export interface Observation {
+  /** When the reading was taken (the read's start), not when it was recorded. */
   at: number;
   phase: "precheck" | "bake";
   readings: RecordedReading[];
@@ -202,10 +203,12 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       t.appliedAt = rec.at;
       cohortState(s, e.cohort).release = e.release;
       cohortState(s, e.cohort).lastAppliedAt = rec.at;
+      holdBackOthers(s, e.release, e.cohort, rec.at);
       break;
     case "observed": {
       if (!t) break;
-      const obs: Observation = { at: rec.at, phase: e.phase, readings: e.readings, error: e.error };
+      const at = e.takenAt ?? rec.at;
+      const obs: Observation = { at, phase: e.phase, readings: e.readings, error: e.error };
       if (e.phase === "precheck") t.precheck = obs;
       else t.lastObservation = obs;
       break;
@@ -217,7 +220,12 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
         t.phase = "pending";
         t.applyOpen = false;
         // A first attempt that never started left the stack as it was: nothing to revert there.
-        if (t.attempts <= 1) t.received = false;
+        // Forget the update it read as its revert target too: the lock holder may be changing
+        // the stack, and the real attempt records the stack's last good update as it is then.
+        if (t.attempts <= 1) {
+          t.received = false;
+          t.previous = undefined;
+        }
       }
       break;
     case "passed":
@@ -281,6 +289,20 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       break;
   }
   return s;
+}
+
+/**
+ * Cadence across a release train: `notBefore` is set when a release is planned, from the
+ * cohort's last release then. A release already planned and not yet at this cohort must also
+ * wait for the cohort's interval after this newer arrival.
+ */
+function holdBackOthers(s: RolloutState, release: string, cohort: string, at: number): void {
+  for (const other of s.releases.values()) {
+    if (other.id === release || other.outcome) continue;
+    const t = other.targets.get(cohort);
+    if (!t || t.phase !== "pending" || !t.target.minIntervalMs) continue;
+    t.notBefore = Math.max(t.notBefore ?? at, at + t.target.minIntervalMs);
+  }
 }
 
 export function fold(records: Iterable<FoldRecord>): RolloutState {

@@ -322,3 +322,50 @@ describe("asymmetric cadence: a cohort's minimum interval between releases", () 
     expect(driver.pinOf("prod.enterprise")?.release).toBe("r1");
   });
 });
+
+describe("hardening", () => {
+  const HOUR = 3_600_000;
+  const withEnterpriseCadence = (): PlannedWave[] =>
+    wavesOf([
+      { name: "free", criticality: 0, bakeMs: 60_000 },
+      { name: "enterprise", criticality: 1, bakeMs: 120_000 },
+    ]).map((w) => ({
+      ...w,
+      targets: w.targets.map((t) =>
+        t.cohort === "enterprise" ? { ...t, minIntervalMs: HOUR } : t,
+      ),
+    }));
+
+  it("release train: a release planned before another one reached a cohort still honours that cohort's cadence", () => {
+    const events: RolloutEvent[] = [
+      planned("r1", withEnterpriseCadence()),
+      planned("r2", withEnterpriseCadence()), // r2 is planned while r1 is still at free
+      applying("r1", "enterprise"),
+      { type: "applied", release: "r1", cohort: "enterprise", recovered: false },
+      applying("r2", "free"),
+      { type: "applied", release: "r2", cohort: "free", recovered: false },
+      { type: "passed", release: "r2", cohort: "free" },
+    ];
+    const s = fold(records(events));
+    const r1AppliedAt = 4_000; // the fourth record
+    const r2 = s.releases.get("r2");
+    expect(r2 && decide(r2, 10_000)).toMatchObject({
+      kind: "wait",
+      cohort: "enterprise",
+      until: r1AppliedAt + HOUR,
+    });
+  });
+
+  it("an existing alarm whose state is unknown fails closed, during the bake and before deploy", () => {
+    const input = {
+      readings: [
+        { name: "a", exists: true, state: "OK" as const },
+        { name: "b", exists: true },
+      ],
+      declared: ["a", "b"],
+    };
+    for (const policy of ["hold", "fail", "ignore"] as const)
+      expect(bakeVerdict(input, policy, true).kind).toBe("fail");
+    expect(precheckVerdict(input).kind).toBe("fail");
+  });
+});

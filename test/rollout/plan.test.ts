@@ -161,3 +161,19 @@ describe("refusals", () => {
     ]);
   });
 });
+
+describe("hardening", () => {
+  it("refuses a cohort named like the edge wave when the edge changes (their state would collide)", () => {
+    const plan = buildPlan(
+      {
+        environment: env({ edge: [0, 600], pro: [1, 1200] }, "prod"),
+        cohortOutputs: { edge: output("edge"), pro: output("pro") },
+        readings: readings(["edge", "pro"]),
+        edgeChanged: true,
+      },
+      opts,
+    );
+    expect(plan.ok).toBe(false);
+    expect(plan.ok || plan.problems.join("\n")).toContain('cohort "edge"');
+  });
+});

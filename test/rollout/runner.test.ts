@@ -395,3 +395,150 @@ describe("the edge wave", () => {
     expect(h.driver.reverts()).toEqual(["prod", ...[...STACKS].reverse()]);
   });
 });
+
+describe("hardening: operators and outcomes that race", () => {
+  it("a pause recorded while an update fails does not hold back the revert, and the release is not applied again", async () => {
+    const h = await harness();
+    h.driver.failApply.add("prod.pro");
+    const apply = h.driver.apply.bind(h.driver);
+    h.driver.apply = async (stack, release) => {
+      // Another terminal pauses while pro's update runs (and then fails).
+      if (stack === "prod.pro")
+        await h.ledger.append(
+          { type: "paused", release: "r1", by: "ops" },
+          h.ledger.records.length + 1,
+        );
+      return apply(stack, release);
+    };
+    const result = await h.run();
+    expect(result.outcome).toBe("failed");
+    expect(h.eventsOf("failed").map((r) => cohortOf(r.event as RolloutEvent))).toEqual(["pro"]);
+    expect(h.driver.applies()).toEqual(["prod.free", "prod.pro"]);
+    expect(h.driver.reverts()).toEqual(["prod.pro", "prod.free"]);
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+  });
+
+  it("an abort recorded during a long cadence wait is acted on within a poll interval", async () => {
+    const HOUR = 3_600_000;
+    const h = await harness();
+    // pro took a release (r0) a moment ago, so r1 must wait an hour to reach it.
+    const withCadence = h.waves.map((w) => ({
+      ...w,
+      targets: w.targets.map((t) => (t.cohort === "pro" ? { ...t, minIntervalMs: HOUR } : t)),
+    }));
+    const plan = (id: string): Extract<RolloutEvent, { type: "planned" }> => ({
+      type: "planned",
+      release: id,
+      releaseSpec: { id, version: id, config: {} },
+      environment: "prod",
+      waves: withCadence,
+      policy: { insufficientData: "hold", pollIntervalMs: 30_000, allowDataLoss: false },
+    });
+    h.ledger.records = [];
+    const events: RolloutEvent[] = [
+      plan("r0"),
+      { type: "applying", release: "r0", cohort: "pro", stack: "prod.pro", attempt: 1 },
+      { type: "applied", release: "r0", cohort: "pro", recovered: false },
+      { type: "aborted", release: "r0" },
+      { ...plan("r1"), releaseSpec: { id: "r1", version: "2.0.0", config: { FLAG: "on" } } },
+    ];
+    for (const e of events) await h.ledger.append(e, h.ledger.records.length + 1);
+    // An operator aborts at a fixed wall-clock time, whatever the runner is doing then.
+    const abortAt = 2_000_000; // after free passed, well inside the hour-long wait
+    let aborted = false;
+    h.clock.sleep = async (ms) => {
+      h.clock.sleeps.push(ms);
+      if (!aborted && h.clock.t < abortAt && h.clock.t + ms >= abortAt) {
+        const rest = h.clock.t + ms - abortAt;
+        h.clock.t = abortAt;
+        aborted = true;
+        await h.ledger.append(
+          { type: "abort-requested", release: "r1", by: "ops" },
+          h.ledger.records.length + 1,
+        );
+        h.clock.t += rest;
+        return;
+      }
+      h.clock.t += Math.max(0, ms);
+    };
+    const result = await h.run();
+    expect(result.outcome).toBe("aborted");
+    expect(aborted).toBe(true);
+    const revertStart = h.driver.calls.find((c) => c.op === "revert")!.at;
+    expect(revertStart - abortAt).toBeLessThanOrEqual(30_000);
+    expect(h.driver.applies()).toEqual(["prod.free"]);
+  });
+});
+
+describe("hardening: clocks", () => {
+  it("after a restart on a clock behind the ledger's, alarms are still read every poll interval", async () => {
+    const h = await harness();
+    // Crash mid-bake of free: planned, precheck, applying, applied, first observation.
+    h.ledger.crashAfter = 5;
+    await expect(h.run()).rejects.toThrow("simulated crash");
+    h.ledger.crashAfter = undefined;
+    h.clock.t -= 3_600_000; // the restarting machine's clock is an hour behind
+    const restartAt = h.clock.now();
+    h.gate.script = (name) => (name === "free-errors" ? "ALARM" : "OK");
+    expect((await h.makeRunner().run("r1")).outcome).toBe("failed");
+    const revertStart = h.driver.calls.find((c) => c.op === "revert")!.at;
+    expect(revertStart - restartAt).toBeLessThanOrEqual(30_000);
+  });
+
+  it("a precheck recorded 'in the future' (clock went backwards) is taken again before deploying", async () => {
+    const h = await harness();
+    h.ledger.crashAfter = 2; // planned + free's precheck
+    await expect(h.run()).rejects.toThrow("simulated crash");
+    h.ledger.crashAfter = undefined;
+    h.clock.t -= 3_600_000;
+    h.gate.script = (name) => (name === "free-errors" ? "ALARM" : "OK");
+    const result = await h.makeRunner().run("r1");
+    expect(result.outcome).toBe("blocked");
+    expect(h.driver.applies()).toEqual([]);
+  });
+
+  it("a cohort passes only on a reading that started at or after the end of its bake", async () => {
+    const h = await harness({
+      cohorts: [{ name: "free", criticality: 0, bakeMs: 310_000 }],
+    });
+    const read = h.gate.read.bind(h.gate);
+    const starts: number[] = [];
+    h.gate.read = async (names) => {
+      starts.push(h.clock.now());
+      const readings = await read(names);
+      await h.clock.sleep(20_000); // a slow API call
+      return readings;
+    };
+    expect((await h.run()).outcome).toBe("completed");
+    const appliedAt = h.eventsOf("applied")[0].at;
+    const passedAt = h.eventsOf("passed")[0].at;
+    const lastReadStart = Math.max(...starts.filter((s) => s < passedAt));
+    expect(lastReadStart).toBeGreaterThanOrEqual(appliedAt + 310_000);
+  });
+});
+
+describe("hardening: the update a revert returns to", () => {
+  it("after a first attempt refused by a stack lock, the revert returns to the stack's update at the real attempt", async () => {
+    const h = await harness();
+    h.driver.lockedApply.add("prod.pro");
+    expect((await h.run()).outcome).toBe("blocked");
+    // The lock holder (an operator's own update) changes pro's config, then releases the lock.
+    const operatorPin = { release: "hotfix", version: "1.0.1", config: {} };
+    const pro = h.driver.stacks.get("prod.pro")!;
+    pro.config = { pin: JSON.stringify(operatorPin) };
+    pro.history.push({ version: pro.history.length + 1, result: "succeeded", config: pro.config });
+    h.driver.lockedApply.clear();
+    h.gate.script = (name) =>
+      name === "pro-errors" &&
+      h.eventsOf("applied").some((r) => cohortOf(r.event as RolloutEvent) === "pro")
+        ? "ALARM"
+        : "OK";
+    await h.ledger.append(
+      { type: "resumed", release: "r1", by: "ops" },
+      h.ledger.records.length + 1,
+    );
+    expect((await h.makeRunner().run("r1")).outcome).toBe("failed");
+    expect(h.driver.pinOf("prod.pro")).toEqual(operatorPin);
+    expect(h.driver.pinOf("prod.free")).toEqual(OLD_PIN);
+  });
+});
