@@ -61,6 +61,8 @@ export class CohortStack extends pulumi.ComponentResource {
     });
 
     const targetGroup = createTargetGroup(ctx);
+    // A client can call a literal host; `*.example.com` is a pattern, not an address.
+    const literalHost = cohort.match.hosts?.find((h) => !h.includes("*") && !h.includes("?"));
     let frontDoor: {
       arnSuffix: pulumi.Input<string>;
       securityGroupId: pulumi.Input<string>;
@@ -73,7 +75,7 @@ export class CohortStack extends pulumi.ComponentResource {
         arnSuffix: lb.loadBalancer.arnSuffix,
         securityGroupId: lb.securityGroup.id,
         dependsOn: lb.listener,
-        endpointHost: cohort.match.hosts?.[0] ?? lb.loadBalancer.dnsName,
+        endpointHost: literalHost ?? lb.loadBalancer.dnsName,
       };
     } else {
       if (args.edge === undefined) {
@@ -84,7 +86,7 @@ export class CohortStack extends pulumi.ComponentResource {
         arnSuffix: args.edge.loadBalancerArnSuffix,
         securityGroupId: args.edge.securityGroupId,
         dependsOn: rule,
-        endpointHost: cohort.match.hosts?.[0] ?? args.network.host ?? args.edge.dnsName,
+        endpointHost: literalHost ?? args.network.host ?? args.edge.dnsName,
       };
     }
 

@@ -53,6 +53,11 @@ const FIELD_HINTS: Record<string, string> = {
   evaluationPeriods: "an integer 1-10",
   datapointsToAlarm: "an integer 1-10, at most evaluationPeriods",
   warmUpMinutes: "an integer 1-2880",
+  image:
+    "an image repository without a tag, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop",
+  subnetIds: "a non-empty list of subnet ids, or an Output of one",
+  loadBalancerSubnetIds:
+    "a non-empty list of subnet ids (at least two Availability Zones), or an Output of one",
   version: "the artifact version to run, e.g. an image tag 1.4.2 or a sha256: digest",
   release: "the release id, e.g. 2026-11-21.1 or a git sha",
   config: "a map of string keys to string values",

@@ -2,7 +2,10 @@
  * Physical names. Every name is deterministic (never autonamed), embeds the
  * environment and the cohort, and respects AWS length limits: target group and
  * load balancer names are at most 32 characters, so those use the cohort plus a
- * short hash of `<environment>/<cohort>` instead of the full prefix.
+ * short hash of `<environment>/<cohort>` instead of the full prefix. S3 bucket
+ * names are one namespace across all accounts and regions, so a bucket's name
+ * also hashes the account and region it lives in (else the first account to
+ * deploy `dev`/`pro` anywhere would take the name from every other one).
  * Cohort and environment names are at most 20 characters (COHORT_NAME_PATTERN).
  */
 import { shortHash } from "./hash.js";
@@ -15,7 +18,8 @@ export interface CohortNames {
   family: string;
   container: string;
   table: string;
-  bucket: string;
+  /** The bucket's name in `accountId`/`region`: `<prefix>-files-<8 hex>`, at most 60 chars. */
+  bucket: (accountId: string, region: string) => string;
   taskRole: string;
   executionRole: string;
   taskPolicy: string;
@@ -40,7 +44,8 @@ export function cohortNames(environment: string, cohort: string): CohortNames {
     family: `${prefix}-task`,
     container: "app",
     table: `${prefix}-data`,
-    bucket: `${prefix}-files-${hash}`,
+    bucket: (accountId, region) =>
+      `${prefix}-files-${shortHash(`${accountId}/${region}/${environment}/${cohort}`, 8)}`,
     taskRole: `${prefix}-task`,
     executionRole: `${prefix}-exec`,
     taskPolicy: `${prefix}-storage`,
@@ -56,9 +61,24 @@ export function cohortNames(environment: string, cohort: string): CohortNames {
   };
 }
 
+/** A physical name as it can appear in text: whole, not as the start of a longer name. */
+export interface NamePattern {
+  label: string;
+  pattern: RegExp;
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const wholeName = (source: string) => new RegExp(`${source}(?![A-Za-z0-9_-])`);
+
 /** Names a pin's config values must never contain for another cohort. */
-export function storageNames(names: CohortNames): string[] {
-  return [names.table, names.bucket, names.keyAlias, names.cluster, names.taskRole];
+export function storageNames(names: CohortNames): NamePattern[] {
+  const exact = [names.table, names.keyAlias, names.cluster, names.taskRole].map((n) => ({
+    label: n,
+    pattern: wholeName(escape(n)),
+  }));
+  // The bucket's hash depends on the account and region: match any of them.
+  const bucket = `${names.prefix}-files-`;
+  return [...exact, { label: `${bucket}…`, pattern: wholeName(`${escape(bucket)}[0-9a-f]{6,8}`) }];
 }
 
 export interface EdgeNames {

@@ -7,13 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CohortSegmentedServiceArgs, EdgeReference, NetworkArgs } from "./args.js";
 import { pinSchema, type Pin } from "./contract.js";
 import { CohortSpecError, formatPath, hintFor, zodProblems, type SpecProblem } from "./errors.js";
-import { cohortNames, storageNames } from "./naming.js";
+import { cohortNames, edgeNames, storageNames } from "./naming.js";
 import { cohortPriority } from "./priority.js";
 import {
   cohortSpecSchema,
   containerSpecSchema,
   DEFAULT_BAKE_SECONDS,
   environmentSpecSchema,
+  fargateMemoryHint,
   partSchema,
   SHARED_ALB_RULE_QUOTA,
   SHARED_ALB_TARGET_GROUP_QUOTA,
@@ -91,6 +92,19 @@ function parseCohorts(
         problem([...path, "bakeSeconds"], "bakeSeconds and bakeMinutes disagree", "set only one"),
       );
     }
+    if (
+      bakeSeconds === undefined &&
+      bakeMinutes !== undefined &&
+      Math.round(bakeMinutes * 60) < 1
+    ) {
+      problems.push(
+        problem(
+          [...path, "bakeMinutes"],
+          "rounds to a bake of 0 seconds",
+          "a bake of at least 1 second (bakeMinutes >= 0.01)",
+        ),
+      );
+    }
     parsed.push({ spec: toCohortSpec(result.data, envName), index });
   });
   return parsed;
@@ -123,6 +137,63 @@ function duplicateNameProblems(names: (string | undefined)[]): SpecProblem[] {
   return problems;
 }
 
+/** ALB host matching: case-insensitive, `*` any run of characters, `?` exactly one. */
+function hostCovers(pattern: string, host: string): boolean {
+  const source = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", ".*")
+    .replaceAll("?", ".");
+  return new RegExp(`^${source}$`).test(host.toLowerCase());
+}
+
+function matchKey(spec: CohortSpec): string {
+  return `${[...(spec.match.hosts ?? [])].sort().join(",")}|${(spec.match.header ?? "").toLowerCase()}`;
+}
+
+/**
+ * The ALB sends a request to the first rule (lowest priority) that matches it.
+ * A shared cohort's rule must not be evaluated before another's when it would
+ * take requests that cohort declares: the same header value (or no header
+ * condition) and a host covering one of its hosts (or no host condition).
+ */
+function shadowProblems(cohorts: { spec: CohortSpec; index: number }[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const shared = cohorts
+    .filter((c) => c.spec.ingress === "shared")
+    .sort((a, b) => a.spec.priority - b.spec.priority);
+  shared.forEach((later, i) => {
+    const { hosts, header } = later.spec.match;
+    for (const first of shared.slice(0, i)) {
+      const m = first.spec.match;
+      if (
+        first.spec.priority === later.spec.priority ||
+        matchKey(first.spec) === matchKey(later.spec)
+      )
+        continue; // reported as a duplicate priority or match already
+      if (m.header !== undefined && m.header.toLowerCase() !== header?.toLowerCase()) continue;
+      let taken: string;
+      if (m.hosts === undefined) {
+        if (hosts === undefined) continue;
+        taken = `header value "${header ?? ""}"`;
+      } else {
+        const firstHosts = m.hosts;
+        const covered = (hosts ?? []).filter((h) => firstHosts.some((p) => hostCovers(p, h)));
+        if (covered.length === 0) continue;
+        taken = `host ${covered.map((h) => `"${h}"`).join(", ")}`;
+      }
+      problems.push(
+        problem(
+          ["environment", "cohorts", later.index, "match"],
+          `requests for its ${taken} reach cohorts[${first.index}] ("${first.spec.name}", priority ${first.spec.priority}) first: its listener rule (priority ${later.spec.priority}) is evaluated later`,
+          "make the matches disjoint, or give the more specific cohort the lower explicit priority",
+        ),
+      );
+    }
+  });
+  return problems;
+}
+
 /** Rules that span cohorts: unique matches, priorities, stacks; ALB quotas. */
 function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -136,8 +207,7 @@ function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): Sp
   const stacks = new Map<string, number>();
   for (const { spec, index } of cohorts) {
     const at = (field: string) => ["environment", "cohorts", index, field];
-    const matchKey = `${[...(spec.match.hosts ?? [])].sort().join(",")}|${(spec.match.header ?? "").toLowerCase()}`;
-    const dupMatch = firstBy(matchKey, matches, index);
+    const dupMatch = firstBy(matchKey(spec), matches, index);
     if (dupMatch !== undefined) {
       problems.push(
         problem(
@@ -170,6 +240,7 @@ function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): Sp
       );
     }
   }
+  problems.push(...shadowProblems(cohorts));
   const shared = cohorts.filter((c) => c.spec.ingress === "shared").length;
   const quota = Math.min(SHARED_ALB_RULE_QUOTA, SHARED_ALB_TARGET_GROUP_QUOTA);
   if (shared > quota) {
@@ -183,6 +254,9 @@ function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): Sp
   }
   return problems;
 }
+
+/** The pinned version becomes the image's tag, or its digest (`repo@sha256:…`). */
+const IMAGE_VERSION = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[a-f0-9]{64})$/;
 
 function parsePins(
   rawPins: unknown,
@@ -229,6 +303,15 @@ function parsePins(
       problems.push(...zodProblems(["pins", cohort], result.error));
       continue;
     }
+    if (!IMAGE_VERSION.test(result.data.version)) {
+      problems.push(
+        problem(
+          ["pins", cohort, "version"],
+          `"${result.data.version}" is neither an image tag nor a sha256 digest`,
+          "a tag of letters, digits, '_', '.', '-' (at most 128, not starting with '.' or '-'), or sha256:<64 hex digits>",
+        ),
+      );
+    }
     pins.set(cohort, result.data);
   }
   const required =
@@ -255,16 +338,48 @@ function crossReferenceProblems(env: EnvironmentSpec, pins: Map<string, Pin>): S
       .filter((c) => c.name !== cohort)
       .flatMap((c) => storageNames(cohortNames(env.name, c.name)).map((n) => [c.name, n] as const));
     for (const [key, value] of Object.entries(pin.config)) {
-      const hit = foreign.find(([, n]) => value.includes(n));
+      // A whole name only: "alias/svc-prod-pro-eu" does not name "alias/svc-prod-pro".
+      const hit = foreign.find(([, n]) => n.pattern.test(value));
       if (hit !== undefined) {
         problems.push(
           problem(
             ["pins", cohort, "config", key],
-            `names cohort "${hit[0]}"'s resource "${hit[1]}"`,
+            `names cohort "${hit[0]}"'s resource "${hit[1].label}"`,
             "a cohort's configuration may only reference its own resources",
           ),
         );
       }
+    }
+  }
+  return problems;
+}
+
+/** A cohort must not take the edge's stack or the edge's physical names. */
+function edgeCollisionProblems(
+  env: EnvironmentSpec,
+  cohorts: { spec: CohortSpec; index: number }[],
+): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const edgeSecurityGroup = edgeNames(env.name).securityGroup;
+  for (const { spec, index } of cohorts) {
+    if (spec.stack === env.edgeStack) {
+      problems.push(
+        problem(
+          ["environment", "cohorts", index, "stack"],
+          `stack "${spec.stack}" is the edge stack`,
+          "a cohort needs a stack of its own, e.g. <environment>.<cohort>",
+        ),
+      );
+    }
+    const names = cohortNames(env.name, spec.name);
+    if (spec.ingress === "dedicated" && names.loadBalancerSecurityGroup === edgeSecurityGroup) {
+      problems.push(
+        problem(
+          ["environment", "cohorts", index, "name"],
+          `a dedicated cohort named "${spec.name}" would name its load balancer's security group "${edgeSecurityGroup}", the edge's`,
+          "rename the cohort",
+        ),
+      );
     }
   }
   return problems;
@@ -275,7 +390,7 @@ function networkProblems(network: unknown): SpecProblem[] {
     return [problem(["network"], "is required", "pass vpcId, subnetIds and certificateArn")];
   }
   const n = network as Record<string, unknown>;
-  return (["vpcId", "subnetIds", "certificateArn"] as const)
+  const problems = (["vpcId", "subnetIds", "certificateArn"] as const)
     .filter((key) => !isInputLike(n[key]))
     .map((key) =>
       problem(
@@ -286,6 +401,22 @@ function networkProblems(network: unknown): SpecProblem[] {
           : "a value or an Output from your networking stack",
       ),
     );
+  // A plain string where a list belongs would reach the provider as a wrongly typed value.
+  for (const key of ["subnetIds", "loadBalancerSubnetIds"] as const) {
+    const value = n[key];
+    if (key === "loadBalancerSubnetIds" && value === undefined) continue;
+    if (typeof value === "string" && value !== "") {
+      problems.push(problem(["network", key], "must be a list of subnet ids, not a string"));
+    } else if (key === "loadBalancerSubnetIds" && !isInputLike(value)) {
+      problems.push(problem(["network", key], "must not be empty when set"));
+    }
+  }
+  if (n.internal !== undefined && typeof n.internal !== "boolean") {
+    problems.push(
+      problem(["network", "internal"], "must be true or false", "true for internal load balancers"),
+    );
+  }
+  return problems;
 }
 
 function edgeProblems(edge: unknown): SpecProblem[] {
@@ -358,7 +489,16 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
   const pins = parsePins(raw.pins, part, owned, known, problems);
 
   const containerResult = containerSpecSchema.safeParse(raw.container ?? {});
-  if (!containerResult.success) problems.push(...zodProblems(["container"], containerResult.error));
+  if (!containerResult.success) {
+    const cpu = (raw.container as { cpu?: unknown } | null | undefined)?.cpu;
+    problems.push(
+      ...zodProblems(["container"], containerResult.error).map((p) =>
+        p.path === "container.memory"
+          ? { ...p, hint: fargateMemoryHint(typeof cpu === "string" ? cpu : "256") }
+          : p,
+      ),
+    );
+  }
   problems.push(...networkProblems(raw.network));
   const ownedSpec = owned !== undefined ? defined.get(owned) : undefined;
   if (part === "cohort" && ownedSpec?.ingress === "shared")
@@ -373,7 +513,10 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
         alarms: envResult.data.alarms,
       }
     : undefined;
-  if (environment !== undefined) problems.push(...crossReferenceProblems(environment, pins));
+  if (environment !== undefined) {
+    problems.push(...crossReferenceProblems(environment, pins));
+    problems.push(...edgeCollisionProblems(environment, parsedCohorts));
+  }
 
   if (problems.length > 0 || environment === undefined || !containerResult.success) {
     throw new CohortSpecError(`CohortSegmentedService "${name}"`, byPath(problems));

@@ -18,7 +18,7 @@ import {
   type Pin,
 } from "../components/contract.js";
 import type { EdgeOutputs } from "../components/edge.js";
-import { CohortSpecError } from "../components/errors.js";
+import { CohortSpecError, type SpecProblem } from "../components/errors.js";
 import { CohortSegmentedService } from "../components/service.js";
 import type { ContainerSpecInput, EnvironmentSpecInput, Part } from "../components/spec.js";
 import { validateArgs } from "../components/validate.js";
@@ -88,24 +88,76 @@ export function configPath(path: string, part: Part, cohort: string | undefined)
   return key(path);
 }
 
+/**
+ * Typed config reads that record a problem and return undefined instead of
+ * throwing, so a value that is not JSON (or not a boolean) is reported with
+ * every other problem, in the one CohortSpecError.
+ */
+function configReader(config: pulumi.Config) {
+  const problems: SpecProblem[] = [];
+  const read = <T>(key: string, parse: (text: string) => T, expected: string, hint: string) => {
+    const text = config.get(key);
+    if (text === undefined) return undefined;
+    try {
+      return parse(text);
+    } catch {
+      problems.push({
+        path: `${PROJECT}:${key}`,
+        // Not the value itself: it may be a secret.
+        problem: `is not ${expected}`,
+        hint,
+      });
+      return undefined;
+    }
+  };
+  return {
+    problems,
+    object: <T>(key: string): T | undefined =>
+      read(
+        key,
+        (text) => JSON.parse(text) as T,
+        "valid JSON",
+        "write it as a YAML map or list in the stack config",
+      ),
+    boolean: (key: string): boolean | undefined =>
+      read(
+        key,
+        (text) => {
+          if (text === "true" || text === "false") return text === "true";
+          throw new Error(text);
+        },
+        "a boolean",
+        "true or false",
+      ),
+  };
+}
+
 /** Validates the program's args, rethrowing problems with config-key and file paths. */
 function validateProgramArgs(
   args: CohortSegmentedServiceArgs,
   environmentSource: string,
+  configProblems: readonly SpecProblem[],
 ): ReturnType<typeof validateArgs> {
+  let problems: SpecProblem[] = [];
   try {
-    return validateArgs("service", args);
+    const spec = validateArgs("service", args);
+    if (configProblems.length === 0) return spec;
   } catch (error) {
     if (!(error instanceof CohortSpecError)) throw error;
-    const problems = error.problems.map((p) => ({
+    problems = error.problems.map((p) => ({
       ...p,
       path: configPath(p.path, args.part ?? "all", args.cohort).replace(
         /^environment file/,
         environmentSource,
       ),
     }));
-    throw new CohortSpecError(`stack ${pulumi.getStack()}`, problems);
   }
+  // A key that could not be read is reported once, as unreadable, not also as missing.
+  const unreadable = new Set(configProblems.map((p) => p.path));
+  throw new CohortSpecError(`stack ${pulumi.getStack()}`, [
+    ...problems.filter((p) => !unreadable.has(p.path)),
+    ...configProblems,
+  ]);
 }
 
 export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
@@ -122,17 +174,18 @@ export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
   // Not narrowed here: validateArgs reports a bad value with the valid ones as its hint.
   const part = rawPart as Part;
   const cohort = config.get(CONFIG_KEYS.cohort);
-  const pin = config.getObject<Pin>(CONFIG_KEYS.pin);
+  const reader = configReader(config);
+  const pin = part === "cohort" ? reader.object<Pin>(CONFIG_KEYS.pin) : undefined;
   const pins: NonNullable<CohortSegmentedServiceArgs["pins"]> =
     part === "cohort"
       ? cohort !== undefined && pin !== undefined
         ? { [cohort]: pin }
         : {}
-      : (config.getObject<NonNullable<CohortSegmentedServiceArgs["pins"]>>(CONFIG_KEYS.pins) ?? {});
-  const container = config.getObject<ContainerSpecInput>("container");
-  const internal = config.getBoolean("internal");
+      : (reader.object<NonNullable<CohortSegmentedServiceArgs["pins"]>>(CONFIG_KEYS.pins) ?? {});
+  const container = reader.object<ContainerSpecInput>("container");
+  const internal = reader.boolean("internal");
   const host = config.get("host");
-  const lbSubnets = config.getObject<string[]>("loadBalancerSubnetIds");
+  const lbSubnets = reader.object<string[]>("loadBalancerSubnetIds");
   const args: CohortSegmentedServiceArgs = {
     environment,
     part,
@@ -141,7 +194,7 @@ export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
     network: {
       // Missing values are reported by validation, with every other problem, as config keys.
       vpcId: config.get("vpcId") ?? "",
-      subnetIds: config.getObject<string[]>("subnetIds") ?? [],
+      subnetIds: reader.object<string[]>("subnetIds") ?? [],
       certificateArn: config.get("certificateArn") ?? "",
       ...(lbSubnets !== undefined ? { loadBalancerSubnetIds: lbSubnets } : {}),
       ...(host !== undefined ? { host } : {}),
@@ -154,6 +207,7 @@ export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
   const spec = validateProgramArgs(
     part === "cohort" ? { ...args, edge: EDGE_PLACEHOLDER } : args,
     environmentSource,
+    reader.problems,
   );
   if (part === "cohort" && spec.owned[0]?.ingress === "shared") {
     args.edge = readEdgeReference(edgeStackRefName(config, spec.environment.edgeStack));

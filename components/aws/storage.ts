@@ -81,7 +81,12 @@ export function createStorage(ctx: CohortContext, roles: CohortRoles): CohortSto
 function createBucket(ctx: CohortContext, key: aws.kms.Key, roles: CohortRoles): aws.s3.Bucket {
   const bucket = new aws.s3.Bucket(
     `${ctx.logical}-bucket`,
-    { bucket: ctx.names.bucket, tags: ctx.tags },
+    {
+      bucket: pulumi
+        .all([ctx.accountId, ctx.region])
+        .apply(([accountId, region]) => ctx.names.bucket(accountId, region)),
+      tags: ctx.tags,
+    },
     ctx.opts,
   );
   const publicAccess = new aws.s3.BucketPublicAccessBlock(

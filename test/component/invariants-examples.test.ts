@@ -9,6 +9,9 @@ import { exampleEnvironment } from "./support/example-environments.js";
 import { allViolations, changedUrns, ownerOf } from "./support/invariants.js";
 import { runExampleStack, type StackRun } from "./support/program-runner.js";
 
+/** A full image digest (a truncated one is not a valid image reference). */
+const DIGEST = `sha256:${"ab12".repeat(16)}`;
+
 describe("dev (single-stack mode)", () => {
   const env = exampleEnvironment("dev");
   // One run shared by the read-only checks; the graph is plain recorded data.
@@ -142,7 +145,7 @@ describe("prod (edge stack + cohort stacks)", () => {
     const before = first.cohorts.find((r) => r.stack === "prod.pro");
     const after = await runExampleStack("prod.pro", {
       edgeOutputs: edge.outputs,
-      config: { pin: { release: "2026-11-22.9", version: "sha256:abc123", config: {} } },
+      config: { pin: { release: "2026-11-22.9", version: DIGEST, config: {} } },
     });
     expect(before).toBeDefined();
     const changed = changedUrns(before!.graph, after.graph);
@@ -152,6 +155,6 @@ describe("prod (edge stack + cohort stacks)", () => {
       expect(r && ownerOf(after.graph, r)).toEqual({ kind: "cohort", cohort: "pro" });
     }
     const task = after.graph.resources.find((r) => r.urn.endsWith("service-pro-task"));
-    expect(String(task?.inputs.containerDefinitions)).toContain("nginx@sha256:abc123");
+    expect(String(task?.inputs.containerDefinitions)).toContain(`nginx@${DIGEST}`);
   });
 });

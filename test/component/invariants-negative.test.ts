@@ -99,6 +99,22 @@ describe("the invariant checks catch", () => {
     );
   });
 
+  it("a rule evaluated after another rule that takes its requests", () => {
+    // enterprise's rule narrowed to one host with free's header value: free's header-only rule,
+    // evaluated first, takes every request enterprise's rule matches.
+    const g = tampered((r) => {
+      const rule = r("service-enterprise-rule");
+      rule.inputs.priority = 49_999;
+      rule.inputs.conditions = [
+        { hostHeader: { values: ["api.example.com"] } },
+        { httpHeader: { httpHeaderName: "x-customer-cohort", values: ["free"] } },
+      ];
+    });
+    expect(violations(g).join("\n")).toMatch(
+      /service-enterprise-rule: requests it matches reach .*service-free-rule first/,
+    );
+  });
+
   it("a shared default action that forwards to a cohort", () => {
     const g = tampered((r) => {
       r("service-edge-https").inputs.defaultActions = [

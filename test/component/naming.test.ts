@@ -33,7 +33,9 @@ describe("physical names", () => {
         // IAM role and inline policy names: 64; S3 bucket names: 3-63 lowercase.
         for (const name of [n.taskRole, n.executionRole, n.taskPolicy, n.executionPolicy])
           expect(name.length).toBeLessThanOrEqual(64);
-        expect(n.bucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+        expect(n.bucket("111122223333", "ap-southeast-5")).toMatch(
+          /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+        );
         // Alarm names embed the cohort so the rollout's gate can be read off the name.
         expect(n.compositeAlarm).toBe(`cohort-${env}-${cohort}-health`);
       }),
@@ -46,8 +48,11 @@ describe("physical names", () => {
       fc.property(label, label, label, (env, a, b) => {
         fc.pre(a !== b);
         const [x, y] = [cohortNames(env, a), cohortNames(env, b)];
-        for (const key of ["cluster", "table", "bucket", "taskRole", "targetGroup"] as const)
+        for (const key of ["cluster", "table", "taskRole", "targetGroup"] as const)
           expect(x[key]).not.toBe(y[key]);
+        expect(x.bucket("111122223333", "eu-west-1")).not.toBe(
+          y.bucket("111122223333", "eu-west-1"),
+        );
       }),
       { numRuns: 300 },
     );
@@ -64,6 +69,20 @@ describe("listener priorities", () => {
         expect(p).toBeLessThanOrEqual(50_000);
         const band = m.hosts !== undefined && m.header !== undefined ? 0 : m.header ? 1 : 2;
         expect(Math.floor((p - 1000) / 10_000)).toBe(band);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("wildcard hosts come after literal hosts with the same header condition", () => {
+    fc.assert(
+      fc.property(label, label, (name, header) => {
+        const wildHeader = derivedPriority(name, { hosts: ["*.example.com"], header });
+        expect(wildHeader).toBeGreaterThanOrEqual(10_000);
+        expect(wildHeader).toBeLessThan(11_000);
+        const wildHost = derivedPriority(name, { hosts: ["a.example.com", "*.example.com"] });
+        expect(wildHost).toBeGreaterThanOrEqual(31_000);
+        expect(wildHost).toBeLessThanOrEqual(50_000);
       }),
       { numRuns: 300 },
     );

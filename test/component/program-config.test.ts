@@ -69,6 +69,22 @@ describe("bad stack config", () => {
     expect(paths(e)).toEqual(["cohort-service:pin.version"]);
   });
 
+  it("config values that are not JSON or not a boolean: one error with every problem, by key", async () => {
+    const e = await rejectsConfig("prod.free", {
+      pin: "1.5.0",
+      subnetIds: "subnet-a",
+      internal: "yes",
+      vpcId: undefined,
+    });
+    expect(paths(e).sort()).toEqual([
+      "cohort-service:internal",
+      "cohort-service:pin",
+      "cohort-service:subnetIds",
+      "cohort-service:vpcId",
+    ]);
+    expect(e.problems.find((p) => p.path === "cohort-service:pin")?.problem).toMatch(/JSON/);
+  });
+
   it("an unknown part", async () => {
     const e = await rejectsConfig("dev", { part: "sideways" });
     expect(paths(e)).toEqual(["cohort-service:part"]);

@@ -174,9 +174,97 @@ describe("bad input", () => {
     expect(paths(e)).toEqual(["pins.free.config.PEER"]);
   });
 
+  it("a pin whose config names another cohort's bucket (whatever account hash it carries)", async () => {
+    const e = await rejects(
+      validArgs({
+        pins: {
+          free: { ...pin(), config: { PEER: "s3://svc-test-pro-files-0a1b2c3d/x" } },
+          pro: pin(),
+          enterprise: pin(),
+        },
+      }),
+    );
+    expect(paths(e)).toEqual(["pins.free.config.PEER"]);
+  });
+
   it("missing networking", async () => {
     const e = await rejects(validArgs({ network: { ...NETWORK, vpcId: "" } }));
     expect(paths(e)).toEqual(["network.vpcId"]);
+  });
+
+  it("a bake that rounds to zero seconds", async () => {
+    const e = await rejects(
+      withCohorts(
+        cohort("free", 0, { bakeSeconds: undefined, bakeMinutes: 0.005 }),
+        cohort("pro", 1),
+      ),
+    );
+    expect(paths(e)).toEqual(["environment.cohorts[0].bakeMinutes"]);
+  });
+
+  it("a Fargate memory size the cpu cannot have", async () => {
+    const e = await rejects(validArgs({ container: { cpu: "256", memory: "8192" } }));
+    expect(paths(e)).toEqual(["container.memory"]);
+    expect(e.problems[0]?.hint).toMatch(/512, 1024 or 2048/);
+  });
+
+  it("an image repository that already carries a tag or digest", async () => {
+    const e = await rejects(validArgs({ container: { image: "repo/app:1.0" } }));
+    expect(paths(e)).toEqual(["container.image"]);
+    // A registry port is not a tag.
+    new CohortSegmentedService("ok", validArgs({ container: { image: "registry:5000/team/app" } }));
+  });
+
+  it("a version that is neither an image tag nor a sha256 digest", async () => {
+    const e = await rejects(
+      validArgs({
+        pins: { free: pin("1.0 beta"), pro: pin("sha256:abc"), enterprise: pin("-rc1") },
+      }),
+    );
+    expect(paths(e)).toEqual(["pins.enterprise.version", "pins.free.version", "pins.pro.version"]);
+  });
+
+  it("the Host header as the cohort header (ALB header conditions cannot match it)", async () => {
+    const e = await rejects(
+      validArgs({
+        environment: {
+          name: "test",
+          headerName: "Host",
+          cohorts: [cohort("free", 0), cohort("pro", 1), cohort("enterprise", 2)],
+        },
+      }),
+    );
+    expect(paths(e)).toEqual(["environment.headerName"]);
+  });
+
+  it("subnets given as a single string, an empty list of load balancer subnets, a non-boolean internal", async () => {
+    const e = await rejects(
+      validArgs({
+        network: {
+          ...NETWORK,
+          subnetIds: "subnet-a" as never,
+          loadBalancerSubnetIds: [],
+          internal: "yes" as never,
+        },
+      }),
+    );
+    expect(paths(e)).toEqual([
+      "network.internal",
+      "network.loadBalancerSubnetIds",
+      "network.subnetIds",
+    ]);
+  });
+
+  it("a cohort whose stack is the edge stack", async () => {
+    const e = await rejects(withCohorts(cohort("free", 0, { stack: "test" }), cohort("pro", 1)));
+    expect(paths(e)).toEqual(["environment.cohorts[0].stack"]);
+  });
+
+  it("a dedicated cohort named like the edge (its ALB security group name is the edge's)", async () => {
+    const e = await rejects(
+      withCohorts(cohort("edge", 0, { ingress: "dedicated" }), cohort("pro", 1)),
+    );
+    expect(paths(e)).toEqual(["environment.cohorts[0].name"]);
   });
 
   it("every problem at once, in one error", async () => {
@@ -212,6 +300,20 @@ describe("bad input", () => {
 });
 
 describe("good input", () => {
+  it("a cohort's config may name its own resources even when another cohort's name is a prefix of its own", async () => {
+    const args = withCohorts(cohort("pro", 0), cohort("pro-eu", 1));
+    args.pins = {
+      pro: pin(),
+      "pro-eu": {
+        ...pin(),
+        config: { KEY: "alias/svc-test-pro-eu", TABLE: "svc-test-pro-eu-data" },
+      },
+    };
+    new CohortSegmentedService("svc", args);
+    await recorder.settle();
+    expect(recorder.registrations).toBeGreaterThan(0);
+  });
+
   it("registers the component once valid (the recorder counts registrations)", async () => {
     new CohortSegmentedService("svc", validArgs());
     const graph = await recorder.settle();

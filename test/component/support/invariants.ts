@@ -145,7 +145,8 @@ function distinctiveNames(environment: string, cohort: string): string[] {
     n.service,
     n.family,
     n.table,
-    n.bucket,
+    // The GraphRecorder's default account and region.
+    n.bucket("111122223333", "eu-west-1"),
     n.taskRole,
     n.executionRole,
     n.targetGroup,
@@ -250,6 +251,58 @@ function forwardTargets(graph: ResourceGraph, actions: unknown): RecordedResourc
   return graph.referencedIn(actions).filter((r) => r.type === T.tg);
 }
 
+interface RuleMatch {
+  urn: string;
+  priority: number;
+  hosts: string[] | undefined;
+  header: string | undefined;
+}
+
+function ruleMatch(rule: RecordedResource): RuleMatch {
+  const conditions = (rule.inputs.conditions ?? []) as {
+    hostHeader?: { values?: string[] };
+    httpHeader?: { values?: string[] };
+  }[];
+  const hosts = conditions.find((c) => c.hostHeader !== undefined)?.hostHeader?.values;
+  const header = conditions.find((c) => c.httpHeader !== undefined)?.httpHeader?.values?.[0];
+  return { urn: rule.urn, priority: Number(rule.inputs.priority), hosts, header };
+}
+
+/** ALB host matching: case-insensitive, `*` any run of characters, `?` one character. */
+function hostCovers(pattern: string, host: string): boolean {
+  const source = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", ".*")
+    .replaceAll("?", ".");
+  return new RegExp(`^${source}$`).test(host.toLowerCase());
+}
+
+/**
+ * The ALB sends a request to the first rule (lowest priority) that matches. A
+ * rule evaluated before another one must not match any request the other is
+ * declared for (same header, or none, and a host that covers one of its hosts).
+ */
+function shadowViolations(rules: readonly RecordedResource[]): string[] {
+  const out: string[] = [];
+  const matches = rules.map(ruleMatch).sort((a, b) => a.priority - b.priority);
+  matches.forEach((later, i) => {
+    for (const first of matches.slice(0, i)) {
+      const headerCovered =
+        first.header === undefined ||
+        (later.header !== undefined && first.header.toLowerCase() === later.header.toLowerCase());
+      const firstHosts = first.hosts;
+      const hostCovered =
+        firstHosts === undefined ||
+        (later.hosts ?? []).some((h) => firstHosts.some((p) => hostCovers(p, h)));
+      const hostsComparable = firstHosts === undefined || later.hosts !== undefined;
+      if (headerCovered && hostCovered && hostsComparable)
+        out.push(`${later.urn}: requests it matches reach ${first.urn} first`);
+    }
+  });
+  return out;
+}
+
 /** Invariant 4: each rule forwards only to its own cohort's target group; the default route to none. */
 export function routingViolations(
   graph: ResourceGraph,
@@ -282,6 +335,7 @@ export function routingViolations(
   }
   const seenMatches = new Map<string, string>();
   const rulesPer = new Map<string, number>();
+  out.push(...shadowViolations(graph.ofType(T.rule)));
   for (const rule of graph.ofType(T.rule)) {
     const owner = ownerOf(graph, rule);
     if (owner.kind !== "cohort") {
