@@ -11,6 +11,10 @@ export interface Statement {
   notResource: boolean;
   /** Every string of Principal and Condition: role ARNs the statement admits or requires. */
   principalStrings: string[];
+  /** `Principal: "*"` (or `{ AWS: "*" }`): any identity of any account, every cohort's roles included. */
+  anyPrincipal: boolean;
+  /** The statement has a non-empty Condition (which may narrow an `*` principal). */
+  conditional: boolean;
 }
 
 export type ParsedDocument =
@@ -51,6 +55,9 @@ export function parsePolicyDocument(value: unknown): ParsedDocument {
       resources: strings(st["Resource"] ?? st["NotResource"]),
       notResource: st["NotResource"] !== undefined,
       principalStrings: [...stringsIn(st["Principal"]), ...stringsIn(st["Condition"])],
+      anyPrincipal:
+        st["Principal"] === "*" || strings(asRecord(st["Principal"])?.["AWS"]).includes("*"),
+      conditional: Object.keys(asRecord(st["Condition"]) ?? {}).length > 0,
     });
   }
   return { kind: "ok", statements };

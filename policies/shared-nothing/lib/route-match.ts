@@ -109,7 +109,9 @@ export function cloudflareExpressionMatch(
   const cohorts = new Set<string>();
   const broad: string[] = [];
   if (typeof expression !== "string" || isUnknown(expression)) return { cohorts, broad, key: "" };
-  const field = `(?:http\\.request\\.headers\\["${escapeRegex(header.toLowerCase())}"\\]|http\\.request\\.cookies\\["${escapeRegex(tagKey)}"\\])\\[(?:0|\\*)\\]`;
+  const raw = `(?:http\\.request\\.headers\\["${escapeRegex(header.toLowerCase())}"\\]|http\\.request\\.cookies\\["${escapeRegex(tagKey)}"\\])\\[(?:0|\\*)\\]`;
+  // `lower(field)` / `upper(field)` normalise the value; the comparison still selects one cohort.
+  const field = `(?:(?:lower|upper)\\(\\s*${raw}\\s*\\)|${raw})`;
   for (const m of expression.matchAll(new RegExp(`${field}\\s*(?:eq|==)\\s*"([^"]*)"`, "g"))) {
     if (m[1] !== undefined) cohorts.add(m[1]);
   }
@@ -121,6 +123,24 @@ export function cloudflareExpressionMatch(
   for (const m of expression.matchAll(/http\.host\s*(?:eq|==)\s*"([^"]+)"/g)) {
     const c = m[1] ? hostCohort(m[1], known) : undefined;
     if (c) cohorts.add(c);
+  }
+  for (const m of expression.matchAll(/http\.host\s+in\s*\{([^}]*)\}/g)) {
+    for (const v of (m[1] ?? "").matchAll(/"([^"]+)"/g)) {
+      const c = v[1] ? hostCohort(v[1], known) : undefined;
+      if (c) cohorts.add(c);
+    }
+  }
+  // A `/<cohort>/` first path segment, as for ALB and HTTPRoute path matches.
+  const pathField = String.raw`(?:lower\(\s*)?http\.request\.uri\.path\s*\)?`;
+  const pathMatches = [
+    new RegExp(String.raw`starts_with\(\s*${pathField}\s*,\s*"([^"]+)"\s*\)`, "g"),
+    new RegExp(String.raw`${pathField}\s*(?:eq|==)\s*"([^"]+)"`, "g"),
+  ];
+  for (const re of pathMatches) {
+    for (const m of expression.matchAll(re)) {
+      const c = m[1] ? pathCohort(m[1], known) : undefined;
+      if (c) cohorts.add(c);
+    }
   }
   return { cohorts, broad, key: expression.replace(/\s+/g, " ").trim() };
 }

@@ -13,6 +13,7 @@ export const T = {
   bucketSseV2:
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
   kmsKey: "aws:kms/key:Key",
+  kmsKeyPolicy: "aws:kms/keyPolicy:KeyPolicy",
   rdsInstance: "aws:rds/instance:Instance",
   rdsCluster: "aws:rds/cluster:Cluster",
   rdsClusterInstance: "aws:rds/clusterInstance:ClusterInstance",
@@ -25,6 +26,9 @@ export const T = {
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   iamPolicy: "aws:iam/policy:Policy",
   rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  rolePolicyAttachmentsExclusive:
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+  policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
   taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   ecsService: "aws:ecs/service:Service",
   lambda: "aws:lambda/function:Function",

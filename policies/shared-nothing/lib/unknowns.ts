@@ -6,7 +6,7 @@
  * throw turns the whole policy into an advisory "can't run during preview" note, which would
  * silently switch the guardrail off exactly when it matters. So rules read the raw values and
  * treat sentinels as "unknown" explicitly. The strings are part of the engine's wire protocol;
- * test/policy/unknowns.test.ts pins them against the installed @pulumi/policy.
+ * test/policy/harness.test.ts pins them against the installed @pulumi/policy.
  */
 export const UNKNOWN_SENTINELS: readonly string[] = [
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean

@@ -22,11 +22,18 @@ interface GrantSource {
   selfOwned: boolean;
   /** `Resource: "*"` means "this resource" (KMS key policies). */
   starIsSelf: boolean;
+  /** A resource policy (bucket, key, DynamoDB): its Principal says who is admitted. */
+  resourcePolicy: boolean;
 }
 
 function sourcesOf(node: Node): GrantSource[] {
   const p = node.props;
-  const base = { ownerKeys: [] as string[], selfOwned: false, starIsSelf: false };
+  const base = {
+    ownerKeys: [] as string[],
+    selfOwned: false,
+    starIsSelf: false,
+    resourcePolicy: false,
+  };
   switch (node.type) {
     case T.rolePolicy:
       return [{ ...base, docKey: "policy", doc: p["policy"], ownerKeys: ["role"] }];
@@ -42,11 +49,47 @@ function sourcesOf(node: Node): GrantSource[] {
         selfOwned: true,
       }));
     case T.bucketPolicy:
-      return [{ ...base, docKey: "policy", doc: p["policy"], ownerKeys: ["bucket"] }];
+      return [
+        {
+          ...base,
+          docKey: "policy",
+          doc: p["policy"],
+          ownerKeys: ["bucket"],
+          resourcePolicy: true,
+        },
+      ];
     case T.kmsKey:
-      return [{ ...base, docKey: "policy", doc: p["policy"], selfOwned: true, starIsSelf: true }];
+      return [
+        {
+          ...base,
+          docKey: "policy",
+          doc: p["policy"],
+          selfOwned: true,
+          starIsSelf: true,
+          resourcePolicy: true,
+        },
+      ];
+    case T.kmsKeyPolicy:
+      return [
+        {
+          ...base,
+          docKey: "policy",
+          doc: p["policy"],
+          ownerKeys: ["keyId"],
+          starIsSelf: true,
+          resourcePolicy: true,
+        },
+      ];
     case T.dynamoResourcePolicy:
-      return [{ ...base, docKey: "policy", doc: p["policy"], ownerKeys: ["resourceArn"] }];
+      return [
+        {
+          ...base,
+          docKey: "policy",
+          doc: p["policy"],
+          ownerKeys: ["resourceArn"],
+          resourcePolicy: true,
+        },
+      ];
     default:
       return [];
   }
@@ -59,8 +102,38 @@ const GRANT_TYPES = [
   T.role,
   T.bucketPolicy,
   T.kmsKey,
+  T.kmsKeyPolicy,
   T.dynamoResourcePolicy,
 ];
+
+/**
+ * Resources that attach managed policies to principals: which props name the principals and
+ * which the policy ARNs. A role's own `managedPolicyArns` is handled with the role.
+ */
+const ATTACHMENTS: Record<string, { principalKeys: string[]; policyKeys: string[] }> = {
+  [T.rolePolicyAttachment]: { principalKeys: ["role"], policyKeys: ["policyArn"] },
+  [T.policyAttachment]: { principalKeys: ["roles", "users", "groups"], policyKeys: ["policyArn"] },
+  [T.rolePolicyAttachmentsExclusive]: { principalKeys: ["roleName"], policyKeys: ["policyArns"] },
+};
+
+function policyArnsOf(node: Node, keys: readonly string[]): unknown[] {
+  return keys.flatMap((k) => {
+    const v = node.props[k];
+    return Array.isArray(v) ? (v as unknown[]) : [v];
+  });
+}
+
+/** Managed policies of this stack that `keys` attach, by dependency (preview-safe) or known ARN. */
+function attachedPolicies(graph: Graph, node: Node, keys: readonly string[]): Node[] {
+  const arns = policyArnsOf(node, keys).filter((a) => typeof a === "string" && !isUnknown(a));
+  const deps = keys.flatMap((k) => node.propDeps[k] ?? []);
+  return graph
+    .ofType(T.iamPolicy)
+    .filter(
+      (p) =>
+        deps.includes(p) || (typeof p.props["arn"] === "string" && arns.includes(p.props["arn"])),
+    );
+}
 
 function finding(node: Node, message: string): Finding {
   return { urn: node.urn, name: node.name, message };
@@ -103,6 +176,10 @@ function analyse(
     for (const st of parsed.statements) {
       if (!st.allow || !touchesDataPlane(st)) continue;
       const actions = st.notAction ? `NotAction ${st.actions.join(", ")}` : st.actions.join(", ");
+      if (source.resourcePolicy && st.anyPrincipal && !st.conditional)
+        problems.push(
+          `allows ${actions} to Principal "*" without a Condition, so every cohort's roles (and any account) can use it`,
+        );
       if (st.notResource)
         problems.push(`allows ${actions} on NotResource, which reaches every other resource`);
       for (const r of st.resources) {
@@ -150,7 +227,7 @@ export const iamGrantSingleCohort = stackRule(
   },
   (graph) => {
     const findings: Finding[] = [];
-    const reachOfPolicy = new Map<Node, Reach[]>();
+    const analysed = new Map<Node, { problems: string[]; reached: Reach[] }>();
     for (const node of graph.ofType(...GRANT_TYPES)) {
       const problems: string[] = [];
       const reached: Reach[] = [];
@@ -159,13 +236,21 @@ export const iamGrantSingleCohort = stackRule(
         problems.push(...result.problems);
         reached.push(...result.reached);
       }
+      analysed.set(node, { problems, reached });
+    }
+    const reachOfPolicy = (p: Node): Reach[] => analysed.get(p)?.reached ?? [];
+    for (const [node, { problems, reached }] of analysed) {
       if (node.type === T.role) {
         for (const arn of asArray(node.props["managedPolicyArns"])) {
           if (isBroadManagedPolicy(arn))
             problems.push(`attaches AWS-managed ${arn}, which reaches every cohort's data`);
         }
+        // Customer-managed policies attached through the role's own managedPolicyArns.
+        const attached = attachedPolicies(graph, node, ["managedPolicyArns"]);
+        if (attached.length > 0 && node.cohort)
+          reached.push({ cohort: node.cohort, what: describe(node) });
+        for (const p of attached) reached.push(...reachOfPolicy(p));
       }
-      if (node.type === T.iamPolicy) reachOfPolicy.set(node, reached);
       if (problems.length > 0) {
         const who = node.cohort ? ` (cohort ${node.cohort})` : "";
         findings.push(
@@ -178,27 +263,29 @@ export const iamGrantSingleCohort = stackRule(
       if (cohortsReached(reached).length > 1)
         findings.push(finding(node, crossingMessage(node, reached)));
     }
-    for (const node of graph.ofType(T.rolePolicyAttachment)) {
-      const arn = node.props["policyArn"];
-      if (isBroadManagedPolicy(arn)) {
+    for (const node of graph.ofType(...Object.keys(ATTACHMENTS))) {
+      const { principalKeys, policyKeys } = ATTACHMENTS[node.type] ?? {
+        principalKeys: [],
+        policyKeys: [],
+      };
+      const broad = policyArnsOf(node, policyKeys).filter(isBroadManagedPolicy);
+      if (broad.length > 0) {
         findings.push(
           finding(
             node,
-            `${describe(node)} attaches AWS-managed ${arn}, which reaches every cohort's data. Cohorts involved: all. Fix: attach a policy that lists only the cohort's own ARNs.`,
+            `${describe(node)} attaches AWS-managed ${broad.join(", ")}, which reaches every cohort's data. Cohorts involved: all. Fix: attach a policy that lists only the cohort's own ARNs.`,
           ),
         );
         continue;
       }
       // A managed policy is rarely cohort-tagged, so find it by dependency or by its ARN.
-      const viaPolicy = graph
-        .ofType(T.iamPolicy)
-        .filter(
-          (p) =>
-            (node.propDeps["policyArn"] ?? []).includes(p) ||
-            (p.props["arn"] === arn && !isUnknown(arn)),
-        );
-      const reached = reachOf(graph, graph.reachedFrom(node, ["role"]), node.props["role"]);
-      for (const p of viaPolicy) reached.push(...(reachOfPolicy.get(p) ?? []));
+      const viaPolicy = attachedPolicies(graph, node, policyKeys);
+      const reached = reachOf(
+        graph,
+        graph.reachedFrom(node, principalKeys),
+        principalKeys.map((k) => node.props[k]),
+      );
+      for (const p of viaPolicy) reached.push(...reachOfPolicy(p));
       if (cohortsReached(reached).length > 1)
         findings.push(finding(node, crossingMessage(node, reached)));
     }

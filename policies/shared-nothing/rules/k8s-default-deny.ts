@@ -27,10 +27,54 @@ function isDefaultDeny(policy: Node): boolean {
   );
 }
 
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/**
+ * What a namespaceSelector's matchExpressions admit: another cohort's namespace by name or
+ * cohort label (`In`), or, through `NotIn` / `Exists` / `DoesNotExist` on those keys, every
+ * namespace not listed (other cohorts included).
+ */
+function expressionProblems(sel: Record<string, unknown> | undefined, own: string, tagKey: string) {
+  const problems: string[] = [];
+  for (const e of asArray(sel?.["matchExpressions"])) {
+    const expr = asRecord(e) ?? {};
+    const key = expr["key"];
+    const byName = key === NAMESPACE_NAME_LABEL;
+    const byCohort = typeof key === "string" && key.toLowerCase() === tagKey.toLowerCase();
+    if (!byName && !byCohort) continue;
+    const operator = expr["operator"];
+    if (operator !== "In") {
+      problems.push(
+        `a peer selecting namespaces by "${key} ${String(operator)}" (every namespace not listed, other cohorts included)`,
+      );
+      continue;
+    }
+    for (const v of asArray(expr["values"])) {
+      const other = byName ? cohortOfNamespace(v) : typeof v === "string" ? v : undefined;
+      if (other !== undefined && other !== own)
+        problems.push(
+          byName
+            ? `a peer selecting namespace cohort-${other}`
+            : `a peer selecting cohort ${other}'s namespaces`,
+        );
+    }
+  }
+  return problems;
+}
+
 /** Peers that open a cohort namespace to every namespace, or to another cohort's. */
-function openPeers(policy: Node, own: string): string[] {
+function openPeers(policy: Node, own: string, tagKey: string): string[] {
   const spec = asRecord(policy.props["spec"]) ?? {};
   const problems: string[] = [];
+  // An ingress rule without `from` (or with an empty one) admits every source, in every
+  // namespace. (Egress rules without `to` are the usual DNS allow-list and stay allowed: the
+  // other cohort's own default deny still refuses the connection.)
+  for (const r of asArray(spec["ingress"])) {
+    if (asArray(asRecord(r)?.["from"]).length === 0)
+      problems.push(
+        "an ingress rule without `from` (every source in every namespace, every cohort)",
+      );
+  }
   const peers = [
     ...asArray(spec["ingress"]).flatMap((r) => asArray(asRecord(r)?.["from"])),
     ...asArray(spec["egress"]).flatMap((r) => asArray(asRecord(r)?.["to"])),
@@ -49,9 +93,11 @@ function openPeers(policy: Node, own: string): string[] {
         if (other !== undefined && other !== own)
           problems.push(`a peer selecting namespace cohort-${other}`);
       }
-      const cohortLabel = labels["cohort"];
-      if (typeof cohortLabel === "string" && cohortLabel !== own)
-        problems.push(`a peer selecting cohort ${cohortLabel}'s namespaces`);
+      for (const [k, v] of Object.entries(labels)) {
+        if (k.toLowerCase() === tagKey.toLowerCase() && typeof v === "string" && v !== own)
+          problems.push(`a peer selecting cohort ${v}'s namespaces`);
+      }
+      problems.push(...expressionProblems(sel, own, tagKey));
     }
   }
   return problems;
@@ -63,7 +109,7 @@ export const k8sDefaultDeny = stackRule(
     description:
       "Every cohort namespace has a default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules), and no policy there opens it to all namespaces or another cohort's.",
   },
-  (graph) => {
+  (graph, cfg) => {
     const findings: Finding[] = [];
     const policies = graph.ofType(T.k8sNetworkPolicy);
     for (const ns of graph.ofType(T.k8sNamespace)) {
@@ -79,7 +125,7 @@ export const k8sDefaultDeny = stackRule(
         });
       }
       for (const p of inNs) {
-        const problems = openPeers(p, cohort);
+        const problems = openPeers(p, cohort, cfg.cohortTagKey);
         if (problems.length > 0) {
           findings.push({
             urn: p.urn,

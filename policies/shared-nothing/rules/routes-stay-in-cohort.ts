@@ -154,6 +154,16 @@ function httpRouteFindings(graph: Graph, cfg: RuleConfig, known: Set<string>): F
     const spec = asRecord(route.props["spec"]) ?? {};
     const routeNs = k8sMeta(route.props).namespace;
     const owner = cohortOfNamespace(routeNs) ?? route.cohort;
+    // A route attached only to gateways in its own cohort's namespace rides that cohort's
+    // dedicated ingress: like a dedicated ALB, its catch-all may forward to the cohort.
+    const parents = asArray(spec["parentRefs"]).map((p) => {
+      const ns = asRecord(p)?.["namespace"];
+      return cohortOfNamespace(typeof ns === "string" ? ns : routeNs);
+    });
+    const gatewayOwner =
+      owner !== undefined && parents.length > 0 && parents.every((c) => c === owner)
+        ? owner
+        : undefined;
     asArray(spec["rules"]).forEach((r, i) => {
       const rule = asRecord(r) ?? {};
       const match = httpRouteMatch(rule["matches"], spec["hostnames"], cfg.cohortHeader, known);
@@ -174,7 +184,7 @@ function httpRouteFindings(graph: Graph, cfg: RuleConfig, known: Set<string>): F
         );
         return;
       }
-      out.push(...judge(route, ` rule #${i}`, match, targets, undefined, fixText));
+      out.push(...judge(route, ` rule #${i}`, match, targets, gatewayOwner, fixText));
       const key = `${match.key}`;
       const earlier = seen.get(key);
       if (earlier && earlier !== route && match.cohorts.size > 0) {

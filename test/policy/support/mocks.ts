@@ -70,6 +70,42 @@ function awsOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkno
   return out;
 }
 
+/** What the provider's getPolicyDocument answers: the statements rendered as IAM JSON. */
+function policyDocument(inputs: Record<string, unknown>): Record<string, unknown> {
+  const list = (v: unknown): string[] | undefined =>
+    Array.isArray(v) ? (v as string[]) : undefined;
+  const statements = (Array.isArray(inputs["statements"]) ? inputs["statements"] : []).map(
+    (raw) => {
+      const s = raw as Record<string, unknown>;
+      const principals = Array.isArray(s["principals"])
+        ? Object.fromEntries(
+            (s["principals"] as Record<string, unknown>[]).map((p) => [
+              String(p["type"]),
+              p["identifiers"],
+            ]),
+          )
+        : undefined;
+      return Object.fromEntries(
+        Object.entries({
+          Sid: s["sid"],
+          Effect: typeof s["effect"] === "string" ? s["effect"] : "Allow",
+          Action: list(s["actions"]),
+          NotAction: list(s["notActions"]),
+          Resource: list(s["resources"]),
+          NotResource: list(s["notResources"]),
+          Principal: principals,
+        }).filter(([, v]) => v !== undefined),
+      );
+    },
+  );
+  const doc = { Version: "2012-10-17", Statement: statements };
+  return {
+    id: "policy-document",
+    json: JSON.stringify(doc, null, 2),
+    minifiedJson: JSON.stringify(doc),
+  };
+}
+
 export function realisticMocks(
   preview: boolean,
   stackOutputs: Record<string, Record<string, unknown>> = {},
@@ -99,6 +135,8 @@ export function realisticMocks(
       if (args.token === "aws:index/getRegion:getRegion") return { name: REGION, region: REGION };
       if (args.token === "aws:index/getPartition:getPartition")
         return { partition: "aws", dnsSuffix: "amazonaws.com" };
+      if (args.token === "aws:iam/getPolicyDocument:getPolicyDocument")
+        return policyDocument(args.inputs as Record<string, unknown>);
       return { ...(args.inputs as Record<string, unknown>) };
     },
   };
