@@ -345,6 +345,21 @@ export class Runner {
       seq = rec.seq;
     } else {
       const previous = await driver.lastGoodUpdate(t.stack);
+      if (previous === undefined) {
+        // Without a good update there is nothing to revert to: a failed gate would leave the
+        // cohort on the bad release with no automatic way back. Refuse before touching it.
+        await this.append(
+          {
+            type: "failed",
+            release: release.id,
+            cohort: t.cohort,
+            cause: "refused",
+            reason: `${t.stack} has no successful update to revert to if this release fails — deploy it once with \`pulumi up --stack ${t.stack}\`, then deploy the release again`,
+          },
+          seq,
+        );
+        return;
+      }
       const preview = await driver.preview(t.stack, spec, log);
       const loss = dataLossChanges(preview);
       this.emit({

@@ -320,6 +320,23 @@ describe("previews", () => {
     expect(h.driver.reverts()).toEqual(["prod.free"]);
   });
 
+  it("refuses a cohort stack with no successful update (nothing to revert to) and reverts what it reached", async () => {
+    const h = await harness();
+    const pro = h.driver.stacks.get("prod.pro")!;
+    pro.history = pro.history.map((u) => ({ ...u, result: "failed" as const }));
+    expect((await h.run()).outcome).toBe("failed");
+    const failed = h.eventsOf("failed")[0].event as {
+      cause: string;
+      reason: string;
+      cohort: string;
+    };
+    expect(failed).toMatchObject({ cause: "refused", cohort: "pro" });
+    expect(failed.reason).toContain("pulumi up --stack prod.pro");
+    expect(h.driver.applies()).toEqual(["prod.free"]);
+    expect(h.driver.reverts()).toEqual(["prod.free"]);
+    expect(h.driver.pinOf("prod.pro")).toEqual(OLD_PIN);
+  });
+
   it("--allow-data-loss lets it through and the preview is shown", async () => {
     const h = await harness({ policy: { allowDataLoss: true } });
     h.driver.previewChanges.set("prod.pro", loss);
