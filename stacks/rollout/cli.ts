@@ -67,11 +67,22 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       "\nExit codes: 0 done · 1 reverted · 2 usage/config error (plan refused) · 3 needs a human",
     );
 
-  /** Runs an action with ports built from its common options; maps failures to exit codes. */
+  /**
+   * Runs an action with ports built from its common options; maps failures to exit codes.
+   * `check` names the command's own bad flags: they are reported with the common options'
+   * problems in one message, before any port is built.
+   */
   const withPorts =
-    (fn: (ports: BuiltPorts, o: CommonOptions, flags: Flags) => Promise<ExitCode>) =>
+    (
+      fn: (ports: BuiltPorts, o: CommonOptions, flags: Flags) => Promise<ExitCode>,
+      check: (flags: Flags) => string[] = () => [],
+    ) =>
     async (flags: Flags): Promise<void> => {
-      const o = unwrap(parseOptions(commonOptionsSchema, flags));
+      const common = parseOptions(commonOptionsSchema, flags);
+      const own = check(flags);
+      if (!common.ok || own.length > 0)
+        throw usageError([...(common.ok ? [] : common.problems), ...own]);
+      const o = common.value;
       const ports = await buildPorts(deps.ports, o, io);
       try {
         setExit(await fn(ports, o, flags));
@@ -91,8 +102,15 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       ),
     ),
   ).action(async (flags: Flags) => {
-    const [run, rel] = unwrap(parseAll([runOptionsSchema, flags], [releaseOptionsSchema, flags]));
-    await withPorts((ports, o) => planCommand(ports, o, run, rel, io))(flags);
+    // Every problem of every option group in one message, as for deploy.
+    const rest = parseAll([runOptionsSchema, flags], [releaseOptionsSchema, flags]);
+    await withPorts(
+      (ports, o) => {
+        const [run, rel] = unwrap(rest);
+        return planCommand(ports, o, run, rel, io);
+      },
+      () => (rest.ok ? [] : rest.problems),
+    )(flags);
   });
 
   addRunOptions(
@@ -135,13 +153,25 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .option("--release <id>", "only this release")
       .option("--limit <n>", "only the last n events"),
   ).action(
-    withPorts((ports, o, flags) => {
-      const raw = optionalString(flags, "limit");
-      const limit = raw === undefined ? undefined : Number(raw);
-      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
-        throw usageError([`--limit: "${raw}" is not a whole number > 0`]);
-      return historyCommand(ports, o, release(flags), limit, io);
-    }),
+    withPorts(
+      (ports, o, flags) => {
+        const raw = optionalString(flags, "limit");
+        return historyCommand(
+          ports,
+          o,
+          release(flags),
+          raw === undefined ? undefined : Number(raw),
+          io,
+        );
+      },
+      (flags) => {
+        const raw = optionalString(flags, "limit");
+        const limit = raw === undefined ? undefined : Number(raw);
+        return limit !== undefined && !(Number.isInteger(limit) && limit > 0)
+          ? [`--limit: "${raw}" is not a whole number > 0; hint: --limit 50`]
+          : [];
+      },
+    ),
   );
 
   addCommonOptions(
@@ -167,11 +197,14 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .option("--cohort <name>", "the cohort to revert")
       .option("--release <id>", "the release to undo (default: the one the cohort is on)"),
   ).action(
-    withPorts((ports, o, flags) => {
-      const cohort = optionalString(flags, "cohort");
-      if (cohort === undefined) throw usageError(["--cohort: required; hint: --cohort pro"]);
-      return revertCommand(ports, o, cohort, release(flags), io);
-    }),
+    withPorts(
+      (ports, o, flags) =>
+        revertCommand(ports, o, optionalString(flags, "cohort") ?? "", release(flags), io),
+      (flags) =>
+        optionalString(flags, "cohort") === undefined
+          ? ["--cohort: required; hint: --cohort pro"]
+          : [],
+    ),
   );
   return program;
 }
@@ -209,7 +242,13 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<ExitCode
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version are not errors; everything else commander refuses is usage (2).
-      return err.exitCode === 0 ? EXIT.done : EXIT.usage;
+      if (err.exitCode === 0) return EXIT.done;
+      // Commander already printed its message on stderr; a script reading stdout gets it too.
+      if (json) {
+        const message = err.message.replace(/^error: /, "");
+        io.stdout(JSON.stringify({ kind: "error", exitCode: EXIT.usage, message }) + "\n");
+      }
+      return EXIT.usage;
     }
     let code: ExitCode = err instanceof CliError ? err.exitCode : EXIT.human;
     let message = err instanceof Error ? err.message : String(err);

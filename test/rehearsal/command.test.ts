@@ -131,10 +131,21 @@ describe("cohort-rollout rehearse", () => {
     });
   });
 
-  it("rejects an unknown fault through commander's choices", async () => {
-    await expect(cli("--fault", "meteor")).rejects.toThrow(
-      /meteor.*Allowed choices are none, error-spike, latency, crash-loop, latent/,
-    );
+  it("rejects an unknown fault with the other bad options, in one error, exit 2", async () => {
+    const r = await cli("--fault", "meteor", "--seed", "x", "--out", join(dir, "f.html"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--fault: one of none, error-spike, latency, crash-loop, latent/);
+    expect(r.err).toMatch(/--seed: expected a number/);
+  });
+
+  it("an --out it cannot write: exit 2 naming --out, no stack trace", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const r = await cli("--fault", "none", "--out", join(file, "report.html"), "--json");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out: cannot write .*a-file/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(JSON.parse(r.out)).toMatchObject({ kind: "error", exitCode: 2 });
   });
 
   it("names the profile's bad fields and exits 2", async () => {

@@ -101,6 +101,87 @@ describe("usage", () => {
   });
 });
 
+describe("first-time use", () => {
+  it("plan and revert name every problem at once, before anything is read", async () => {
+    const plan = await cli("plan", "--release", "r1", "--poll-interval", "5x");
+    expect(plan.code).toBe(2);
+    const flags = (s: string) =>
+      s
+        .split("\n")
+        .filter((l) => l.trim().startsWith("- "))
+        .map((l) => l.trim().split(":")[0]);
+    expect(flags(plan.stderr)).toEqual(["- --environment", "- --poll-interval", "- --version"]);
+    const revert = await cli("revert", "--ledger", "dynamodb");
+    expect(revert.code).toBe(2);
+    expect(flags(revert.stderr)).toEqual(["- --environment", "- --ledger-table", "- --cohort"]);
+    const history = await cli("history", "--limit", "x");
+    expect(flags(history.stderr)).toEqual(["- --environment", "- --limit"]);
+    expect(world.load().calls).toEqual([]);
+  });
+
+  it("with --json, commander's own errors are JSON on stdout too", async () => {
+    for (const args of [
+      ["deploy", "--bogus", "--json"],
+      ["launch", "--json"],
+    ]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.stdout)).toMatchObject({ kind: "error", exitCode: 2 });
+    }
+  });
+
+  it("history with no ledger yet says so (and where it looked) instead of printing nothing", async () => {
+    const r = await cli("history", ...ENV, dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/no events recorded .*prod\.ledger\.jsonl/);
+    const j = await cli("history", ...ENV, dir, "--json");
+    expect(JSON.parse(j.stdout)).toMatchObject({ records: [] });
+  });
+
+  it("revert --cohort with a cohort no release has: exit 2 listing the cohorts", async () => {
+    expect((await deploy("2.0.0")).code).toBe(0);
+    const r = await cli("revert", ...ENV, dir, "--cohort", "prp");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--cohort: no cohort "prp" .*cohorts: free, pro, enterprise/);
+  });
+
+  it("status and history of a release the ledger does not have: exit 2 naming it", async () => {
+    for (const cmd of ["status", "history"]) {
+      const r = await cli(cmd, ...ENV, dir, "--release", "nope");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--release: no release "nope"/);
+    }
+  });
+
+  it("the next-step hints carry the project dir and ledger, so they can be pasted as printed", async () => {
+    setup({ alarms: { "free-errors": "OK", "pro-errors": "ALARM", "enterprise-errors": "OK" } });
+    const more = ["--ledger-path", join(dir, "elsewhere.jsonl")];
+    const r = await cli("deploy", ...ENV, dir, "--release", "r-2", "--version", "2.0.0", ...more);
+    expect(r.code).toBe(3);
+    const hint = `npx cohort-rollout resume --environment prod --project-dir ${dir} --ledger-path ${join(dir, "elsewhere.jsonl")}`;
+    expect(r.stderr).toContain(hint);
+    const second = await cli(
+      "deploy",
+      ...ENV,
+      dir,
+      "--release",
+      "r-3",
+      "--version",
+      "3.0.0",
+      ...more,
+    );
+    expect(second.code).toBe(3);
+    expect(second.stderr).toContain(
+      `cohort-rollout status --environment prod --project-dir ${dir} --ledger-path`,
+    );
+    const s = world.load();
+    s.alarms["pro-errors"] = "OK";
+    writeFileSync(world.path, JSON.stringify(s));
+    const cmd = hint.replace("npx cohort-rollout ", "").split(" ");
+    expect((await cli(...cmd)).code).toBe(0);
+  });
+});
+
 describe("plan", () => {
   it("prints the waves, least critical first", async () => {
     const r = await cli("plan", ...ENV, dir, "--release", "r1", "--version", "2.0.0", "--json");

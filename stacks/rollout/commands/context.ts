@@ -132,6 +132,8 @@ export async function takeLease(
   environment: string,
   command: string,
   ttlMs = LEASE_TTL_MS,
+  /** The `status` command to print, with the run's project and ledger flags. */
+  statusCommand = `cohort-rollout status --environment ${environment}`,
 ): Promise<HeldLease> {
   const owner = leaseOwner(command);
   const got = await ledger.acquireLease(owner, ttlMs);
@@ -139,7 +141,7 @@ export async function takeLease(
     const until = new Date(got.lease.expiresAt).toISOString();
     throw new CliError(
       `environment ${environment} is being driven by ${got.lease.owner} (lease until ${until}, renewed while it runs); ` +
-        `wait for it to finish, follow it with \`cohort-rollout status --environment ${environment}\`, ` +
+        `wait for it to finish, follow it with \`${statusCommand}\`, ` +
         `or pause/abort it from here`,
       EXIT.human,
     );

@@ -9,24 +9,12 @@ import { type ProgressListener, type ProgressUpdate, renderLine } from "../progr
 import { Runner, type RunResult } from "../runner.js";
 import { statusOf } from "../state.js";
 import type { BuiltPorts, CliIo, HeldLease } from "./context.js";
-import type { CommonOptions } from "./options.js";
+import { type CommonOptions, cliCommand } from "./options.js";
 
 /** The exact command that recovers a cohort whose revert failed, with this run's options. */
 export function recoverCommandFor(o: CommonOptions) {
-  return (target: PlannedTarget, release: string): string => {
-    const parts = [
-      "npx cohort-rollout revert",
-      `--environment ${o.environment}`,
-      `--cohort ${target.cohort}`,
-      `--release ${release}`,
-    ];
-    if (o.projectDir !== ".") parts.push(`--project-dir ${o.projectDir}`);
-    if (o.ledger === "dynamodb")
-      parts.push(`--ledger dynamodb --ledger-table ${o.ledgerTable ?? ""}`);
-    if (o.ledgerPath !== undefined) parts.push(`--ledger-path ${o.ledgerPath}`);
-    if (o.region !== undefined) parts.push(`--region ${o.region}`);
-    return parts.join(" ");
-  };
+  return (target: PlannedTarget, release: string): string =>
+    cliCommand(o, "revert", `--cohort ${target.cohort}`, `--release ${release}`);
 }
 
 export function progressListener(io: CliIo, json: boolean): ProgressListener {
@@ -128,10 +116,10 @@ export function reportRun(io: CliIo, o: CommonOptions, d: DriveResult): void {
     completed: "",
     failed: "every cohort it reached is back on its last good update",
     aborted: "every cohort it reached is back on its last good update",
-    paused: `resume with: npx cohort-rollout resume --environment ${o.environment}`,
-    blocked: `fix the cause, then: npx cohort-rollout resume --environment ${o.environment}`,
+    paused: `resume with: ${cliCommand(o, "resume")}`,
+    blocked: `fix the cause, then: ${cliCommand(o, "resume")}`,
     stuck: "a revert failed: a human must recover the cohort named above",
-    interrupted: `continue with: npx cohort-rollout resume --environment ${o.environment}`,
+    interrupted: `continue with: ${cliCommand(o, "resume")}`,
   };
   io.stderr(
     `release ${result.release}: ${result.outcome} — ${result.reason}${next[result.outcome] ? `\n  ${next[result.outcome]}` : ""}\n`,

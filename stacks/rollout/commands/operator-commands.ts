@@ -12,7 +12,7 @@ import { readState } from "../runner.js";
 import { type ReleaseState, type RolloutState, activeReleases, statusOf } from "../state.js";
 import { type BuiltPorts, type CliIo, CliError, takeLease, usageError } from "./context.js";
 import { drive, recoverCommandFor, reportRun } from "./drive.js";
-import type { CommonOptions } from "./options.js";
+import { type CommonOptions, cliCommand } from "./options.js";
 import { pickRelease } from "./release-commands.js";
 
 /** Appends at the tail, re-reading on a conflict with the running deploy. */
@@ -82,7 +82,13 @@ export async function abortCommand(
   });
   let lease;
   try {
-    lease = await takeLease(ports.ledger, o.environment, "abort");
+    lease = await takeLease(
+      ports.ledger,
+      o.environment,
+      "abort",
+      undefined,
+      cliCommand(o, "status"),
+    );
   } catch (err) {
     if (!(err instanceof CliError) || err.exitCode !== EXIT.human) throw err;
     // Someone is driving the release: it sees the abort before its next step and reverts.
@@ -124,6 +130,13 @@ function releaseOnCohort(s: RolloutState, cohort: string, named: string | undefi
     .map((id) => s.releases.get(id))
     .find((r) => r && !r.outcome && r.targets.get(cohort)?.received);
   if (reached) return reached;
+  const known = new Set([...s.releases.values()].flatMap((r) => [...r.targets.keys()]));
+  if (known.size > 0 && !known.has(cohort)) {
+    // A typo, not a cohort with nothing to revert.
+    throw usageError([
+      `--cohort: no cohort "${cohort}" in the ledger's releases; cohorts: ${[...known].join(", ")}`,
+    ]);
+  }
   throw new CliError(
     `cohort ${cohort} is not on a release applied by cohort-rollout (nothing in the ledger to revert)`,
     EXIT.usage,
@@ -137,7 +150,13 @@ export async function revertCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const lease = await takeLease(ports.ledger, o.environment, "revert");
+  const lease = await takeLease(
+    ports.ledger,
+    o.environment,
+    "revert",
+    undefined,
+    cliCommand(o, "status"),
+  );
   try {
     const { state } = await readState(ports.ledger);
     const r = releaseOnCohort(state, cohort, releaseId);

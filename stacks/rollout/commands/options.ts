@@ -84,6 +84,33 @@ function ledgerProblems(raw: Record<string, unknown>): string[] {
 
 export type CommonOptions = z.infer<typeof commonOptionsSchema>;
 
+/**
+ * The flags that say where this run's project and ledger are (and which AWS endpoint), as the
+ * operator gave them: every command the CLI prints for a human to run next carries them, so it
+ * works when pasted as printed.
+ */
+export function locationFlags(o: CommonOptions): string[] {
+  const parts: string[] = [];
+  if (o.projectDir !== ".") parts.push(`--project-dir ${o.projectDir}`);
+  if (o.ledger === "dynamodb")
+    parts.push(`--ledger dynamodb --ledger-table ${o.ledgerTable ?? ""}`);
+  if (o.ledgerPath !== undefined) parts.push(`--ledger-path ${o.ledgerPath}`);
+  if (o.region !== undefined) parts.push(`--region ${o.region}`);
+  if (o.endpointUrl !== undefined) parts.push(`--endpoint-url ${o.endpointUrl}`);
+  return parts;
+}
+
+/** `npx cohort-rollout <verb> --environment <env> [<args>] <location flags>`. */
+export function cliCommand(o: CommonOptions, verb: string, ...args: string[]): string {
+  return [
+    "npx cohort-rollout",
+    verb,
+    `--environment ${o.environment}`,
+    ...args,
+    ...locationFlags(o),
+  ].join(" ");
+}
+
 /** Options that shape how a release is driven (recorded in the plan, so a resume decides alike). */
 export const runOptionsSchema = z.object({
   pollInterval: duration("--poll-interval", 100).default(30_000),

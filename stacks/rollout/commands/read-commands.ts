@@ -6,7 +6,7 @@ import { EXIT, type ExitCode } from "../exit-codes.js";
 import { renderLine } from "../progress.js";
 import { readState } from "../runner.js";
 import { type ReleaseState, statusOf } from "../state.js";
-import type { BuiltPorts, CliIo } from "./context.js";
+import { type BuiltPorts, type CliIo, usageError } from "./context.js";
 import type { CommonOptions } from "./options.js";
 
 function releaseView(r: ReleaseState, now: number) {
@@ -41,6 +41,21 @@ function releaseView(r: ReleaseState, now: number) {
   };
 }
 
+/** A `--release` the ledger does not have is a typo, not an empty view. */
+function knownRelease(
+  releases: Map<string, ReleaseState>,
+  releaseId: string | undefined,
+  environment: string,
+): void {
+  if (releaseId !== undefined && !releases.has(releaseId)) {
+    const known = [...releases.keys()].slice(-5);
+    throw usageError([
+      `--release: no release "${releaseId}" in the ledger of ${environment}` +
+        (known.length > 0 ? `; recent: ${known.join(", ")}` : "; nothing is recorded yet"),
+    ]);
+  }
+}
+
 export async function statusCommand(
   ports: BuiltPorts,
   o: CommonOptions,
@@ -48,6 +63,7 @@ export async function statusCommand(
   io: CliIo,
 ): Promise<ExitCode> {
   const { state } = await readState(ports.ledger);
+  knownRelease(state.releases, releaseId, o.environment);
   const now = ports.clock.now();
   const ids = releaseId !== undefined ? [releaseId] : state.order.slice(-5);
   const releases = ids
@@ -95,12 +111,18 @@ export async function historyCommand(
   limit: number | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const { records } = await readState(ports.ledger);
+  const { records, state } = await readState(ports.ledger);
+  knownRelease(state.releases, releaseId, o.environment);
   let shown = records.filter((r) => releaseId === undefined || r.event.release === releaseId);
   if (limit !== undefined) shown = shown.slice(-limit);
   if (o.json) {
     io.stdout(JSON.stringify({ environment: o.environment, records: shown }) + "\n");
     return EXIT.done;
+  }
+  if (shown.length === 0) {
+    io.stdout(
+      `no events recorded for environment ${o.environment} (ledger ${ports.ledgerLocation})\n`,
+    );
   }
   for (const r of shown) {
     const line = renderLine({

@@ -9,7 +9,7 @@ import { readState } from "../runner.js";
 import { type ReleaseState, activeReleases, statusOf } from "../state.js";
 import { type BuiltPorts, type CliIo, CliError, takeLease, usageError } from "./context.js";
 import { drive, reportRun } from "./drive.js";
-import type { CommonOptions, ReleaseOptions, RunOptions } from "./options.js";
+import { type CommonOptions, type ReleaseOptions, type RunOptions, cliCommand } from "./options.js";
 import { planEnvironment } from "./plan-inputs.js";
 
 async function plannedWaves(
@@ -78,7 +78,13 @@ export async function deployCommand(
   rel: ReleaseOptions,
   io: CliIo,
 ): Promise<ExitCode> {
-  const lease = await takeLease(ports.ledger, o.environment, "deploy");
+  const lease = await takeLease(
+    ports.ledger,
+    o.environment,
+    "deploy",
+    undefined,
+    cliCommand(o, "status"),
+  );
   try {
     const { state } = await readState(ports.ledger);
     const existing = state.releases.get(rel.release);
@@ -96,7 +102,7 @@ export async function deployCommand(
       if (other) {
         throw new CliError(
           `release ${other.id} is still in flight on ${o.environment} (${statusOf(other)}); ` +
-            `resume, pause or abort it first (cohort-rollout status --environment ${o.environment})`,
+            `resume, pause or abort it first (${cliCommand(o, "status")})`,
           EXIT.human,
         );
       }
@@ -159,7 +165,13 @@ export async function resumeCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const lease = await takeLease(ports.ledger, o.environment, "resume");
+  const lease = await takeLease(
+    ports.ledger,
+    o.environment,
+    "resume",
+    undefined,
+    cliCommand(o, "status"),
+  );
   try {
     const { state } = await readState(ports.ledger);
     const r = pickRelease(state.releases, activeReleases(state), releaseId, o.environment);

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { renderLine, type ProgressListener } from "../progress.js";
 import { FAULT_CHOICES, REHEARSAL_POLICY, faultFor, parseRehearseOptions } from "./options.js";
@@ -100,8 +100,15 @@ export async function runRehearse(raw: Record<string, unknown>, io: RehearseIo):
     throw err;
   }
   const path = resolve(o.out);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, rehearsalHtml(rehearsal));
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, rehearsalHtml(rehearsal));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return usage(
+      `invalid options:\n  - --out: cannot write ${path} (${message}); hint: --out .artifacts/rehearsal/report.html`,
+    );
+  }
   io.out(o.json ? rehearsalJson(rehearsal) + "\n" : terminalSummary(rehearsal, o.out));
   return exitFor(rehearsal);
 }
@@ -117,10 +124,12 @@ export function registerRehearseCommand(program: Command, io: RehearseIo = proce
       "environment to rehearse (stacks/environments/<name>.yaml)",
       "prod",
     )
-    .addOption(
-      new Option("--fault <kind>", "fault of the rehearsed release")
-        .choices([...FAULT_CHOICES])
-        .default("error-spike"),
+    // Validated by the options schema, not commander's choices, so that a bad --fault is
+    // reported with every other bad option in one error (exit 2).
+    .option(
+      "--fault <kind>",
+      `fault of the rehearsed release: ${FAULT_CHOICES.join(" | ")}`,
+      "error-spike",
     )
     .option("--seed <n>", "random seed of the simulated traffic", "1")
     .option("--out <path>", "where to write the HTML report", ".artifacts/rehearsal/report.html")
