@@ -68,10 +68,18 @@ const FIELD_HINTS: Record<string, string> = {
   edgeStack: "a Pulumi stack name",
 };
 
+/** Hints for one exact path, where the field's usual hint would mislead. */
+const PATH_HINTS: Record<string, string> = {
+  "environment.name":
+    "lowercase letters and digits, 1-20 chars, starting with a letter, e.g. prodeu instead of prod-eu",
+};
+
 export function hintFor(
   path: readonly PropertyKey[],
   fallback = "see the args documentation",
 ): string {
+  const exact = PATH_HINTS[path.filter((k) => typeof k === "string").join(".")];
+  if (exact !== undefined) return exact;
   for (let i = path.length - 1; i >= 0; i--) {
     const key = path[i];
     if (typeof key === "string" && FIELD_HINTS[key] !== undefined) return FIELD_HINTS[key];

@@ -108,9 +108,22 @@ export type CohortSpecInput = z.input<typeof cohortSpecSchema>;
 export const DEFAULT_BAKE_SECONDS = 600;
 
 /** The environment definition, written once and read by every stack of the environment. */
+/**
+ * Environment names go into every physical name as `svc-<env>-<cohort>-…`. Cohort names may
+ * contain '-', so an environment name must not: env "prod" + cohort "eu-free" and env "prod-eu"
+ * + cohort "free" would otherwise share table, role and alarm names in one account, and one
+ * environment's alarms would silently overwrite the other's (and gate its rollouts).
+ */
+const environmentName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9]{0,19}$/,
+    "must be lowercase letters and digits, 1-20 chars, starting with a letter (no '-': `svc-<env>-<cohort>` names must not be ambiguous across environments)",
+  );
+
 export const environmentSpecSchema = z
   .object({
-    name: dnsLabel,
+    name: environmentName,
     /** The edge stack's name. @default the environment name */
     edgeStack: z.string().min(1).max(100).optional(),
     /** Header carrying the cohort for header-matched cohorts. @default "x-customer-cohort" */

@@ -15,7 +15,7 @@ async function bucketName(accountId: string, region: string): Promise<string> {
     "svc",
     validArgs({
       environment: {
-        name: "a-twenty-char-env-xx",
+        name: "atwentycharenvxxxxxx",
         cohorts: [cohort("a-twenty-char-cohort", 0, { storage: { bucket: true } })],
       },
       pins: { "a-twenty-char-cohort": pin() },
@@ -39,7 +39,7 @@ describe("S3 bucket names", () => {
       expect(name.length).toBeLessThanOrEqual(63);
       expect(name).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
       // Still named after the cohort (the policy pack and humans read the prefix).
-      expect(name.startsWith("svc-a-twenty-char-env-xx-a-twenty-char-cohort-")).toBe(true);
+      expect(name.startsWith("svc-atwentycharenvxxxxxx-a-twenty-char-cohort-")).toBe(true);
     }
   });
 });

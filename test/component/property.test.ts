@@ -30,7 +30,7 @@ const pinArb = fc.record({
 
 const environmentArb: fc.Arbitrary<RandomEnvironment> = fc
   .record({
-    name: fc.constantFrom("prod", "staging", "eu-1"),
+    name: fc.constantFrom("prod", "staging", "eu1"),
     names: fc.uniqueArray(cohortName, { minLength: 1, maxLength: 12 }),
   })
   .chain(({ name, names }) =>

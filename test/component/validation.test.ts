@@ -54,6 +54,19 @@ describe("bad input", () => {
     expect(e.message).toMatch(/lowercase letters, digits/);
   });
 
+  it("an environment name with '-' (svc-<env>-<cohort> names would be ambiguous across environments)", async () => {
+    // env "prod" + cohort "eu-free" and env "prod-eu" + cohort "free" would both be svc-prod-eu-free-…
+    const e = await rejects(
+      validArgs({
+        environment: { name: "prod-eu", cohorts: [cohort("free", 0)] },
+        pins: { free: pin() },
+      }),
+    );
+    expect(paths(e)).toEqual(["environment.name"]);
+    expect(e.message).toMatch(/no '-'/);
+    expect(e.message).toContain("prodeu");
+  });
+
   it("no cohorts", async () => {
     const e = await rejects(validArgs({ environment: { name: "test", cohorts: [] }, pins: {} }));
     expect(paths(e)).toEqual(["environment.cohorts"]);
