@@ -60,6 +60,44 @@ function ledgerEvents(): Promise<RolloutEvent[]> {
 
 const STACKS = ["prod.free", "prod.pro", "prod.enterprise"];
 
+describe("deploy of a release id already in the ledger", () => {
+  it("continues only the same release: config order does not matter, a changed edge config or program revision is refused", async () => {
+    const first = await deploy("2.0.0", "--config", "A=1", "--config", "B=2");
+    expect(first.code).toBe(0);
+    const recorded = (await ledgerEvents()).length;
+
+    const reordered = await deploy("2.0.0", "--config", "B=2", "--config", "A=1");
+    expect(reordered.code).toBe(0);
+    expect(reordered.stderr).toContain("already completed");
+
+    const edge = await deploy(
+      "2.0.0",
+      "--config",
+      "A=1",
+      "--config",
+      "B=2",
+      "--edge-config",
+      "tlsPolicy=TLS13",
+    );
+    expect(edge.code).toBe(2);
+    expect(edge.stderr).toContain("--edge-config");
+
+    const revision = await deploy(
+      "2.0.0",
+      "--config",
+      "A=1",
+      "--config",
+      "B=2",
+      "--program-revision",
+      "abc1234",
+    );
+    expect(revision.code).toBe(2);
+    expect(revision.stderr).toContain("--program-revision");
+
+    expect((await ledgerEvents()).length).toBe(recorded);
+  });
+});
+
 describe("usage", () => {
   it("--help exits 0 and lists every command", async () => {
     const r = await cli("--help");

@@ -62,12 +62,30 @@ export async function planCommand(
   return EXIT.done;
 }
 
+/** Key order does not matter: `--config A=1 --config B=2` is the same release as the reverse. */
+function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined) {
+  const canonical = (m: Record<string, string> | undefined) =>
+    JSON.stringify(Object.entries(m ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return canonical(a) === canonical(b);
+}
+
+/**
+ * What a re-run of `deploy` with a release id already in the ledger must agree on. The ledger's
+ * plan governs a continued release, so a flag that differs is refused rather than ignored. A
+ * re-run that leaves out --program-revision continues with the recorded one.
+ */
 function sameSpec(r: ReleaseState, rel: ReleaseOptions): string[] {
   const diffs: string[] = [];
   if (r.spec.version !== rel.version)
     diffs.push(`--version: ${rel.release} was planned with ${r.spec.version}, not ${rel.version}`);
-  if (JSON.stringify(r.spec.config) !== JSON.stringify(rel.config))
+  if (!sameMap(r.spec.config, rel.config))
     diffs.push(`--config: differs from the config ${rel.release} was planned with`);
+  if (!sameMap(r.spec.edgeConfig, rel.edgeConfig))
+    diffs.push(`--edge-config: differs from the edge config ${rel.release} was planned with`);
+  if (rel.programRevision !== undefined && rel.programRevision !== r.spec.programRevision)
+    diffs.push(
+      `--program-revision: ${rel.release} was planned with ${r.spec.programRevision ?? "the then current revision"}, not ${rel.programRevision}`,
+    );
   return diffs;
 }
 
