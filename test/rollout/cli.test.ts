@@ -346,6 +346,17 @@ describe("operators", () => {
       "pending",
       "pending",
     ]);
+    // Machines see one numbering: status --json counts waves as deploy --json does (from 0).
+    const result = JSON.parse(
+      (await cli("resume", ...ENV, dir, "--json")).stdout.trim().split("\n").at(-1) ?? "{}",
+    ) as { cohorts: { cohort: string; wave: number }[] };
+    const statusWaves = (
+      JSON.parse((await cli("status", ...ENV, dir, "--json")).stdout) as {
+        releases: { waves: { wave: number; cohorts: { cohort: string }[] }[] }[];
+      }
+    ).releases[0]?.waves.flatMap((w) => w.cohorts.map((c) => `${c.cohort}:${w.wave}`));
+    expect(statusWaves).toEqual(result.cohorts.map((c) => `${c.cohort}:${c.wave}`));
+    expect(statusWaves?.[0]).toBe("free:0");
     const s = world.load();
     s.alarms["pro-errors"] = "OK";
     writeFileSync(world.path, JSON.stringify(s));

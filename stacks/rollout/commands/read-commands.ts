@@ -18,7 +18,8 @@ function releaseView(r: ReleaseState, now: number) {
     ...(r.failure ? { failure: r.failure } : {}),
     ...(r.blocked ? { blocked: r.blocked } : {}),
     waves: r.waves.map((w) => ({
-      wave: w.index + 1,
+      // 0-based in every JSON output (progress events, deploy results, status); "wave 1" for people.
+      wave: w.index,
       cohorts: w.targets.map((pt) => {
         const t = r.targets.get(pt.cohort);
         const bakeLeftMs =
@@ -95,7 +96,7 @@ export async function statusCommand(
         const alarms = c.alarms
           ? ` · ${c.alarms.map((a) => `${a.name}=${a.state}`).join(" ")}`
           : "";
-        lines.push(`  wave ${w.wave} ${c.cohort} (${c.stack}): ${c.phase}${left}${alarms}`);
+        lines.push(`  wave ${w.wave + 1} ${c.cohort} (${c.stack}): ${c.phase}${left}${alarms}`);
         if (c.revertFailure) lines.push(`    recover with: ${c.revertFailure.recoverCommand}`);
       }
     }
