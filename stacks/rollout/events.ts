@@ -112,11 +112,16 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
   /** A cohort could not be deployed to (already in ALARM); the release holds for a human. */
   z.object({ type: z.literal("blocked"), ...cohortBase, reason: z.string() }),
   z.object({ type: z.literal("passed"), ...cohortBase }),
-  /** The release failed at this cohort (gate or update); reverts follow. */
+  /**
+   * The release failed at this cohort (gate or update); reverts follow. `cancelled`: the
+   * cohort's update was cancelled mid-way because the release was being stopped (an abort,
+   * recorded while the update ran); it is the update's outcome, not a failure of the release,
+   * which ends `aborted` (or `failed`, if it had also failed elsewhere).
+   */
   z.object({
     type: z.literal("failed"),
     ...cohortBase,
-    cause: z.enum(["gate", "update", "refused"]),
+    cause: z.enum(["gate", "update", "refused", "cancelled"]),
     reason: z.string(),
   }),
   z.object({

@@ -99,6 +99,24 @@ function decideRevert(r: ReleaseState): Command {
   return record({ type: "aborted", release: r.id });
 }
 
+/**
+ * Whether an update of this release that is running now must be cancelled, and why: the ledger
+ * says the release is to stop and revert (an abort, a manual revert of a cohort, a failure or a
+ * failed revert recorded meanwhile), so finishing the update would only make its revert
+ * longer. A pause is not such a reason: it stops the run after its current step, and the
+ * running update is that step. A release already over is left to the runner's next decision.
+ */
+export function cancelsRunningUpdate(r: ReleaseState): string | undefined {
+  if (r.outcome) return undefined;
+  if (r.failure) return `the release failed at ${r.failure.cohort}: ${r.failure.reason}`;
+  if (r.abortRequested)
+    return r.abortRequestedBy !== undefined
+      ? `abort requested by ${r.abortRequestedBy}`
+      : "abort requested (a cohort is being reverted)";
+  if (r.stuck) return "a revert of the release failed";
+  return undefined;
+}
+
 export function decide(r: ReleaseState, now: number): Command {
   if (r.outcome) {
     const reason =

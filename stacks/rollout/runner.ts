@@ -14,10 +14,11 @@ import {
   type RolloutEvent,
   parseEvent,
 } from "./events.js";
-import { type Command, type Outcome, decide } from "./machine.js";
+import { type Command, type Outcome, cancelsRunningUpdate, decide } from "./machine.js";
 import type { ProgressListener } from "./progress.js";
 import {
   type AlarmReading,
+  type ApplyResult,
   type Clock,
   type HealthGate,
   type Ledger,
@@ -397,7 +398,12 @@ export class Runner {
       seq = rec.seq;
     }
 
-    const result = await driver.apply(t.stack, spec, log, this.options.signal);
+    const { result, cancelledBecause } = await this.applyWatchingLedger(
+      t.stack,
+      spec,
+      log,
+      release,
+    );
     // Cut short by an operator interrupt: not the release's fault. `applying` stays open, so
     // `resume` refreshes the stack and finds out whether the update finished.
     if (!result.ok && this.options.signal?.aborted) return;
@@ -422,6 +428,19 @@ export class Runner {
         },
         seq,
       );
+    } else if (cancelledBecause !== undefined) {
+      // Cancelled because the release is stopping: the stack may hold part of the update. The
+      // `applying` stays open in the state, so its revert refreshes the stack first.
+      await this.appendFact(
+        {
+          type: "failed",
+          release: release.id,
+          cohort: t.cohort,
+          cause: "cancelled",
+          reason: `update of ${t.stack} cancelled: ${cancelledBecause} (${result.error ?? "the update stopped"})`,
+        },
+        seq,
+      );
     } else {
       await this.appendFact(
         {
@@ -433,6 +452,85 @@ export class Runner {
         },
         seq,
       );
+    }
+  }
+
+  /**
+   * `driver.apply`, while re-reading the ledger every poll interval: an update can take many
+   * minutes, and an abort recorded meanwhile (from another terminal) must not wait for it. When
+   * the ledger says the release is to stop and revert (machine.ts `cancelsRunningUpdate`; a
+   * pause is not such a reason), the update is cancelled through its AbortSignal, which also
+   * carries the runner's own signal (Ctrl-C, a lost lease). `cancelledBecause` is set when the
+   * ledger, not that signal, cut the update short.
+   */
+  private async applyWatchingLedger(
+    stack: string,
+    spec: Release,
+    log: (line: string) => void,
+    release: ReleaseState,
+  ): Promise<{ result: ApplyResult; cancelledBecause?: string }> {
+    const outer = this.options.signal;
+    const update = new AbortController();
+    const onOuterAbort = (): void => update.abort(outer?.reason);
+    if (outer?.aborted) onOuterAbort();
+    else outer?.addEventListener("abort", onOuterAbort, { once: true });
+    const settled = new AbortController();
+    let cancelledBecause: string | undefined;
+    const watching = this.watchLedgerDuringApply(
+      release.id,
+      release.policy.pollIntervalMs,
+      settled.signal,
+      log,
+      (why) => {
+        if (update.signal.aborted) return;
+        cancelledBecause = why;
+        log(`cancelling the update of ${stack}: ${why}`);
+        update.abort(new Error(`cancelled: ${why}`));
+      },
+    );
+    try {
+      const result = await this.ports.driver.apply(stack, spec, log, update.signal);
+      return { result, ...(cancelledBecause !== undefined ? { cancelledBecause } : {}) };
+    } finally {
+      outer?.removeEventListener("abort", onOuterAbort);
+      settled.abort(new Error("the update returned"));
+      await watching;
+    }
+  }
+
+  /** Never rejects: a ledger that cannot be read here is read (and reported) by the next step. */
+  private async watchLedgerDuringApply(
+    releaseId: string,
+    intervalMs: number,
+    settled: AbortSignal,
+    log: (line: string) => void,
+    cancel: (why: string) => void,
+  ): Promise<void> {
+    let warned = false;
+    while (!settled.aborted) {
+      try {
+        await this.ports.clock.sleep(intervalMs, settled);
+      } catch {
+        return;
+      }
+      if (settled.aborted) return;
+      try {
+        const { state } = await readState(this.ports.ledger, this.parsed);
+        if (settled.aborted) return;
+        const r = state.releases.get(releaseId);
+        const why = r ? cancelsRunningUpdate(r) : undefined;
+        if (why !== undefined) {
+          cancel(why);
+          return;
+        }
+      } catch (err) {
+        if (!warned) {
+          warned = true;
+          log(
+            `could not re-read the ledger while the update runs (${err instanceof Error ? err.message : String(err)}); retrying every poll interval`,
+          );
+        }
+      }
     }
   }
 

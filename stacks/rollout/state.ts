@@ -82,6 +82,8 @@ export interface ReleaseState {
   /** Why the release is being reverted (gate/update failure or abort). */
   failure?: { cohort: string; cause: string; reason: string };
   abortRequested: boolean;
+  /** Who recorded the first `abort-requested` (absent when the abort came from a manual revert). */
+  abortRequestedBy?: string;
   stuck: boolean;
   outcome?: "completed" | "failed" | "aborted";
   lastSeq: number;
@@ -233,6 +235,13 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       break;
     case "failed":
       if (t && t.phase !== "reverted") t.phase = "failed";
+      // An update cancelled because the release was being stopped: the stack may hold part of
+      // it (`applying` stays open: its revert refreshes first), but the release did not fail
+      // there. It was aborting; make sure it keeps doing so.
+      if (e.cause === "cancelled") {
+        if (!r.outcome && !r.failure) r.abortRequested = true;
+        break;
+      }
       r.failure ??= { cohort: e.cohort, cause: e.cause, reason: e.reason };
       break;
     case "reverting":
@@ -276,7 +285,10 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       }
       break;
     case "abort-requested":
-      if (!r.outcome) r.abortRequested = true;
+      if (!r.outcome) {
+        r.abortRequested = true;
+        r.abortRequestedBy ??= e.by;
+      }
       break;
     case "aborted":
       r.outcome = "aborted";

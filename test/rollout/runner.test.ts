@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RolloutEvent } from "../../stacks/rollout/events.js";
+import { Runner } from "../../stacks/rollout/runner.js";
+import type { Release } from "../../stacks/rollout/ports.js";
 import { OLD_PIN, harness } from "./support/harness.js";
 import { THREE_COHORTS } from "./support/fakes.js";
 
@@ -557,5 +559,147 @@ describe("hardening: the update a revert returns to", () => {
     expect((await h.makeRunner().run("r1")).outcome).toBe("failed");
     expect(h.driver.pinOf("prod.pro")).toEqual(operatorPin);
     expect(h.driver.pinOf("prod.free")).toEqual(OLD_PIN);
+  });
+});
+
+describe("an operator while an update runs", () => {
+  const POLL = 30_000;
+  const LONG_UP = 15 * 60_000; // pro's `pulumi up` takes 15 minutes
+
+  /** Makes pro's update long; `during(at)` runs 45 s into it, as another terminal would. */
+  function slowPro(h: Awaited<ReturnType<typeof harness>>, during: () => Promise<unknown>) {
+    h.driver.applyMsOf.set("prod.pro", LONG_UP);
+    const apply = h.driver.apply.bind(h.driver);
+    const at: { start?: number; op?: number } = {};
+    h.driver.apply = (
+      stack: string,
+      release: Release,
+      onProgress?: unknown,
+      signal?: AbortSignal,
+    ) => {
+      if (stack === "prod.pro" && at.start === undefined) {
+        at.start = h.clock.now();
+        void h.clock.sleep(45_000).then(async () => {
+          at.op = h.clock.now();
+          await during();
+        });
+      }
+      return apply(stack, release, onProgress, signal);
+    };
+    return at;
+  }
+  const append = (h: Awaited<ReturnType<typeof harness>>, e: RolloutEvent) =>
+    h.ledger.append(e, h.ledger.records.length + 1);
+
+  it("an abort cancels the update within a poll interval, then refreshes and reverts every cohort it reached, most critical first", async () => {
+    const h = await harness();
+    const at = slowPro(h, () => append(h, { type: "abort-requested", release: "r1", by: "ops" }));
+    const result = await h.run();
+    expect(result.outcome).toBe("aborted");
+    expect(at.op).toBeDefined();
+    // Cancelled once, by the runner, within one poll interval of the abort being recorded.
+    expect(h.driver.cancels.map((c) => c.stack)).toEqual(["prod.pro"]);
+    const cancelledAt = h.driver.cancels[0].at;
+    expect(cancelledAt).toBeGreaterThanOrEqual(at.op!);
+    expect(cancelledAt - at.op!).toBeLessThanOrEqual(POLL);
+    expect(cancelledAt - at.start!).toBeLessThan(LONG_UP);
+    // The cancelled stack is refreshed (pending operations) before its revert; pro before free.
+    expect(h.driver.applies()).toEqual(["prod.free", "prod.pro"]);
+    expect(h.driver.reverts()).toEqual(["prod.pro", "prod.free"]);
+    expect(h.driver.calls.filter((c) => c.stack === "prod.pro").map((c) => c.op)).toEqual([
+      "preview",
+      "apply",
+      "refresh",
+      "revert",
+    ]);
+    const revertStart = h.driver.calls.find((c) => c.op === "revert")!.at;
+    expect(revertStart - cancelledAt).toBeLessThan(POLL);
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+    for (const s of STACKS) expect(h.driver.stacks.get(s)!.pending).toBe(false);
+    // The ledger says what happened: the update's outcome (cancelled by the abort), then reverts.
+    const failed = h.eventsOf("failed").map((r) => r.event as RolloutEvent);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ cohort: "pro", cause: "cancelled" });
+    expect(failed[0]?.type === "failed" && failed[0].reason).toMatch(/cancel.*abort/i);
+    const tail = h.ledger
+      .events()
+      .slice(-6)
+      .map((e) => `${e.type}${cohortOf(e) ? ":" + cohortOf(e) : ""}`);
+    expect(tail).toEqual([
+      "failed:pro",
+      "reverting:pro",
+      "reverted:pro",
+      "reverting:free",
+      "reverted:free",
+      "aborted",
+    ]);
+    expect(h.types()).not.toContain("release-failed");
+    const state = await h.state();
+    expect(state?.outcome).toBe("aborted");
+    expect(state?.failure).toBeUndefined();
+    for (const c of ["free", "pro"]) expect(state?.targets.get(c)?.phase).toBe("reverted");
+    expect(state?.targets.get("enterprise")?.phase).toBe("pending");
+    expect(h.clock.pending()).toBe(0);
+  });
+
+  it("a manual revert of another cohort (it aborts the release) cancels the update too", async () => {
+    const h = await harness();
+    slowPro(h, () =>
+      append(h, {
+        type: "reverting",
+        release: "r1",
+        cohort: "free",
+        stack: "prod.free",
+        manual: true,
+      }),
+    );
+    expect((await h.run()).outcome).toBe("aborted");
+    expect(h.driver.cancels.map((c) => c.stack)).toEqual(["prod.pro"]);
+    expect(h.driver.reverts()).toEqual(["prod.pro", "prod.free"]);
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+  });
+
+  it("a pause does not cancel the update: it finishes, then the run stops; resume completes", async () => {
+    const h = await harness();
+    slowPro(h, () => append(h, { type: "paused", release: "r1", by: "ops" }));
+    const result = await h.run();
+    expect(result.outcome).toBe("paused");
+    expect(h.driver.cancels).toEqual([]);
+    expect(h.driver.applies()).toEqual(["prod.free", "prod.pro"]);
+    expect(h.driver.pinOf("prod.pro")?.release).toBe("r1");
+    expect(h.eventsOf("applied").map((r) => cohortOf(r.event as RolloutEvent))).toEqual([
+      "free",
+      "pro",
+    ]);
+    expect(h.types()).not.toContain("failed");
+    expect(h.clock.pending()).toBe(0);
+    await append(h, { type: "resumed", release: "r1", by: "ops" });
+    expect((await h.makeRunner().run("r1")).outcome).toBe("completed");
+    expect(h.driver.applies()).toEqual(STACKS);
+  });
+
+  it("Ctrl-C during the update still stops leaving `applying` open; resume refreshes and re-applies", async () => {
+    const h = await harness();
+    const ctrlC = new AbortController();
+    slowPro(h, () => {
+      ctrlC.abort(new Error("interrupted by SIGINT"));
+      return Promise.resolve();
+    });
+    const runner = new Runner(
+      { driver: h.driver, gate: h.gate, ledger: h.ledger, clock: h.clock },
+      { gateAttempts: 3, gateBackoffMs: 1_000, signal: ctrlC.signal },
+    );
+    const result = await runner.run("r1");
+    expect(result.outcome).toBe("interrupted");
+    expect(h.driver.cancels.map((c) => c.stack)).toEqual(["prod.pro"]);
+    expect(h.ledger.events().at(-1)).toMatchObject({ type: "applying", cohort: "pro" });
+    expect(h.clock.pending()).toBe(0);
+    expect((await h.makeRunner().run("r1")).outcome).toBe("completed");
+    expect(h.driver.calls.filter((c) => c.stack === "prod.pro").map((c) => c.op)).toEqual([
+      "preview",
+      "apply",
+      "refresh",
+      "apply",
+    ]);
   });
 });

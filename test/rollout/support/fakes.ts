@@ -21,16 +21,70 @@ import {
   type UpdateRecord,
 } from "../../../stacks/rollout/ports.js";
 
+interface FakeTimer {
+  at: number;
+  order: number;
+  resolve: () => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/**
+ * A discrete-event clock: `sleep` parks the caller on a timer queue and time jumps to the
+ * earliest timer once every task is parked (detected with setImmediate, which runs after the
+ * microtask queue is empty). A lone sleeper sees time advance by exactly what it slept; two
+ * concurrent sleepers (an update and the runner watching the ledger meanwhile) wake in
+ * virtual-time order instead of adding up. A sleep honours its AbortSignal like the real clock.
+ */
 export class FakeClock implements Clock {
   constructor(public t = 1_000_000) {}
   now(): number {
     return this.t;
   }
   sleeps: number[] = [];
-  sleep(ms: number): Promise<void> {
+  private readonly timers: FakeTimer[] = [];
+  private order = 0;
+  private pumpScheduled = false;
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
-    this.t += Math.max(0, ms);
-    return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const reason = (): Error =>
+        signal?.reason instanceof Error ? signal.reason : new Error("aborted");
+      if (signal?.aborted) {
+        reject(reason());
+        return;
+      }
+      const timer: FakeTimer = { at: this.t + Math.max(0, ms), order: this.order++, resolve };
+      if (signal) {
+        timer.signal = signal;
+        timer.onAbort = (): void => {
+          const i = this.timers.indexOf(timer);
+          if (i >= 0) this.timers.splice(i, 1);
+          reject(reason());
+        };
+        signal.addEventListener("abort", timer.onAbort, { once: true });
+      }
+      this.timers.push(timer);
+      this.schedulePump();
+    });
+  }
+  /** Sleepers still parked. */
+  pending(): number {
+    return this.timers.length;
+  }
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      if (this.timers.length === 0) return;
+      this.timers.sort((a, b) => a.at - b.at || a.order - b.order);
+      const next = this.timers.shift() as FakeTimer;
+      this.t = Math.max(this.t, next.at);
+      if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
+      next.resolve();
+      if (this.timers.length > 0) this.schedulePump();
+    });
   }
 }
 
@@ -111,6 +165,10 @@ export class FakeDriver implements StackDriver {
   /** Preview changes returned per stack. */
   previewChanges = new Map<string, PreviewResult["changes"]>();
   applyMs = 5_000;
+  /** Per-stack apply duration, overriding `applyMs` (a long `pulumi up`). */
+  applyMsOf = new Map<string, number>();
+  /** Applies cut short by their AbortSignal, and when. */
+  cancels: { stack: string; at: number; reason: string }[] = [];
 
   constructor(private readonly clock: Clock) {}
 
@@ -161,15 +219,31 @@ export class FakeDriver implements StackDriver {
     if (ok) s.config = { ...config };
     return version;
   }
-  async apply(stack: string, release: Release): Promise<ApplyResult> {
+  async apply(
+    stack: string,
+    release: Release,
+    _onProgress?: unknown,
+    signal?: AbortSignal,
+  ): Promise<ApplyResult> {
     this.calls.push({ op: "apply", stack, at: this.clock.now(), release: release.id });
     const s = this.get(stack);
     if (s.pending) return { ok: false, error: "the stack has pending operations; refresh first" };
     if (this.lockedApply.has(stack))
       return { ok: false, locked: true, error: "the stack is currently locked by 1 lock(s)" };
-    await this.clock.sleep(this.applyMs);
     const pin: Pin = { release: release.id, version: release.version, config: release.config };
     const config = { ...s.config, pin: JSON.stringify(pin) };
+    try {
+      await this.clock.sleep(this.applyMsOf.get(stack) ?? this.applyMs, signal);
+    } catch (err) {
+      // Like the Automation API adapter: the config was set before `up`, and a cancelled
+      // update is recorded as failed and leaves pending operations until a refresh.
+      const reason = err instanceof Error ? err.message : String(err);
+      this.cancels.push({ stack, at: this.clock.now(), reason });
+      const v = this.update(stack, config, false);
+      s.config = { ...config };
+      s.pending = true;
+      return { ok: false, updateVersion: v, error: `update canceled: ${reason}` };
+    }
     if (this.failApply.has(stack)) {
       const v = this.update(stack, config, false);
       return { ok: false, updateVersion: v, error: "resource creation failed" };
@@ -178,6 +252,8 @@ export class FakeDriver implements StackDriver {
   }
   async revert(stack: string, to: UpdateRecord): Promise<ApplyResult> {
     this.calls.push({ op: "revert", stack, at: this.clock.now() });
+    if (this.get(stack).pending)
+      return { ok: false, error: "the stack has pending operations; refresh first" };
     await this.clock.sleep(this.applyMs);
     if (this.failRevert.has(stack)) return { ok: false, error: "revert update failed" };
     return { ok: true, updateVersion: this.update(stack, to.config, true) };
