@@ -4,6 +4,7 @@
  * config and update history, and a gate scripted by time.
  */
 import type { RolloutEvent, PlannedWave, RolloutPolicy } from "../../../stacks/rollout/events.js";
+import { VirtualClock } from "../../../stacks/rollout/rehearsal/adapters/virtual-clock.js";
 import {
   type AlarmReading,
   type AlarmStateValue,
@@ -21,70 +22,26 @@ import {
   type UpdateRecord,
 } from "../../../stacks/rollout/ports.js";
 
-interface FakeTimer {
-  at: number;
-  order: number;
-  resolve: () => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
 /**
- * A discrete-event clock: `sleep` parks the caller on a timer queue and time jumps to the
- * earliest timer once every task is parked (detected with setImmediate, which runs after the
- * microtask queue is empty). A lone sleeper sees time advance by exactly what it slept; two
- * concurrent sleepers (an update and the runner watching the ledger meanwhile) wake in
- * virtual-time order instead of adding up. A sleep honours its AbortSignal like the real clock.
+ * The rehearsal's discrete-event clock (concurrent sleepers, such as an update and the runner
+ * watching the ledger meanwhile, wake in virtual-time order; sleeps honour their AbortSignal),
+ * plus what the tests look at: every sleep asked for, and the time as `t`, which a test may set
+ * to simulate clock skew.
  */
-export class FakeClock implements Clock {
-  constructor(public t = 1_000_000) {}
-  now(): number {
-    return this.t;
-  }
+export class FakeClock extends VirtualClock {
   sleeps: number[] = [];
-  private readonly timers: FakeTimer[] = [];
-  private order = 0;
-  private pumpScheduled = false;
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  constructor(start = 1_000_000) {
+    super(start);
+  }
+  get t(): number {
+    return this.current;
+  }
+  set t(value: number) {
+    this.current = value;
+  }
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
-    return new Promise<void>((resolve, reject) => {
-      const reason = (): Error =>
-        signal?.reason instanceof Error ? signal.reason : new Error("aborted");
-      if (signal?.aborted) {
-        reject(reason());
-        return;
-      }
-      const timer: FakeTimer = { at: this.t + Math.max(0, ms), order: this.order++, resolve };
-      if (signal) {
-        timer.signal = signal;
-        timer.onAbort = (): void => {
-          const i = this.timers.indexOf(timer);
-          if (i >= 0) this.timers.splice(i, 1);
-          reject(reason());
-        };
-        signal.addEventListener("abort", timer.onAbort, { once: true });
-      }
-      this.timers.push(timer);
-      this.schedulePump();
-    });
-  }
-  /** Sleepers still parked. */
-  pending(): number {
-    return this.timers.length;
-  }
-  private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      if (this.timers.length === 0) return;
-      this.timers.sort((a, b) => a.at - b.at || a.order - b.order);
-      const next = this.timers.shift() as FakeTimer;
-      this.t = Math.max(this.t, next.at);
-      if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
-      next.resolve();
-      if (this.timers.length > 0) this.schedulePump();
-    });
+    return super.sleep(ms, signal);
   }
 }
 

@@ -21,7 +21,8 @@ interface Timer {
 }
 
 export class VirtualClock implements Clock {
-  private current: number;
+  /** Protected: the rollout tests' FakeClock steps it back to simulate clock skew. */
+  protected current: number;
   private readonly timers: Timer[] = [];
   private order = 0;
   private pumpScheduled = false;
