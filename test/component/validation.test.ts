@@ -224,8 +224,10 @@ describe("bad input", () => {
   it("an image repository that already carries a tag or digest", async () => {
     const e = await rejects(validArgs({ container: { image: "repo/app:1.0" } }));
     expect(paths(e)).toEqual(["container.image"]);
-    // A registry port is not a tag.
+    // A registry port is not a tag. Settle, or its registrations land in the next test's mocks.
     new CohortSegmentedService("ok", validArgs({ container: { image: "registry:5000/team/app" } }));
+    await recorder.settle();
+    expect(recorder.registrations).toBeGreaterThan(0);
   });
 
   it("a version that is neither an image tag nor a sha256 digest", async () => {

@@ -173,6 +173,8 @@ export class GraphRecorder {
   private readonly recorded: RecordedResource[] = [];
   private inFlight = 0;
   private requests = 0;
+  /** Every monitor call, outputs registrations included: settle() waits for it to stop moving. */
+  private activity = 0;
   private readonly errors: unknown[] = [];
 
   constructor(options: GraphRecorderOptions = {}) {
@@ -240,6 +242,7 @@ export class GraphRecorder {
       monitor[method] = (req, cb) => {
         this.inFlight++;
         this.requests++;
+        this.activity++;
         original(req, (err, resp) => {
           this.inFlight--;
           if (err !== null && err !== undefined) this.errors.push(err);
@@ -268,18 +271,32 @@ export class GraphRecorder {
     };
     wrap("registerResource");
     wrap("readResource");
+    // A component's registerOutputs arrives after its children; a test that moves on before it
+    // lands sends it to the NEXT test's mock monitor, which rejects the unknown URN unhandled.
+    const outputsMonitor = monitor as unknown as {
+      registerResourceOutputs: (req: unknown, cb: (err: unknown, resp?: unknown) => void) => void;
+    };
+    const registerOutputs = outputsMonitor.registerResourceOutputs.bind(monitor);
+    outputsMonitor.registerResourceOutputs = (req, cb) => {
+      this.inFlight++;
+      this.activity++;
+      registerOutputs(req, (err, resp) => {
+        this.inFlight--;
+        cb(err, resp);
+      });
+    };
   }
 
   /** Waits until every registration has completed and no new one starts, then returns the graph. */
   async settle(timeoutMs = 20_000): Promise<ResourceGraph> {
     const started = Date.now();
     let quiet = 0;
-    let lastRequests = -1;
+    let lastActivity = -1;
     while (quiet < 5) {
       await new Promise((r) => setTimeout(r, 4));
-      if (this.inFlight === 0 && this.requests === lastRequests) quiet++;
+      if (this.inFlight === 0 && this.activity === lastActivity) quiet++;
       else quiet = 0;
-      lastRequests = this.requests;
+      lastActivity = this.activity;
       if (Date.now() - started > timeoutMs) throw new Error("resource registrations never settled");
     }
     if (this.errors.length > 0) throw new AggregateError(this.errors, "a registration failed");
