@@ -113,7 +113,8 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("blocked"), ...cohortBase, reason: z.string() }),
   z.object({ type: z.literal("passed"), ...cohortBase }),
   /**
-   * The release failed at this cohort (gate or update); reverts follow. `cancelled`: the
+   * The release failed at this cohort (gate, update, or a preview that could not run: the
+   * program fails on the release's config); reverts follow. `cancelled`: the
    * cohort's update was cancelled mid-way because the release was being stopped (an abort,
    * recorded while the update ran); it is the update's outcome, not a failure of the release,
    * which ends `aborted` (or `failed`, if it had also failed elsewhere).
@@ -121,7 +122,7 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("failed"),
     ...cohortBase,
-    cause: z.enum(["gate", "update", "refused", "cancelled"]),
+    cause: z.enum(["gate", "update", "preview", "refused", "cancelled"]),
     reason: z.string(),
   }),
   z.object({

@@ -71,8 +71,17 @@ export interface StackDriver {
   readPin(stack: string): Promise<Pin | undefined>;
   /** The most recent succeeded update, or undefined for a never-deployed stack. */
   lastGoodUpdate(stack: string): Promise<UpdateRecord | undefined>;
-  /** Preview applying `release` to the stack (config set, then preview). */
-  preview(stack: string, release: Release, onProgress?: ProgressSink): Promise<PreviewResult>;
+  /**
+   * Preview applying `release` to the stack (config set, then preview). Throws when the
+   * preview cannot run (the program fails on the release's config, an API error); `signal`
+   * cuts a long preview short (an operator interrupt).
+   */
+  preview(
+    stack: string,
+    release: Release,
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<PreviewResult>;
   /** Set the release's pin/config on the stack and run `up` on it alone. */
   apply(
     stack: string,

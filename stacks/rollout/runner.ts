@@ -24,6 +24,7 @@ import {
   type Ledger,
   LedgerConflictError,
   type LedgerRecord,
+  type PreviewResult,
   type Release,
   type StackDriver,
 } from "./ports.js";
@@ -361,7 +362,27 @@ export class Runner {
         );
         return;
       }
-      const preview = await driver.preview(t.stack, spec, log);
+      let preview: PreviewResult;
+      try {
+        preview = await driver.preview(t.stack, spec, log, this.options.signal);
+      } catch (err) {
+        // An operator interrupt: nothing was applied, `run` stops between steps.
+        if (this.options.signal?.aborted) throw err;
+        // The release cannot even be previewed on this cohort (its program throws on the new
+        // config, a provider rejects it): it fails here, before `applying`, and the cohorts it
+        // already reached are reverted like after a failed update.
+        await this.append(
+          {
+            type: "failed",
+            release: release.id,
+            cohort: t.cohort,
+            cause: "preview",
+            reason: `preview of ${t.stack} failed: ${err instanceof Error ? err.message : String(err)}`,
+          },
+          seq,
+        );
+        return;
+      }
       const loss = dataLossChanges(preview);
       this.emit({
         kind: "preview",

@@ -365,6 +365,34 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     ]);
   });
 
+  it("a preview that fails throws the CLI's error line and still restores the previous pin", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["preview"],
+          {
+            fail: {
+              stderr:
+                "Previewing update (prod.free):\nerror: Missing required configuration variable 'cohort-service:table'\n",
+            },
+          },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    await expect(driver.preview(STACK, release)).rejects.toThrow(
+      /^error: Missing required configuration variable 'cohort-service:table'$/,
+    );
+    expect(cli.argv().at(-1)).toEqual([
+      "config",
+      "set-all",
+      "--stack",
+      STACK,
+      "--plaintext",
+      `cohort-service:pin=${PIN_V1}`,
+    ]);
+  });
+
   it("refresh clears pending creates on that stack", async () => {
     const result = await driver.refresh(STACK);
     expect(result).toEqual({ ok: true, updateVersion: 7 });

@@ -339,6 +339,51 @@ describe("previews", () => {
     expect(h.driver.pinOf("prod.pro")).toEqual(OLD_PIN);
   });
 
+  it("a preview that cannot run fails the release there (cause preview), before any update of that cohort, and reverts what it reached", async () => {
+    const h = await harness();
+    h.driver.failPreview.add("prod.enterprise");
+    const result = await h.run();
+    expect(result.outcome).toBe("failed");
+    const failed = h.eventsOf("failed")[0].event as {
+      cause: string;
+      reason: string;
+      cohort: string;
+    };
+    expect(failed).toMatchObject({ cause: "preview", cohort: "enterprise" });
+    expect(failed.reason).toContain("preview of prod.enterprise failed");
+    expect(failed.reason).toContain("Missing required configuration variable");
+    expect(h.driver.applies()).toEqual(["prod.free", "prod.pro"]);
+    // Most critical first, and never the cohort that was only previewed.
+    expect(h.driver.reverts()).toEqual(["prod.pro", "prod.free"]);
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+    expect(h.types()).not.toContain("completed");
+  });
+
+  it("Ctrl-C during a preview stops without failing the release; resume previews again and completes", async () => {
+    const h = await harness();
+    const ctrlC = new AbortController();
+    const preview = h.driver.preview.bind(h.driver);
+    let seen: AbortSignal | undefined;
+    // FakeDriver.preview takes no signal; this stand-in records the one the runner passes.
+    h.driver.preview = (stack: string, release: Release, _p?: unknown, signal?: AbortSignal) => {
+      if (stack !== "prod.pro") return preview(stack, release);
+      seen = signal;
+      ctrlC.abort(new Error("interrupted by SIGINT"));
+      return Promise.reject(new Error("preview canceled"));
+    };
+    const runner = new Runner(
+      { driver: h.driver, gate: h.gate, ledger: h.ledger, clock: h.clock },
+      { gateAttempts: 3, gateBackoffMs: 1_000, signal: ctrlC.signal },
+    );
+    expect((await runner.run("r1")).outcome).toBe("interrupted");
+    expect(seen).toBe(ctrlC.signal);
+    expect(h.types()).not.toContain("failed");
+    expect(h.ledger.events().some((e) => e.type === "applying" && e.cohort === "pro")).toBe(false);
+    h.driver.preview = preview;
+    expect((await h.makeRunner().run("r1")).outcome).toBe("completed");
+    expect(h.driver.applies()).toEqual(STACKS);
+  });
+
   it("--allow-data-loss lets it through and the preview is shown", async () => {
     const h = await harness({ policy: { allowDataLoss: true } });
     h.driver.previewChanges.set("prod.pro", loss);

@@ -129,6 +129,7 @@ export class AutomationDriver implements StackDriver {
     stack: string,
     release: Release,
     onProgress?: ProgressSink,
+    signal?: AbortSignal,
   ): Promise<PreviewResult> {
     const selected = await this.createOrSelect(stack, this.options.workDir);
     const before = await selected.getAllConfig();
@@ -136,8 +137,14 @@ export class AutomationDriver implements StackDriver {
     await selected.setAllConfig(changes);
     try {
       const collector = new ChangeCollector(onProgress);
-      const result = await selected.preview({ onEvent: collector.onEvent });
+      const result = await selected.preview({
+        onEvent: collector.onEvent,
+        ...(signal ? { signal } : {}),
+      });
       return { changes: collector.changes, summary: collector.summary(result.changeSummary) };
+    } catch (error) {
+      // The CLI's one telling line, not the Automation API's whole stdout/stderr dump.
+      throw new Error(cliErrorLine(error), { cause: error });
     } finally {
       // A preview must not change what the stack is pinned to.
       await this.restoreConfig(selected, before, changes);

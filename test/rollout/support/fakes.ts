@@ -119,6 +119,8 @@ export class FakeDriver implements StackDriver {
   failApply = new Set<string>();
   failRevert = new Set<string>();
   lockedApply = new Set<string>();
+  /** Stacks whose preview throws (the program fails on the release's config). */
+  failPreview = new Set<string>();
   /** Preview changes returned per stack. */
   previewChanges = new Map<string, PreviewResult["changes"]>();
   applyMs = 5_000;
@@ -162,6 +164,8 @@ export class FakeDriver implements StackDriver {
   }
   preview(stack: string, release: Release): Promise<PreviewResult> {
     this.calls.push({ op: "preview", stack, at: this.clock.now(), release: release.id });
+    if (this.failPreview.has(stack))
+      return Promise.reject(new Error("error: Missing required configuration variable 'TABLE'"));
     const changes = this.previewChanges.get(stack) ?? [
       { urn: `urn:${stack}:svc`, type: "aws:ecs/service:Service", op: "update" },
     ];
