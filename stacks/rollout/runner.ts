@@ -27,6 +27,7 @@ import {
   type PreviewResult,
   type Release,
   type StackDriver,
+  type UpdateRecord,
 } from "./ports.js";
 import { type FoldRecord, type ReleaseState, type RolloutState, fold } from "./state.js";
 
@@ -112,6 +113,56 @@ export function releaseFor(spec: ReleaseState["spec"], target: PlannedTarget): R
     release.edgeConfig = spec.edgeConfig;
   }
   return release;
+}
+
+type FailureCause = Extract<RolloutEvent, { type: "failed" }>["cause"];
+
+function failedAt(
+  release: string,
+  cohort: string,
+  cause: FailureCause,
+  reason: string,
+): RolloutEvent {
+  return { type: "failed", release, cohort, cause, reason };
+}
+
+/** What an update's result records: applied, blocked (stack locked), or failed (cancelled or not). */
+function updateOutcome(
+  release: string,
+  t: PlannedTarget,
+  result: ApplyResult,
+  cancelledBecause: string | undefined,
+): RolloutEvent {
+  if (result.ok)
+    return {
+      type: "applied",
+      release,
+      cohort: t.cohort,
+      updateVersion: result.updateVersion,
+      recovered: false,
+    };
+  if (result.locked)
+    return {
+      type: "blocked",
+      release,
+      cohort: t.cohort,
+      reason: `stack ${t.stack} is locked by another update (${result.error ?? "locked"}); wait for it or run \`pulumi cancel --stack ${t.stack}\`, then resume`,
+    };
+  // Cancelled because the release is stopping: the stack may hold part of the update. The
+  // `applying` stays open in the state, so its revert refreshes the stack first.
+  if (cancelledBecause !== undefined)
+    return failedAt(
+      release,
+      t.cohort,
+      "cancelled",
+      `update of ${t.stack} cancelled: ${cancelledBecause} (${result.error ?? "the update stopped"})`,
+    );
+  return failedAt(
+    release,
+    t.cohort,
+    "update",
+    `update of ${t.stack} failed: ${result.error ?? "unknown error"}`,
+  );
 }
 
 function interrupted(release: string, signal: AbortSignal): RunResult {
@@ -346,71 +397,15 @@ export class Runner {
       if (!rec) return;
       seq = rec.seq;
     } else {
-      const previous = await driver.lastGoodUpdate(t.stack);
-      if (previous === undefined) {
-        // Without a good update there is nothing to revert to: a failed gate would leave the
-        // cohort on the bad release with no automatic way back. Refuse before touching it.
-        await this.append(
-          {
-            type: "failed",
-            release: release.id,
-            cohort: t.cohort,
-            cause: "refused",
-            reason: `${t.stack} has no successful update to revert to if this release fails — deploy it once with \`pulumi up --stack ${t.stack}\`, then deploy the release again`,
-          },
-          seq,
-        );
-        return;
-      }
-      let preview: PreviewResult;
-      try {
-        preview = await driver.preview(t.stack, spec, log, this.options.signal);
-      } catch (err) {
-        // An operator interrupt: nothing was applied, `run` stops between steps.
-        if (this.options.signal?.aborted) throw err;
-        // The release cannot even be previewed on this cohort (its program throws on the new
-        // config, a provider rejects it): it fails here, before `applying`, and the cohorts it
-        // already reached are reverted like after a failed update.
-        await this.append(
-          {
-            type: "failed",
-            release: release.id,
-            cohort: t.cohort,
-            cause: "preview",
-            reason: `preview of ${t.stack} failed: ${err instanceof Error ? err.message : String(err)}`,
-          },
-          seq,
-        );
-        return;
-      }
-      const loss = dataLossChanges(preview);
-      this.emit({
-        kind: "preview",
-        release: release.id,
-        cohort: t.cohort,
-        summary: preview.summary,
-        changes: preview.changes.filter((c) => c.op !== "same").map(describeChange),
-      });
-      if (loss.length > 0 && !release.policy.allowDataLoss) {
-        await this.append(
-          {
-            type: "failed",
-            release: release.id,
-            cohort: t.cohort,
-            cause: "refused",
-            reason: `the release would lose data: ${loss.map(describeChange).join("; ")} — re-run with --allow-data-loss if intended`,
-          },
-          seq,
-        );
-        return;
-      }
+      const previous = await this.preflight(t, spec, release, log, seq);
+      if (previous === undefined) return;
       const rec = await this.append(
         {
           type: "applying",
           release: release.id,
           cohort: t.cohort,
           stack: t.stack,
-          previous: previous,
+          previous,
           attempt: 1,
         },
         seq,
@@ -428,52 +423,64 @@ export class Runner {
     // Cut short by an operator interrupt: not the release's fault. `applying` stays open, so
     // `resume` refreshes the stack and finds out whether the update finished.
     if (!result.ok && this.options.signal?.aborted) return;
-    if (result.ok) {
-      await this.appendFact(
-        {
-          type: "applied",
-          release: release.id,
-          cohort: t.cohort,
-          updateVersion: result.updateVersion,
-          recovered: false,
-        },
-        seq,
-      );
-    } else if (result.locked) {
-      await this.appendFact(
-        {
-          type: "blocked",
-          release: release.id,
-          cohort: t.cohort,
-          reason: `stack ${t.stack} is locked by another update (${result.error ?? "locked"}); wait for it or run \`pulumi cancel --stack ${t.stack}\`, then resume`,
-        },
-        seq,
-      );
-    } else if (cancelledBecause !== undefined) {
-      // Cancelled because the release is stopping: the stack may hold part of the update. The
-      // `applying` stays open in the state, so its revert refreshes the stack first.
-      await this.appendFact(
-        {
-          type: "failed",
-          release: release.id,
-          cohort: t.cohort,
-          cause: "cancelled",
-          reason: `update of ${t.stack} cancelled: ${cancelledBecause} (${result.error ?? "the update stopped"})`,
-        },
-        seq,
-      );
-    } else {
-      await this.appendFact(
-        {
-          type: "failed",
-          release: release.id,
-          cohort: t.cohort,
-          cause: "update",
-          reason: `update of ${t.stack} failed: ${result.error ?? "unknown error"}`,
-        },
-        seq,
+    await this.appendFact(updateOutcome(release.id, t, result, cancelledBecause), seq);
+  }
+
+  /**
+   * Before a cohort's first attempt: what it would revert to, its preview shown, and the
+   * refusals (no good update, data loss, a preview that cannot run) recorded as `failed`.
+   * Returns the update to revert to, or undefined when the release stops here.
+   */
+  private async preflight(
+    t: PlannedTarget,
+    spec: Release,
+    release: ReleaseState,
+    log: (line: string) => void,
+    seq: number,
+  ): Promise<UpdateRecord | undefined> {
+    const { driver } = this.ports;
+    const refuse = async (cause: "refused" | "preview", reason: string): Promise<undefined> => {
+      await this.append(failedAt(release.id, t.cohort, cause, reason), seq);
+      return undefined;
+    };
+    const previous = await driver.lastGoodUpdate(t.stack);
+    if (previous === undefined) {
+      // Without a good update there is nothing to revert to: a failed gate would leave the
+      // cohort on the bad release with no automatic way back. Refuse before touching it.
+      return refuse(
+        "refused",
+        `${t.stack} has no successful update to revert to if this release fails — deploy it once with \`pulumi up --stack ${t.stack}\`, then deploy the release again`,
       );
     }
+    let preview: PreviewResult;
+    try {
+      preview = await driver.preview(t.stack, spec, log, this.options.signal);
+    } catch (err) {
+      // An operator interrupt: nothing was applied, `run` stops between steps.
+      if (this.options.signal?.aborted) throw err;
+      // The release cannot even be previewed on this cohort (its program throws on the new
+      // config, a provider rejects it): it fails here, before `applying`, and the cohorts it
+      // already reached are reverted like after a failed update.
+      return refuse(
+        "preview",
+        `preview of ${t.stack} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    this.emit({
+      kind: "preview",
+      release: release.id,
+      cohort: t.cohort,
+      summary: preview.summary,
+      changes: preview.changes.filter((c) => c.op !== "same").map(describeChange),
+    });
+    const loss = dataLossChanges(preview);
+    if (loss.length > 0 && !release.policy.allowDataLoss) {
+      return refuse(
+        "refused",
+        `the release would lose data: ${loss.map(describeChange).join("; ")} — re-run with --allow-data-loss if intended`,
+      );
+    }
+    return previous;
   }
 
   /**
