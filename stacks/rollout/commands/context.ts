@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { crashAfterAppends } from "../crash-hook.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Clock, HealthGate, Ledger, StackDriver } from "../ports.js";
-import type { CommonOptions } from "./options.js";
+import { type CommonOptions, cliCommand } from "./options.js";
 
 export interface CliIo {
   stdout(text: string): void;
@@ -170,4 +170,9 @@ export async function takeLease(
       await ledger.releaseLease(owner).catch(() => undefined);
     },
   };
+}
+
+/** The lease for one of the CLI's driving commands; refused with the `status` command to follow. */
+export function leaseFor(ports: BuiltPorts, o: CommonOptions, command: string): Promise<HeldLease> {
+  return takeLease(ports.ledger, o.environment, command, undefined, cliCommand(o, "status"));
 }

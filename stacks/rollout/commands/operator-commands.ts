@@ -10,9 +10,9 @@ import { EXIT, type ExitCode } from "../exit-codes.js";
 import { LedgerConflictError } from "../ports.js";
 import { readState } from "../runner.js";
 import { type ReleaseState, type RolloutState, activeReleases, statusOf } from "../state.js";
-import { type BuiltPorts, type CliIo, CliError, takeLease, usageError } from "./context.js";
+import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
 import { drive, recoverCommandFor, reportRun } from "./drive.js";
-import { type CommonOptions, cliCommand } from "./options.js";
+import type { CommonOptions } from "./options.js";
 import { pickRelease } from "./release-commands.js";
 
 /** Appends at the tail, re-reading on a conflict with the running deploy. */
@@ -82,13 +82,7 @@ export async function abortCommand(
   });
   let lease;
   try {
-    lease = await takeLease(
-      ports.ledger,
-      o.environment,
-      "abort",
-      undefined,
-      cliCommand(o, "status"),
-    );
+    lease = await leaseFor(ports, o, "abort");
   } catch (err) {
     if (!(err instanceof CliError) || err.exitCode !== EXIT.human) throw err;
     // Someone is driving the release: it sees the abort before its next step and reverts.
@@ -150,13 +144,7 @@ export async function revertCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const lease = await takeLease(
-    ports.ledger,
-    o.environment,
-    "revert",
-    undefined,
-    cliCommand(o, "status"),
-  );
+  const lease = await leaseFor(ports, o, "revert");
   try {
     const { state } = await readState(ports.ledger);
     const r = releaseOnCohort(state, cohort, releaseId);

@@ -7,7 +7,7 @@ import { EXIT, type ExitCode, exitCodeFor } from "../exit-codes.js";
 import type { PlannedWave, RolloutEvent } from "../events.js";
 import { readState } from "../runner.js";
 import { type ReleaseState, activeReleases, statusOf } from "../state.js";
-import { type BuiltPorts, type CliIo, CliError, takeLease, usageError } from "./context.js";
+import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
 import { drive, reportRun } from "./drive.js";
 import { type CommonOptions, type ReleaseOptions, type RunOptions, cliCommand } from "./options.js";
 import { planEnvironment } from "./plan-inputs.js";
@@ -96,13 +96,7 @@ export async function deployCommand(
   rel: ReleaseOptions,
   io: CliIo,
 ): Promise<ExitCode> {
-  const lease = await takeLease(
-    ports.ledger,
-    o.environment,
-    "deploy",
-    undefined,
-    cliCommand(o, "status"),
-  );
+  const lease = await leaseFor(ports, o, "deploy");
   try {
     const { state } = await readState(ports.ledger);
     const existing = state.releases.get(rel.release);
@@ -183,13 +177,7 @@ export async function resumeCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const lease = await takeLease(
-    ports.ledger,
-    o.environment,
-    "resume",
-    undefined,
-    cliCommand(o, "status"),
-  );
+  const lease = await leaseFor(ports, o, "resume");
   try {
     const { state } = await readState(ports.ledger);
     const r = pickRelease(state.releases, activeReleases(state), releaseId, o.environment);
