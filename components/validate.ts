@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CohortSegmentedServiceArgs, EdgeReference, NetworkArgs } from "./args.js";
 import { pinSchema, type Pin } from "./contract.js";
 import { CohortSpecError, formatPath, hintFor, zodProblems, type SpecProblem } from "./errors.js";
-import { cohortNames, edgeNames, storageNames } from "./naming.js";
+import { cohortNames, edgeNames, namesIn } from "./naming.js";
 import { cohortPriority } from "./priority.js";
 import {
   cohortSpecSchema,
@@ -330,21 +330,22 @@ function parsePins(
   return pins;
 }
 
-/** Pin config values must not name another cohort's storage or compute. */
+/**
+ * Pin config values must not name any resource of another cohort (any kind of NAME_RULES, by
+ * name or inside its ARN): a cohort's configuration may only reach its own resources.
+ */
 function crossReferenceProblems(env: EnvironmentSpec, pins: Map<string, Pin>): SpecProblem[] {
   const problems: SpecProblem[] = [];
   for (const [cohort, pin] of pins) {
-    const foreign = env.cohorts
-      .filter((c) => c.name !== cohort)
-      .flatMap((c) => storageNames(cohortNames(env.name, c.name)).map((n) => [c.name, n] as const));
+    const others = env.cohorts.map((c) => c.name).filter((name) => name !== cohort);
     for (const [key, value] of Object.entries(pin.config)) {
-      // A whole name only: "alias/svc-prod-pro-eu" does not name "alias/svc-prod-pro".
-      const hit = foreign.find(([, n]) => n.pattern.test(value));
+      // A whole name only: "svc-prod-pro-eu-data" does not name cohort "pro"'s table.
+      const [hit] = namesIn(value, env.name, others);
       if (hit !== undefined) {
         problems.push(
           problem(
             ["pins", cohort, "config", key],
-            `names cohort "${hit[0]}"'s resource "${hit[1].label}"`,
+            `names cohort "${hit.cohort}"'s ${hit.label} "${hit.name}"`,
             "a cohort's configuration may only reference its own resources",
           ),
         );

@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlarmOutput } from "../contract.js";
+import type { AlarmKind } from "../naming.js";
 import type { CohortContext } from "./context.js";
 
 const NAMESPACE = "AWS/ApplicationELB";
@@ -36,7 +37,7 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
   };
   const details: AlarmOutput[] = [];
   const alarm = (
-    kind: string,
+    kind: AlarmKind,
     args: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "tags">,
     shape: { periodSeconds: number; evaluationPeriods: number; datapointsToAlarm: number },
   ): aws.cloudwatch.MetricAlarm => {

@@ -321,7 +321,7 @@ describe("good input", () => {
       pro: pin(),
       "pro-eu": {
         ...pin(),
-        config: { KEY: "alias/svc-test-pro-eu", TABLE: "svc-test-pro-eu-data" },
+        config: { KEY: "alias/svc-test-pro-eu-key", TABLE: "svc-test-pro-eu-data" },
       },
     };
     new CohortSegmentedService("svc", args);

@@ -1,0 +1,176 @@
+/**
+ * Physical names are unambiguous: for any two legal cohort names (including one that extends
+ * the other, `eu` and `eu-task`), no name or ARN of one cohort reads as the other's. Checked
+ * through the naming table itself and through the pin cross-reference check that reads it:
+ * a pin may name every resource of its own cohort and none of another's.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { COHORT_NAME_PATTERN } from "../../components/identity.js";
+import {
+  cohortNames,
+  NAME_RULES,
+  namesIn,
+  NOT_RESOURCE_NAMES,
+  type NameKind,
+  type NameRule,
+  type Placement,
+} from "../../components/naming.js";
+import { CohortSpecError } from "../../components/errors.js";
+import { validateArgs } from "../../components/validate.js";
+import { cohort, pin, validArgs } from "./support/args.js";
+
+const cohortName = fc.stringMatching(COHORT_NAME_PATTERN);
+const environmentName = fc.stringMatching(/^[a-z][a-z0-9]{0,19}$/);
+/** `b` extends `a` by a suffix, the case that broke: `eu` and `eu-task`. */
+const extendingPair = fc
+  .tuple(cohortName, fc.constantFrom("task", "data", "exec", "key", "files", "svc", "lb", "x"))
+  .map(([a, word]) => [a, `${a}-${word}`] as const)
+  .filter(([, b]) => COHORT_NAME_PATTERN.test(b));
+const anyPair = fc.tuple(cohortName, cohortName).filter(([a, b]) => a !== b);
+const pair = fc.oneof(extendingPair, anyPair);
+const HERE: Placement = { partition: "aws", accountId: "111122223333", region: "eu-west-1" };
+
+const rules = Object.entries(NAME_RULES) as [NameKind, NameRule][];
+
+/** Every name of a cohort and every ARN that embeds one, as a pin value could carry them. */
+function namesAndArns(env: string, c: string): string[] {
+  return rules.flatMap(([, rule]) => {
+    const name = rule.name(env, c, HERE);
+    return rule.arn ? [name, rule.arn(name, HERE, env, c)] : [name];
+  });
+}
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+    return [];
+  } catch (error) {
+    if (!(error instanceof CohortSpecError)) throw error;
+    return error.problems.map((p) => `${p.path}: ${p.problem}`);
+  }
+}
+
+function argsWithPinConfig(env: string, a: string, b: string, config: Record<string, string>) {
+  return validArgs({
+    environment: { name: env, cohorts: [cohort(a, 0), cohort(b, 1)] },
+    pins: { [a]: { ...pin(), config }, [b]: pin() },
+  });
+}
+
+describe("the naming table", () => {
+  it("holds every resource name CohortNames gives (a new kind cannot be left out)", () => {
+    const names = cohortNames("prod", "eu");
+    const keys = Object.keys(names).filter(
+      (k) => !(NOT_RESOURCE_NAMES as readonly string[]).includes(k),
+    );
+    for (const key of keys) {
+      if (key === "alarm") continue; // one rule per alarm kind, checked below
+      expect(Object.keys(NAME_RULES), key).toContain(key);
+    }
+    // Each rule builds the very name the component uses.
+    expect(NAME_RULES.table.name("prod", "eu", HERE)).toBe(names.table);
+    expect(NAME_RULES.bucket.name("prod", "eu", HERE)).toBe(
+      names.bucket(HERE.accountId, HERE.region),
+    );
+    expect(NAME_RULES["alarm:latency-p99"].name("prod", "eu", HERE)).toBe(
+      names.alarm("latency-p99"),
+    );
+  });
+
+  it("finds every name and ARN of a cohort as that cohort's and no other's", () => {
+    fc.assert(
+      fc.property(environmentName, pair, (env, [a, b]) => {
+        for (const [owner, other] of [
+          [a, b],
+          [b, a],
+        ] as const) {
+          for (const text of namesAndArns(env, owner)) {
+            const found = namesIn(text, env, [a, b]);
+            expect(found.length, text).toBeGreaterThan(0);
+            expect(
+              found.map((f) => f.cohort),
+              `${text} read as cohort ${other}'s`,
+            ).not.toContain(other);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("gives no two (cohort, kind) pairs the same name", () => {
+    fc.assert(
+      fc.property(environmentName, pair, (env, [a, b]) => {
+        const seen = new Map<string, string>();
+        for (const c of [a, b]) {
+          for (const [kind, rule] of rules) {
+            const name = rule.name(env, c, HERE);
+            const before = seen.get(name);
+            // The task role and the task family share a name within one cohort (two namespaces).
+            if (before !== undefined) expect(before.split("/")[0], name).toBe(c);
+            seen.set(name, `${c}/${kind}`);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("a pin's config", () => {
+  it("may name every resource of its own cohort, whatever the other cohort is called", () => {
+    fc.assert(
+      fc.property(environmentName, pair, (env, [a, b]) => {
+        for (const [owner, other] of [
+          [a, b],
+          [b, a],
+        ] as const) {
+          const config = Object.fromEntries(
+            namesAndArns(env, owner).map((text, i) => [`OWN_${i}`, text]),
+          );
+          expect(
+            problemsOf(() => validateArgs("svc", argsWithPinConfig(env, owner, other, config))),
+          ).toEqual([]);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("may name no resource of another cohort, of any kind, by name or ARN", () => {
+    fc.assert(
+      fc.property(environmentName, pair, (env, [a, b]) => {
+        const foreign = namesAndArns(env, b);
+        const config = Object.fromEntries(foreign.map((text, i) => [`PEER_${i}`, text]));
+        const problems = problemsOf(() =>
+          validateArgs("svc", argsWithPinConfig(env, a, b, config)),
+        );
+        expect(problems).toHaveLength(foreign.length);
+        for (const p of problems) expect(p).toMatch(new RegExp(`names cohort "${b}"'s `));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("eu-task's own names are not cohort eu's (the reported case)", () => {
+    const own = cohortNames("prod", "eu-task");
+    const config = { KEY: own.keyAlias, LOGS: own.logGroup, TABLE: own.table };
+    expect(
+      problemsOf(() => validateArgs("svc", argsWithPinConfig("prod", "eu-task", "eu", config))),
+    ).toEqual([]);
+    const eu = cohortNames("prod", "eu");
+    const peer = {
+      LOGS: eu.logGroup,
+      EXEC: `arn:aws:iam::111122223333:role/${eu.executionRole}`,
+      GATE: eu.compositeAlarm,
+    };
+    expect(
+      problemsOf(() => validateArgs("svc", argsWithPinConfig("prod", "eu-task", "eu", peer))),
+    ).toEqual([
+      `pins.eu-task.config.EXEC: names cohort "eu"'s execution role "${eu.executionRole}"`,
+      `pins.eu-task.config.GATE: names cohort "eu"'s composite alarm "${eu.compositeAlarm}"`,
+      `pins.eu-task.config.LOGS: names cohort "eu"'s log group "${eu.logGroup.replace("/ecs/", "")}"`,
+    ]);
+  });
+});
