@@ -28,6 +28,12 @@ function namesAndArns(env: string, c: string): string[] {
   });
 }
 
+const NETWORK = {
+  vpcId: "vpc-1",
+  subnetIds: ["subnet-a", "subnet-b"],
+  certificateArn: "arn:aws:acm:eu-west-1:111122223333:certificate/c",
+};
+
 /** One cohort stack (`prod.<own>`) of an environment with cohorts `own` and `other`. */
 async function cohortStack(own: string, other: string) {
   return recordProgram(
@@ -43,11 +49,7 @@ async function cohortStack(own: string, other: string) {
         part: "cohort",
         cohort: own,
         pins: { [own]: { release: "r1", version: "1.0.0", config: {} } },
-        network: {
-          vpcId: "vpc-1",
-          subnetIds: ["subnet-a", "subnet-b"],
-          certificateArn: "arn:aws:acm:eu-west-1:111122223333:certificate/c",
-        },
+        network: NETWORK,
         edge: {
           listenerArn: "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/e/1/2",
           loadBalancerArnSuffix: "app/e/1",
@@ -89,6 +91,32 @@ describe("the pack reads the component's names as their own cohort's", () => {
   it("prod.eu and prod.eu-task (the reported pair) have zero violations", async () => {
     expect(await violationsOf("eu", "eu-task")).toEqual([]);
     expect(await violationsOf("eu-task", "eu")).toEqual([]);
+  });
+
+  it("one stack holding both (single-stack mode) has zero violations", async () => {
+    const records = await recordProgram(
+      () =>
+        new CohortSegmentedService("svc", {
+          environment: {
+            name: "dev",
+            cohorts: ["eu", "eu-task"].map((name, criticality) => ({
+              name,
+              criticality,
+              match: { header: name },
+              bakeSeconds: 300,
+              storage: { bucket: true },
+            })),
+          },
+          pins: Object.fromEntries(
+            ["eu", "eu-task"].map((c) => [c, { release: "r1", version: "1.0.0", config: {} }]),
+          ),
+          network: NETWORK,
+        }),
+      { project: "svc", stack: "dev" },
+    );
+    expect(records.filter((r) => r.type === "aws:s3/bucket:Bucket")).toHaveLength(2);
+    const run = await runPack(records);
+    expect(run.violations.map((v) => `${v.policy} ${v.resource ?? ""}: ${v.message}`)).toEqual([]);
   });
 
   it("a cohort stack has zero violations for any two legal cohort names", async () => {
