@@ -99,6 +99,21 @@ describe("the naming table", () => {
     );
   });
 
+  it("never reads one environment's name as another environment's", () => {
+    fc.assert(
+      fc.property(environmentName, environmentName, cohortName, cohortName, (e1, e2, a, b) => {
+        fc.pre(e1 !== e2);
+        // Target groups and load balancers carry the environment in a 24-bit hash only.
+        const inName = rules.filter(([kind]) => kind !== "targetGroup" && kind !== "loadBalancer");
+        for (const [, rule] of inName) {
+          const name = rule.name(e1, a, HERE);
+          expect(namesIn(name, e2, [a, b]), name).toEqual([]);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("gives no two (cohort, kind) pairs the same name", () => {
     fc.assert(
       fc.property(environmentName, pair, (env, [a, b]) => {
