@@ -9,6 +9,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
+import { quietSdkNodeVersionNotice } from "./adapters/aws-client-config.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import {
   type BuiltPorts,
@@ -229,6 +230,8 @@ async function registerRehearse(program: Command, io: CliIo, setExit: (c: ExitCo
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], deps: CliDeps = {}): Promise<ExitCode> {
   const io = deps.io ?? processIo;
+  // Before any AWS client exists: the SDK prints its Node-version notice when the first is built.
+  quietSdkNodeVersionNotice();
   let exitCode: ExitCode = EXIT.done;
   const setExit = (code: ExitCode) => {
     exitCode = code;

@@ -14,7 +14,7 @@ import {
   DynamoDbLedger,
 } from "../../stacks/rollout/adapters/dynamodb-ledger.js";
 import { LedgerConflictError } from "../../stacks/rollout/ports.js";
-import { awsTestClientConfig, ensureMoto, startMoto, type MotoServer } from "../support/moto.js";
+import { awsTestClientConfig, ensureMoto, sharedMoto, type MotoServer } from "../support/moto.js";
 
 const run = promisify(execFile);
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "ledger-child.ts");
@@ -57,7 +57,7 @@ describe.skipIf(!moto.available)(`DynamoDbLedger against moto ${moto.reason ?? "
   };
 
   beforeAll(async () => {
-    aws = await startMoto();
+    aws = await sharedMoto();
     await createLedgerTable(TABLE, awsTestClientConfig(aws.endpoint));
     // Idempotent: a second call leaves the table alone.
     await createLedgerTable(TABLE, awsTestClientConfig(aws.endpoint));
