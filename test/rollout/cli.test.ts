@@ -180,6 +180,23 @@ describe("errors, as a new user meets them", () => {
     expect(existsSync(join(dir, ".rollout"))).toBe(false);
   });
 
+  it("a refused resume or revert of an environment with nothing recorded creates nothing", async () => {
+    const before = readdirSync(dir).sort();
+    const resume = await realCli("resume", "--environment", "nosuch", "--project-dir", dir);
+    const revert = await realCli(
+      "revert",
+      "--environment",
+      "nosuch",
+      "--project-dir",
+      dir,
+      "--cohort",
+      "free",
+    );
+    expect([resume.code, revert.code]).toEqual([2, 2]);
+    expect(resume.stderr + revert.stderr).toMatch(/^cohort-rollout: error: /);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
   it("every error source has one format: `cohort-rollout: error: ...` on stderr, JSON on stdout with --json", async () => {
     const cases: string[][] = [
       ["deploy", "--bogus"], // commander: unknown option
