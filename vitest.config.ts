@@ -1,14 +1,61 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects: `fast` (unit and property tests: no emulator, no engine, no
+ * browser, no child processes of the CLI; `npm run test:fast`, the inner
+ * loop) and `slow` (everything that starts processes: moto, the stand-in or
+ * real Pulumi, the policy pack, Chromium). `npm run test:unit` runs both.
+ */
+const SLOW = [
+  "test/crash/**/*.test.ts",
+  "test/adapters/automation-driver-fake.test.ts",
+  "test/adapters/cloudwatch-gate.test.ts",
+  "test/adapters/dynamodb-ledger.test.ts",
+  "test/adapters/gate-outage.test.ts",
+  "test/adapters/pulumi-contract.test.ts",
+  "test/adapters/wiring.test.ts",
+  "test/component/packaging.test.ts",
+  "test/policy/harness.test.ts",
+  "test/policy/legal-corpus.test.ts",
+  "test/policy/pack-process.test.ts",
+  "test/policy/violation-corpus.test.ts",
+  "test/rehearsal/report-page.test.ts",
+  "test/rollout/processes.test.ts",
+];
+
 // Each test file runs in its own forked process: Pulumi's mocks and runtime
 // settings are process-global, so files must not share a process.
+const shared = {
+  pool: "forks" as const,
+  testTimeout: 60_000,
+  hookTimeout: 300_000,
+  // The AWS SDK's notice that its 2027 releases need Node 22 is not about this run
+  // (documented switch: aws/aws-sdk-js-v3#7983); every test process would print it.
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+};
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    pool: "forks",
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 300_000,
     reporters: ["default"],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: "fast",
+          include: ["test/**/*.test.ts"],
+          exclude: SLOW,
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: "slow",
+          include: SLOW,
+          // One moto server for the run; each file gets its own account on it (sharedMoto()).
+          globalSetup: ["test/support/moto-global-setup.ts"],
+        },
+      },
+    ],
   },
 });

@@ -89,8 +89,22 @@ export function hintFor(
 
 /** Turns zod issues into problems, with `prefix` prepended to each path. */
 export function zodProblems(prefix: readonly PropertyKey[], error: z.ZodError): SpecProblem[] {
-  return error.issues.map((issue) => {
+  // A value of the wrong type gets that one problem: zod still runs the other checks on it
+  // (a string given for a list reads as "<=3 characters"), which only mislead.
+  const wrongType = new Set(
+    error.issues.filter((i) => i.code === "invalid_type").map((i) => formatPath(i.path)),
+  );
+  return error.issues.flatMap((issue): SpecProblem[] => {
     const path = [...prefix, ...issue.path];
-    return { path: formatPath(path), problem: issue.message, hint: hintFor(path) };
+    if (issue.code === "unrecognized_keys") {
+      // The key's own path, and no hint of the object it sits in (that hint is for its value).
+      return issue.keys.map((key) => ({
+        path: formatPath([...path, key]),
+        problem: "unknown key",
+        hint: "remove it, or check its spelling against the documented fields",
+      }));
+    }
+    if (issue.code !== "invalid_type" && wrongType.has(formatPath(issue.path))) return [];
+    return [{ path: formatPath(path), problem: issue.message, hint: hintFor(path) }];
   });
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { parseYamlFile } from "./yaml-file.js";
 
 export const ENVIRONMENTS_DIR = fileURLToPath(new URL("./environments/", import.meta.url));
 
@@ -26,5 +26,5 @@ export function loadEnvironmentFile(name: string, dir: string = ENVIRONMENTS_DIR
       `config environment: no definition at ${path} (create it, or set cohort-service:environment to an existing one)`,
     );
   }
-  return parse(text) as unknown;
+  return parseYamlFile(path, text);
 }

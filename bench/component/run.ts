@@ -12,6 +12,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { GOALS } from "../goals.js";
+import { BenchReport, median } from "../report.js";
 import type { ChildResult } from "./child.js";
 import type { Variant } from "./programs.js";
 
@@ -29,12 +31,6 @@ function measure(variant: Variant, cohorts: number): ChildResult {
   const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (line === undefined) throw new Error(`child ${variant} ${cohorts} printed no RESULT`);
   return JSON.parse(line.slice("RESULT ".length)) as ChildResult;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 interface Summary {
@@ -58,13 +54,18 @@ function summarise(results: ChildResult[]): Summary {
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
 
 function main(): void {
+  const report = new BenchReport();
   const summaries = new Map<string, Summary>();
+  /** Per size, the component/flat time ratio of each repetition (a ratio within one run). */
+  const ratios = new Map<number, number[]>();
   for (const cohorts of SIZES) {
     const runs: Record<Variant, ChildResult[]> = { component: [], flat: [] };
     for (let rep = 0; rep < REPS; rep++) {
       // Alternate which variant goes first, so drift in machine load hits both alike.
       const order = rep % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       for (const variant of order) runs[variant].push(measure(variant, cohorts));
+      const [c, f] = [runs.component.at(-1), runs.flat.at(-1)];
+      if (c && f) ratios.set(cohorts, [...(ratios.get(cohorts) ?? []), c.ms / f.ms]);
     }
     const [component, flat] = [summarise(runs.component), summarise(runs.flat)];
     if (component.resources !== flat.resources) {
@@ -85,7 +86,7 @@ function main(): void {
       );
     }
     console.log(
-      `ratio     cohorts=${String(cohorts).padStart(3)} component_vs_flat=${fixed(component.ms / flat.ms, 2)}`,
+      `ratio     cohorts=${String(cohorts).padStart(3)} component_vs_flat=${fixed(median(ratios.get(cohorts) ?? [NaN]), 2)} (median of ${REPS} paired runs; goal ${GOALS.componentVsFlatRatio.op} ${GOALS.componentVsFlatRatio.value} at ${Math.max(...SIZES)})`,
     );
   }
   // Memory per cohort: the slope between the smallest and the largest size (fixed costs cancel).
@@ -108,11 +109,10 @@ function main(): void {
       );
     }
   }
-  const c100 = summaries.get(`component:${large}`);
-  const f100 = summaries.get(`flat:${large}`);
-  if (c100 === undefined || f100 === undefined)
-    throw new Error("no measurement at the largest size");
-  console.log(`component_vs_flat_ratio_${large}: ${fixed(c100.ms / f100.ms, 2)}`);
+  const largest = ratios.get(large);
+  if (largest === undefined) throw new Error("no measurement at the largest size");
+  report.headline(`component_vs_flat_ratio_${large}`, median(largest), GOALS.componentVsFlatRatio);
+  report.finish();
 }
 
 main();

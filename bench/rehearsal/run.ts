@@ -13,6 +13,8 @@
  * Usage: npm run bench:rehearsal [-- --seeds 5]
  */
 import { parseArgs } from "node:util";
+import { GOALS } from "../goals.js";
+import { BenchReport } from "../report.js";
 import { REHEARSAL_POLICY, faultFor } from "../../stacks/rollout/rehearsal/options.js";
 import { loadRehearsalEnvironment } from "../../stacks/rollout/rehearsal/program/component-alarms.js";
 import { loadProfile } from "../../stacks/rollout/rehearsal/profiles.js";
@@ -99,7 +101,9 @@ console.log(`alarms: ${env.alarms.length} from ${env.alarmSource}`);
 console.log(
   `simulated ${(simulated / 3600).toFixed(1)} h in ${(wall / 1000).toFixed(2)} s wall (excluding the one-off program run under mocks)`,
 );
-console.log(`simulated_hours_per_wall_second: ${(simulated / 3600 / (wall / 1000)).toFixed(1)}`);
+const bench = new BenchReport();
+// Context, not a goal: how much faster than the real clock the rehearsal runs.
+bench.figure("simulated_hours_per_wall_second", simulated / 3600 / (wall / 1000), undefined, 1);
 report(
   "exposure ratio to the plan, example traffic profile (rehearsal/profiles/prod.yaml):",
   example,
@@ -117,7 +121,14 @@ console.log(
 const pooled = (m: Map<FaultName, Totals>, s: StrategyName): number =>
   IMMEDIATE.reduce((a, f) => a + (m.get(f)?.bad[s] ?? 0), 0);
 const equalRatio = pooled(equal, "fleet-wide") / pooled(equal, "plan");
-console.log(`plan_vs_fleetwide_exposure_reduction_equal_shares: ${equalRatio.toFixed(2)}`);
-console.log(
-  `plan_vs_fleetwide_exposure_reduction: ${(pooled(example, "fleet-wide") / pooled(example, "plan")).toFixed(2)}`,
+bench.figure(
+  "plan_vs_fleetwide_exposure_reduction_equal_shares",
+  equalRatio,
+  GOALS.planVsFleetwideExposureReduction,
 );
+bench.headline(
+  "plan_vs_fleetwide_exposure_reduction",
+  pooled(example, "fleet-wide") / pooled(example, "plan"),
+  GOALS.planVsFleetwideExposureReduction,
+);
+bench.finish();

@@ -7,8 +7,10 @@
  * its last good update), 2 usage/config error or plan refused, 3 needs a
  * human (paused, blocked, lease held, revert failed, interrupted).
  */
+import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
+import { quietSdkNodeVersionNotice } from "./adapters/aws-client-config.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import {
   type BuiltPorts,
@@ -36,6 +38,29 @@ import {
 import { historyCommand, statusCommand } from "./commands/read-commands.js";
 import { deployCommand, planCommand, resumeCommand } from "./commands/release-commands.js";
 
+/** The one format of every error the CLI reports, whatever its source: `cohort-rollout: error: ...`. */
+export function errorLine(message: string): string {
+  return `cohort-rollout: error: ${message.replace(/\n*$/, "")}\n`;
+}
+
+/** File-system errors that mean the ledger's location is unusable: configuration, not a fault. */
+const UNUSABLE_PATH = new Set(["ENOTDIR", "EISDIR", "EACCES", "EPERM", "EROFS", "ENAMETOOLONG"]);
+
+/**
+ * A file ledger that cannot be read or written where the options put it is a configuration
+ * error (exit 2) naming the flag that put it there, not a raw errno with exit 3.
+ */
+function ledgerPathError(err: unknown, location: string, o: CommonOptions): CliError | undefined {
+  const e = err as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (o.ledger !== "file" || typeof e.code !== "string" || !UNUSABLE_PATH.has(e.code)) return;
+  if (typeof e.path !== "string" || !e.path.startsWith(dirname(location))) return;
+  const flag = o.ledgerPath !== undefined ? "--ledger-path" : "--project-dir";
+  return usageError([
+    `${flag}: the ledger ${location} cannot be used (${e.code} on ${e.path}); ` +
+      `hint: a file in a directory you can write, e.g. --ledger-path .rollout/${o.environment}.ledger.jsonl`,
+  ]);
+}
+
 export interface CliDeps {
   io?: CliIo;
   ports?: PortsFactory;
@@ -60,7 +85,12 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       "health-mediated, cohort-ordered rollouts: a release goes wave by wave, least critical cohort first, each wave baked while its alarms are watched, reverted automatically when one fires",
     )
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      // Commander's own errors ("error: unknown option ...") in the CLI's one error format.
+      outputError: (s, write) => write(errorLine(s.replace(/^error: /, ""))),
+    })
     .showHelpAfterError("(see cohort-rollout <command> --help)")
     .addHelpText(
       "after",
@@ -86,6 +116,8 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       const ports = await buildPorts(deps.ports, o, io);
       try {
         setExit(await fn(ports, o, flags));
+      } catch (err) {
+        throw ledgerPathError(err, ports.ledgerLocation, o) ?? err;
       } finally {
         ports.close();
       }
@@ -229,6 +261,8 @@ async function registerRehearse(program: Command, io: CliIo, setExit: (c: ExitCo
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], deps: CliDeps = {}): Promise<ExitCode> {
   const io = deps.io ?? processIo;
+  // Before any AWS client exists: the SDK prints its Node-version notice when the first is built.
+  quietSdkNodeVersionNotice();
   let exitCode: ExitCode = EXIT.done;
   const setExit = (code: ExitCode) => {
     exitCode = code;
@@ -258,7 +292,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<ExitCode
       message = `the Pulumi CLI is not on PATH (install it: https://www.pulumi.com/docs/install/, then \`pulumi login\`)`;
     }
     if (json) io.stdout(JSON.stringify({ kind: "error", exitCode: code, message }) + "\n");
-    io.stderr(`cohort-rollout: ${err instanceof CliError ? "" : "error: "}${message}\n`);
+    io.stderr(errorLine(message));
     return code;
   }
 }
@@ -269,7 +303,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`cohort-rollout: ${String(err)}\n`);
+      process.stderr.write(errorLine(String(err)));
       process.exitCode = EXIT.human;
     },
   );

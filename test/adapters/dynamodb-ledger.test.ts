@@ -7,14 +7,14 @@ import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createLedgerTable,
   DynamoDbLedger,
 } from "../../stacks/rollout/adapters/dynamodb-ledger.js";
 import { LedgerConflictError } from "../../stacks/rollout/ports.js";
-import { awsTestClientConfig, ensureMoto, startMoto, type MotoServer } from "../support/moto.js";
+import { awsTestClientConfig, ensureMoto, sharedMoto, type MotoServer } from "../support/moto.js";
 
 const run = promisify(execFile);
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "ledger-child.ts");
@@ -57,7 +57,7 @@ describe.skipIf(!moto.available)(`DynamoDbLedger against moto ${moto.reason ?? "
   };
 
   beforeAll(async () => {
-    aws = await startMoto();
+    aws = await sharedMoto();
     await createLedgerTable(TABLE, awsTestClientConfig(aws.endpoint));
     // Idempotent: a second call leaves the table alone.
     await createLedgerTable(TABLE, awsTestClientConfig(aws.endpoint));
@@ -115,10 +115,118 @@ describe.skipIf(!moto.available)(`DynamoDbLedger against moto ${moto.reason ?? "
     expect((await l.read()).map((r) => r.event)).toEqual([{ type: "a" }, { type: "b" }]);
   });
 
+  /** A client whose commands named `command` pass through `fault` (a deserialize-step middleware). */
+  const faultyLedger = (
+    environment: string,
+    maxAttempts: number,
+    fault: (send: () => Promise<unknown>, commandName: string) => Promise<unknown>,
+  ) => {
+    const client = new DynamoDBClient({ ...awsTestClientConfig(aws.endpoint), maxAttempts });
+    client.middlewareStack.add(
+      (next, context) => (args) =>
+        fault(() => next(args), context.commandName ?? "") as ReturnType<typeof next>,
+      { step: "deserialize", name: "injectedFault" },
+    );
+    const l = new DynamoDbLedger({ client, tableName: TABLE, environment });
+    ledgers.push(l);
+    return l;
+  };
+  const WRITES = new Set(["PutItemCommand", "TransactWriteItemsCommand"]);
+  /** The first write lands, then its response is lost as a reset connection would lose it. */
+  const dropFirstWriteResponse = () => {
+    let dropped = 0;
+    const fault = async (send: () => Promise<unknown>, command: string) => {
+      const response = await send();
+      if (WRITES.has(command) && dropped === 0) {
+        dropped++;
+        throw Object.assign(new Error("socket hang up (injected after the write landed)"), {
+          code: "ECONNRESET",
+          $metadata: {},
+        });
+      }
+      return response;
+    };
+    return { fault, dropped: () => dropped };
+  };
+
+  for (const seq of [1, 2]) {
+    it(`an append of #${String(seq)} whose response was lost and retried by the SDK recognises its own event`, async () => {
+      const environment = `prod-lost-retried-${String(seq)}`;
+      if (seq === 2) await ledger(environment).append({ type: "first" }, 1);
+      const drop = dropFirstWriteResponse();
+      const l = faultyLedger(environment, 3, drop.fault);
+      const record = await l.append({ type: "mine" }, seq);
+      expect(drop.dropped()).toBe(1);
+      expect(record).toMatchObject({ seq, event: { type: "mine" } });
+      const events = (await l.read()).map((r) => r.event);
+      expect(events.at(-1)).toEqual({ type: "mine" });
+      expect(events).toHaveLength(seq);
+    });
+  }
+
+  it("an append whose response was lost without an SDK retry (a timeout) reads back and succeeds", async () => {
+    await ledger("prod-lost-once").append({ type: "first" }, 1);
+    const drop = dropFirstWriteResponse();
+    const l = faultyLedger("prod-lost-once", 1, drop.fault);
+    await expect(l.append({ type: "mine" }, 2)).resolves.toMatchObject({ seq: 2 });
+    expect(drop.dropped()).toBe(1);
+    expect((await l.read()).map((r) => r.event)).toEqual([{ type: "first" }, { type: "mine" }]);
+  });
+
+  it("a failure that did not write is rethrown as itself, never as a conflict", async () => {
+    await ledger("prod-unwritten").append({ type: "first" }, 1);
+    const l = faultyLedger("prod-unwritten", 1, (send, command) => {
+      if (WRITES.has(command)) {
+        return Promise.reject(
+          Object.assign(new Error("injected: connect ETIMEDOUT"), { $metadata: {} }),
+        );
+      }
+      return send();
+    });
+    const error = await l.append({ type: "lost" }, 2).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(LedgerConflictError);
+    expect(String(error)).toContain("ETIMEDOUT");
+    expect((await l.read()).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it("a transaction cancelled for TransactionConflict (not a failed condition) is retried, not a conflict", async () => {
+    await ledger("prod-txn-conflict").append({ type: "first" }, 1);
+    let cancelled = 0;
+    const l = faultyLedger("prod-txn-conflict", 1, (send, command) => {
+      if (command === "TransactWriteItemsCommand" && cancelled < 2) {
+        cancelled++;
+        return Promise.reject(
+          new TransactionCanceledException({
+            message: "Transaction cancelled (injected)",
+            $metadata: {},
+            CancellationReasons: [{ Code: "None" }, { Code: "TransactionConflict" }],
+          }),
+        );
+      }
+      return send();
+    });
+    await expect(l.append({ type: "mine" }, 2)).resolves.toMatchObject({ seq: 2 });
+    expect(cancelled).toBe(2);
+    expect((await l.read()).map((r) => r.seq)).toEqual([1, 2]);
+  });
+
   it("lets exactly one of two concurrent writers write sequence number N", async () => {
-    const a = ledger("prod-race");
-    const b = ledger("prod-race");
-    await a.append({ type: "start" }, 1);
+    // Both writes are held until both are about to be sent, so they are in flight together
+    // every round, whatever the machine's load.
+    let waiting: (() => void)[] = [];
+    const together = (send: () => Promise<unknown>, command: string) => {
+      if (!WRITES.has(command)) return send();
+      return new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        if (waiting.length === 2) {
+          for (const go of waiting) go();
+          waiting = [];
+        }
+      }).then(send);
+    };
+    const a = faultyLedger("prod-race", 1, together);
+    const b = faultyLedger("prod-race", 1, together);
+    await ledger("prod-race").append({ type: "start" }, 1);
     for (let seq = 2; seq <= 6; seq++) {
       const results = await Promise.allSettled([
         a.append({ by: "a", seq }, seq),
@@ -127,8 +235,10 @@ describe.skipIf(!moto.available)(`DynamoDbLedger against moto ${moto.reason ?? "
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       const rejected = results.find((r) => r.status === "rejected");
       expect(rejected?.reason).toBeInstanceOf(LedgerConflictError);
+      expect(rejected?.reason).toMatchObject({ expectedSeq: seq, actualNext: seq + 1 });
     }
-    expect((await a.read()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    const records = await a.read();
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it("holds the lease against another owner, renews it, and hands it over on release", async () => {

@@ -24,7 +24,7 @@ import {
   type PortsOptions,
 } from "../../stacks/rollout/adapters/wiring.js";
 import { FileLedger } from "../../stacks/rollout/ledger-file.js";
-import { awsTestClientConfig, ensureMoto, startMoto, type MotoServer } from "../support/moto.js";
+import { awsTestClientConfig, ensureMoto, sharedMoto, type MotoServer } from "../support/moto.js";
 import { RecordingPulumi } from "./recording-pulumi.js";
 
 function project(name = "shop-api"): string {
@@ -136,7 +136,7 @@ const moto = await ensureMoto();
 describe.skipIf(!moto.available)(`createPorts against moto ${moto.reason ?? ""}`, () => {
   let aws: MotoServer;
   beforeAll(async () => {
-    aws = await startMoto();
+    aws = await sharedMoto();
     const cw = new CloudWatchClient(awsTestClientConfig(aws.endpoint));
     await cw.send(
       new PutMetricAlarmCommand({

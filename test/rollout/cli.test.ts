@@ -4,7 +4,7 @@
  * and a virtual clock so bakes take no time. Checks exit codes, --json
  * output, option errors, and what operators see.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -136,6 +136,93 @@ describe("usage", () => {
     expect((await cli("deploy", "--bogus")).code).toBe(2);
     expect((await cli("launch")).code).toBe(2);
     expect((await cli("revert", ...ENV, dir)).stderr).toContain("--cohort: required");
+  });
+});
+
+/** The CLI with its real adapters (file ledger under the temp project dir): what a new user runs. */
+async function realCli(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+  };
+  const code = await main(args, { io });
+  return { code, stdout, stderr };
+}
+
+describe("errors, as a new user meets them", () => {
+  it("a ledger path that cannot be a file is a configuration error (exit 2) naming --ledger-path", async () => {
+    writeFileSync(join(dir, "a-file"), "");
+    const path = join(dir, "a-file", "x.jsonl");
+    for (const command of ["status", "history"]) {
+      const r = await realCli(command, ...ENV, dir, "--ledger-path", path);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^cohort-rollout: error: invalid options:\n {2}- --ledger-path: /);
+      expect(r.stderr).toContain("ENOTDIR");
+      const json = await realCli(command, ...ENV, dir, "--ledger-path", path, "--json");
+      expect(JSON.parse(json.stdout.trim().split("\n").pop() ?? "")).toMatchObject({
+        kind: "error",
+        exitCode: 2,
+      });
+    }
+  });
+
+  it("reading commands create nothing: status and history of an environment with no ledger", async () => {
+    const before = readdirSync(dir).sort();
+    for (const command of ["status", "history"]) {
+      const r = await realCli(command, "--environment", "nosuch", "--project-dir", dir);
+      expect(r.code).toBe(0);
+    }
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(existsSync(join(dir, ".rollout"))).toBe(false);
+  });
+
+  it("a refused resume or revert of an environment with nothing recorded creates nothing", async () => {
+    const before = readdirSync(dir).sort();
+    const resume = await realCli("resume", "--environment", "nosuch", "--project-dir", dir);
+    const revert = await realCli(
+      "revert",
+      "--environment",
+      "nosuch",
+      "--project-dir",
+      dir,
+      "--cohort",
+      "free",
+    );
+    expect([resume.code, revert.code]).toEqual([2, 2]);
+    expect(resume.stderr + revert.stderr).toMatch(/^cohort-rollout: error: /);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it("every error source has one format: `cohort-rollout: error: ...` on stderr, JSON on stdout with --json", async () => {
+    const cases: string[][] = [
+      ["deploy", "--bogus"], // commander: unknown option
+      ["launch"], // commander: unknown command
+      ["deploy", ...ENV, dir, "--poll-interval", "soon"], // option validation
+      ["status", ...ENV, dir, "--release", "nope"], // a command's own check
+      ["revert", ...ENV, dir], // a command's own required flag
+      ["rehearse", "--fault", "nosuch"], // rehearse's validation
+      ["rehearse", "--activate-after", "5"], // rehearse: a flag its fault does not use
+    ];
+    for (const args of cases) {
+      const r = await cli(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(/^cohort-rollout: error: /);
+      expect(r.stderr, args.join(" ")).not.toMatch(/^(rehearse:|error:)/m);
+      const j = await cli(...args, "--json");
+      const last = JSON.parse(j.stdout.trim().split("\n").pop() ?? "") as { message: string };
+      expect(last, args.join(" ")).toMatchObject({ kind: "error", exitCode: 2 });
+      expect(r.stderr).toContain(last.message.split("\n")[0]);
+    }
+  });
+
+  it("rehearse --activate-after without --fault latent is refused, naming both flags", async () => {
+    const r = await cli("rehearse", "--activate-after", "5");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--activate-after: only used with --fault latent");
   });
 });
 

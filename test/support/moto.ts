@@ -1,7 +1,12 @@
 /**
- * The AWS API emulator harness: moto in server mode, one process per test
- * file (startup is ~0.5 s, so sharing one via vitest globalSetup is not worth
- * coupling the files), on a free 127.0.0.1 port, killed with its process group.
+ * The AWS API emulator harness: moto in server mode, started through
+ * scripts/local-aws.sh (the launcher a user runs to try the rollout locally),
+ * on a free 127.0.0.1 port, killed with its process group.
+ *
+ * `sharedMoto()` gives a test file its own account on the run's one shared
+ * server (started by test/support/moto-global-setup.ts): files share the
+ * process, never the state. `startMoto()` starts a server of the file's own,
+ * for tests that stop or restart it.
  *
  * Provisioning runs scripts/ensure-moto.sh (a project-local venv). In CI
  * (CI=true) a failure to provision throws, so the test file FAILS; elsewhere
@@ -15,6 +20,7 @@
  *   });
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -147,37 +153,11 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-/**
- * moto (through 5.2.x) does not implement PutCompositeAlarm, although its
- * model and DescribeAlarms already hold composite alarms (an alarm with a
- * rule). This shim registers the missing operation on moto's CloudWatch
- * responder, delegating to moto's own backend, then runs moto's server. The
- * rest of the emulator (DescribeAlarms, SetAlarmState, serialisation) is moto's.
- */
-const MOTO_SHIM = `
-import sys
-from moto.cloudwatch.responses import CloudWatchResponse
-from moto.core.responses import EmptyResult
+/** The emulator launcher a user runs too (moto, completed for the rollout: see the script). */
+const LAUNCHER = join(ROOT, "scripts", "local-aws.sh");
 
-if not hasattr(CloudWatchResponse, "put_composite_alarm"):
-    def put_composite_alarm(self):
-        self.cloudwatch_backend.put_metric_alarm(
-            name=self._get_param("AlarmName"), namespace=None, metric_name=None,
-            comparison_operator=None, evaluation_periods=None, period=None,
-            threshold=None, statistic=None,
-            description=self._get_param("AlarmDescription"), dimensions=[],
-            alarm_actions=self._get_param("AlarmActions", []),
-            ok_actions=self._get_param("OKActions", []),
-            insufficient_data_actions=self._get_param("InsufficientDataActions", []),
-            actions_enabled=self._get_param("ActionsEnabled", True),
-            rule=self._get_param("AlarmRule"), tags=self._get_param("Tags", []),
-        )
-        return EmptyResult()
-    CloudWatchResponse.put_composite_alarm = put_composite_alarm
-
-from moto.server import main
-main(sys.argv[1:])
-`;
+/** Set by test/support/moto-global-setup.ts: the run's one shared server, for sharedMoto(). */
+export const SHARED_MOTO_ENV = "COHORT_TEST_SHARED_MOTO";
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -211,8 +191,7 @@ export async function startMoto(): Promise<MotoServer> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${String(port)}`;
-    const python = join(dirname(availability.binary), "python");
-    const child = spawn(python, ["-c", MOTO_SHIM, "-H", "127.0.0.1", "-p", String(port)], {
+    const child = spawn("bash", [LAUNCHER, "--host", "127.0.0.1", "--port", String(port)], {
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, PYTHONUNBUFFERED: "1" },
@@ -258,6 +237,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await gone;
   clearTimeout(timer);
   live.delete(child);
+}
+
+/**
+ * This test file's own account on the run's shared server (the account is in the endpoint's
+ * path, so every client and child process given the endpoint sees only this account's state),
+ * or a server of its own when no shared one runs (a file run outside the suite's config).
+ * `stop()` leaves the shared server running: the global setup stops it after the run.
+ */
+export async function sharedMoto(): Promise<MotoServer> {
+  const shared = process.env[SHARED_MOTO_ENV];
+  if (shared === undefined || shared === "") return startMoto();
+  const [base, pid] = shared.split(" ");
+  const account = String(randomInt(100_000_000_000, 999_999_999_999));
+  return { endpoint: `${base ?? ""}/account/${account}`, pid: Number(pid), stop: async () => {} };
 }
 
 /** Client config for an AWS SDK v3 client pointed at the emulator. */

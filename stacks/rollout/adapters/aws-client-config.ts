@@ -40,3 +40,18 @@ export function awsClientSettings(options: AwsAdapterOptions = {}): AwsClientSet
   if (options.credentials !== undefined) settings.credentials = options.credentials;
   return settings;
 }
+
+/** The AWS SDK's documented switch for its Node-version notice (aws/aws-sdk-js-v3#7983). */
+export const SDK_NODE_NOTICE_SWITCH = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
+/**
+ * Turns off the SDK's 8-line notice that its releases after January 2027 need Node 22: it is
+ * about the SDK's future, not this run, and this package supports Node >= 20.19 (its engines
+ * field says so). Only that notice: every other process warning still prints. An operator who
+ * set the switch themselves (e.g. to "false") keeps their choice.
+ */
+export function quietSdkNodeVersionNotice(
+  env: Record<string, string | undefined> = process.env,
+): void {
+  env[SDK_NODE_NOTICE_SWITCH] ??= "true";
+}

@@ -12,7 +12,16 @@
  * writers can never both write N, and no writer can leave a gap. Lease
  * expiry compares writers' clocks: keep them NTP-synced and the TTL well
  * above the skew.
+ *
+ * An append is idempotent: each carries a fresh `writeId` stored with the
+ * item. When a write's outcome is unknown (its response was lost and the SDK
+ * retried it into ConditionalCheckFailed, or it timed out), the item at N is
+ * read back: our writeId means our write landed. A LedgerConflictError means
+ * exactly that another event holds N or N-1 is missing; a transaction
+ * cancelled for another reason (TransactionConflict, throttling) is retried,
+ * and any other failure is rethrown as itself, never as a conflict.
  */
+import { randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -36,6 +45,9 @@ import { awsClientSettings, type AwsAdapterOptions } from "./aws-client-config.j
 /** The lease item's sort key; events start at 1. */
 const LEASE_SEQ = 0;
 
+/** Attempts of one append whose transaction DynamoDB cancelled without a condition failing. */
+const CANCELLED_ATTEMPTS = 5;
+
 export interface DynamoDbLedgerOptions extends AwsAdapterOptions {
   tableName: string;
   /** The environment whose ledger this is (the partition key). */
@@ -51,6 +63,8 @@ interface EventItem {
   seq: number;
   at: number;
   event: string;
+  /** Identifies the append that wrote the item (absent on items written before it existed). */
+  writeId?: string;
 }
 
 interface LeaseItem {
@@ -97,43 +111,96 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
       seq: expectedSeq,
       at: this.now(),
       event: JSON.stringify(event),
+      writeId: randomUUID(),
     };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.write(item);
+        return this.toRecord(item);
+      } catch (error) {
+        const verdict = await this.afterFailedWrite(item, error);
+        if (verdict === "landed") return this.toRecord(item);
+        if (verdict === "conflict") {
+          throw new LedgerConflictError(expectedSeq, await this.nextSeq());
+        }
+        if (verdict === "cancelled" && attempt < CANCELLED_ATTEMPTS) {
+          // Another transaction held an item we touch; it is not a conflict of sequence
+          // numbers: back off a little (jittered) and write again.
+          await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Put seq N, on condition that N is free and (N > 1) that N-1 exists. */
+  private async write(item: EventItem): Promise<void> {
     const put = {
       TableName: this.table,
       Item: item,
       ConditionExpression: "attribute_not_exists(#seq)",
       ExpressionAttributeNames: { "#seq": "seq" },
     };
-    try {
-      if (expectedSeq === 1) {
-        await this.doc.send(new PutCommand(put));
-      } else {
-        await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName: this.table,
-                  Key: { environment: this.environment, seq: expectedSeq - 1 },
-                  ConditionExpression: "attribute_exists(#seq)",
-                  ExpressionAttributeNames: { "#seq": "seq" },
-                },
-              },
-              { Put: put },
-            ],
-          }),
-        );
-      }
-    } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        error instanceof TransactionCanceledException
-      ) {
-        throw new LedgerConflictError(expectedSeq, await this.nextSeq());
-      }
-      throw error;
+    if (item.seq === 1) {
+      await this.doc.send(new PutCommand(put));
+      return;
     }
-    return this.toRecord(item);
+    await this.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            ConditionCheck: {
+              TableName: this.table,
+              Key: { environment: this.environment, seq: item.seq - 1 },
+              ConditionExpression: "attribute_exists(#seq)",
+              ExpressionAttributeNames: { "#seq": "seq" },
+            },
+          },
+          { Put: put },
+        ],
+      }),
+    );
+  }
+
+  /**
+   * What a failed write means. The item at N is read back whatever the error: a write
+   * whose response was lost may have landed (its SDK retry then fails its own condition).
+   *  - landed: the item at N is ours;
+   *  - conflict: another event holds N, or a condition failed (N-1 missing);
+   *  - cancelled: the transaction was cancelled without a failed condition (retry);
+   *  - unknown: any other failure, rethrown as it is.
+   */
+  private async afterFailedWrite(
+    item: EventItem,
+    error: unknown,
+  ): Promise<"landed" | "conflict" | "cancelled" | "unknown"> {
+    let stored: EventItem | undefined;
+    try {
+      stored = await this.itemAt(item.seq);
+    } catch {
+      // The read-back failed too: the write's outcome is unknown, so report its own error.
+      return "unknown";
+    }
+    if (stored) return stored.writeId === item.writeId ? "landed" : "conflict";
+    if (error instanceof ConditionalCheckFailedException) return "conflict";
+    if (error instanceof TransactionCanceledException) {
+      const reasons = error.CancellationReasons ?? [];
+      return reasons.some((r) => r.Code === "ConditionalCheckFailed") ? "conflict" : "cancelled";
+    }
+    return "unknown";
+  }
+
+  /** The event item at `seq`, read consistently, or undefined. */
+  private async itemAt(seq: number): Promise<EventItem | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { environment: this.environment, seq },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as EventItem | undefined;
   }
 
   async acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }> {

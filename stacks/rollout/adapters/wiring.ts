@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseYamlFile } from "../../yaml-file.js";
 import { z } from "zod";
 import { realClock } from "../clock.js";
 import { FileLedger } from "../ledger-file.js";
@@ -121,7 +121,7 @@ export function readProjectName(projectDir: string): string | undefined {
   for (const file of ["Pulumi.yaml", "Pulumi.yml"]) {
     const path = join(projectDir, file);
     if (!existsSync(path)) continue;
-    const doc = parseYaml(readFileSync(path, "utf8")) as unknown;
+    const doc = parseYamlFile(path, readFileSync(path, "utf8"));
     const name = (doc as { name?: unknown } | null)?.name;
     return typeof name === "string" && name.length > 0 ? name : undefined;
   }

@@ -144,6 +144,9 @@ export async function revertCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
+  // What the ledger cannot have is refused before the lease is taken: taking it creates the
+  // ledger's directory, and a refused command leaves nothing behind. Checked again under the lease.
+  releaseOnCohort((await readState(ports.ledger)).state, cohort, releaseId);
   const lease = await leaseFor(ports, o, "revert");
   try {
     const { state } = await readState(ports.ledger);

@@ -177,6 +177,10 @@ export async function resumeCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
+  // Nothing to resume is refused before the lease is taken (which creates the ledger's
+  // directory), so a refused command leaves nothing behind. Checked again under the lease.
+  const before = (await readState(ports.ledger)).state;
+  pickRelease(before.releases, activeReleases(before), releaseId, o.environment);
   const lease = await leaseFor(ports, o, "resume");
   try {
     const { state } = await readState(ports.ledger);

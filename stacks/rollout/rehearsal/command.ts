@@ -58,7 +58,7 @@ export async function runRehearse(raw: Record<string, unknown>, io: RehearseIo):
     if (raw.json === true) {
       io.out(JSON.stringify({ kind: "error", exitCode: EXIT.usage, message }) + "\n");
     }
-    io.err(`rehearse: ${message}\n`);
+    io.err(`cohort-rollout: error: ${message}\n`);
     return EXIT.usage;
   };
   const parsed = parseRehearseOptions(raw);
@@ -81,7 +81,7 @@ export async function runRehearse(raw: Record<string, unknown>, io: RehearseIo):
   );
   if (unknown.length > 0) {
     io.err(
-      `rehearse: profile ${loaded.source} describes cohorts ${unknown.join(", ")} that environment ${o.environment} does not have (ignored)\n`,
+      `cohort-rollout: warning: profile ${loaded.source} describes cohorts ${unknown.join(", ")} that environment ${o.environment} does not have (ignored)\n`,
     );
   }
   let rehearsal: Rehearsal;
@@ -147,7 +147,10 @@ export function registerRehearseCommand(program: Command, io: RehearseIo = proce
       "time from a page to an operator's fleet-wide revert",
       "15",
     )
-    .option("--activate-after <minutes>", "for --fault latent: minutes until the fault shows", "60")
+    .option(
+      "--activate-after <minutes>",
+      "for --fault latent: minutes until the fault shows (default 60)",
+    )
     .action(async (flags: Record<string, unknown>) => {
       io.exit(await runRehearse(flags, io));
     });

@@ -40,7 +40,8 @@ export const rehearseOptionsSchema = z.object({
   verbose: z.boolean().default(false),
   profile: z.string().min(1).optional(),
   operatorResponse: intFlag("--operator-response", 1).default(15),
-  activateAfter: intFlag("--activate-after", 0).default(60),
+  // No default here: given without --fault latent it would be ignored, so it is refused.
+  activateAfter: intFlag("--activate-after", 0).optional(),
 });
 export type RehearseOptions = z.infer<typeof rehearseOptionsSchema>;
 
@@ -49,8 +50,12 @@ export type ParsedOptions =
 
 export function parseRehearseOptions(raw: Record<string, unknown>): ParsedOptions {
   const parsed = rehearseOptionsSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, options: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+  if (raw.activateAfter !== undefined && (raw.fault ?? "error-spike") !== "latent") {
+    problems.push("--activate-after: only used with --fault latent; add --fault latent or drop it");
+  }
+  if (parsed.success && problems.length === 0) return { ok: true, options: parsed.data };
+  return { ok: false, problems };
 }
 
 /** The fault model a `--fault` name stands for, with the model's defaults. */
@@ -65,6 +70,9 @@ export function faultFor(options: Pick<RehearseOptions, "fault" | "activateAfter
     case "crash-loop":
       return parseFault({ kind: "crash-loop" });
     case "latent":
-      return parseFault({ kind: "latent", activateAfterSeconds: options.activateAfter * 60 });
+      return parseFault({
+        kind: "latent",
+        activateAfterSeconds: (options.activateAfter ?? 60) * 60,
+      });
   }
 }

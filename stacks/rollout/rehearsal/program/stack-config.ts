@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { parseYamlFile } from "../../../yaml-file.js";
 import { CONFIG_KEYS } from "../../../../components/contract.js";
 import { PROJECT } from "../../../program.js";
 
@@ -23,7 +23,7 @@ export function loadStackConfig(stack: string, dir: string = STACK_CONFIG_DIR): 
       `stack ${stack}: no config file at ${path} (create it with the stack's config)`,
     );
   }
-  const file = parse(text) as { config?: Record<string, unknown> } | null;
+  const file = parseYamlFile(path, text) as { config?: Record<string, unknown> } | null;
   const out: StackConfig = {};
   for (const [key, value] of Object.entries(file?.config ?? {})) {
     out[key] = typeof value === "string" ? value : JSON.stringify(value);

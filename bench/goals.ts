@@ -1,0 +1,13 @@
+/** The benchmarks' goals, in one place (README.md, "Benchmarks", states the same). */
+import type { Goal } from "./report.js";
+
+export const GOALS = {
+  /** Construct 100 cohorts under mocks within 1.3x a flat program declaring the same resources. */
+  componentVsFlatRatio: { op: "<=", value: 1.3 },
+  /** Alarm enters ALARM -> revert update starts, as a ratio to the poll interval. */
+  detectionToRevertOverPoll: { op: "<=", value: 1.1 },
+  /** Orchestration beyond bakes and updates, as a share of a good rollout's wall time. */
+  orchestrationOverheadPct: { op: "<", value: 1 },
+  /** Bad-release exposure under a fleet-wide push / under the plan. */
+  planVsFleetwideExposureReduction: { op: ">=", value: 10 },
+} as const satisfies Record<string, Goal>;
