@@ -15,14 +15,18 @@ import { readdirSync, readFileSync } from "node:fs";
 
 export const STACK_TAG = "COHORT_ROLLOUT_STACK";
 export const CALL_TAG = "COHORT_ROLLOUT_CALL";
+/** The pid of the process that started the call (the controller). */
+export const CALLER_TAG = "COHORT_ROLLOUT_CALLER";
 
 /** The environment that tags one CLI call on `stack`. */
 export function callTags(stack: string): Record<string, string> {
-  return { [STACK_TAG]: stack, [CALL_TAG]: randomUUID() };
+  return { [STACK_TAG]: stack, [CALL_TAG]: randomUUID(), [CALLER_TAG]: String(process.pid) };
 }
 
 interface TaggedProcess {
   pid: number;
+  ppid: number;
+  caller: number;
   call: string;
   /** The executable's short name (/proc/<pid>/comm, 15 characters at most). */
   comm: string;
@@ -44,7 +48,14 @@ function taggedProcesses(stack: string, proc = "/proc"): TaggedProcess[] {
       const call = vars.find((v) => v.startsWith(`${CALL_TAG}=`))?.slice(CALL_TAG.length + 1);
       if (call === undefined) continue;
       const comm = readFileSync(`${proc}/${entry}/comm`, "utf8").trim();
-      found.push({ pid: Number(entry), call, comm });
+      // /proc/<pid>/stat: "pid (comm) state ppid ...": comm may hold spaces, so split after ")".
+      const stat = readFileSync(`${proc}/${entry}/stat`, "utf8");
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (state === "Z") continue; // a zombie holds nothing and cannot be killed
+      const caller = Number(
+        vars.find((v) => v.startsWith(`${CALLER_TAG}=`))?.slice(CALLER_TAG.length + 1),
+      );
+      found.push({ pid: Number(entry), ppid: Number(ppid), caller, call, comm });
     } catch {
       // Gone meanwhile, or not ours to read.
     }
@@ -65,7 +76,10 @@ export function killOrphans(stack: string, proc = "/proc"): number[] {
   }
   const killed: number[] = [];
   for (const members of byCall.values()) {
-    if (members.some((m) => m.comm === "pulumi")) continue;
+    // Live: the CLI still runs (its own name), or the process the controller started is still
+    // its child (a wrapper script, a stand-in). A CLI whose controller died is left to finish:
+    // its lock is alive, and the run reports the stack locked until it ends.
+    if (members.some((m) => m.comm === "pulumi" || m.ppid === m.caller)) continue;
     for (const m of members) {
       try {
         process.kill(m.pid, "SIGKILL");

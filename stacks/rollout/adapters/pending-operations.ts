@@ -66,7 +66,7 @@ export function planForPending(
       reason:
         `an interrupted update of ${stack} left pending creates of storage (${list}); it may exist ` +
         `in the cloud without being in the state. If it exists, adopt it: \`pulumi refresh --stack ${stack}${extra} ` +
-        `--import-pending-creates ${unsafe.map((op) => `${op.urn} <id>`).join(" ")}\`; if it does not, ` +
+        `${unsafe.map((op) => `--import-pending-creates ${op.urn} --import-pending-creates <id>`).join(" ")}\`; if it does not, ` +
         `\`pulumi refresh --stack ${stack}${extra} --clear-pending-creates\`. Then resume.`,
     };
   }

@@ -43,7 +43,12 @@ export function readFileBackendLocks(
   stack: string,
 ): LockHolder[] | undefined {
   if (backendUrl === undefined || !backendUrl.startsWith("file://")) return undefined;
-  const root = fileURLToPath(backendUrl.replace(/\?.*$/, ""));
+  let root: string;
+  try {
+    root = fileURLToPath(backendUrl.replace(/\?.*$/, ""));
+  } catch {
+    return undefined; // not a local path (file://host/...): cannot be read from here
+  }
   const parts = stack.split("/");
   const [org, proj, name] =
     parts.length === 3 ? parts : ["organization", project, parts[parts.length - 1] ?? stack];

@@ -118,6 +118,8 @@ export class FakeDriver implements StackDriver {
   /** Stacks whose next apply fails. */
   failApply = new Set<string>();
   failRevert = new Set<string>();
+  /** Stacks whose next N reverts find the stack locked (another update holds it for a while). */
+  lockedRevert = new Map<string, number>();
   lockedApply = new Set<string>();
   /** Stacks whose preview throws (the program fails on the release's config). */
   failPreview = new Set<string>();
@@ -240,6 +242,11 @@ export class FakeDriver implements StackDriver {
     if (this.get(stack).pending)
       return { ok: false, error: "the stack has pending operations; refresh first" };
     const startedAt = this.clock.now();
+    const locks = this.lockedRevert.get(stack) ?? 0;
+    if (locks > 0) {
+      this.lockedRevert.set(stack, locks - 1);
+      return { ok: false, locked: true, error: "the stack is currently locked by 1 lock(s)" };
+    }
     await this.clock.sleep(this.applyMs);
     if (this.failRevert.has(stack)) return { ok: false, error: "revert update failed" };
     const id = `revert-to-${to.release ?? "by-hand"}`;

@@ -14,10 +14,10 @@
 //   COHORT_TEST_CLOUD_DIR    the "cloud": one file per physical resource (created,
 //                            updated, deleted by the providers), so a test can tell a
 //                            duplicated or leaked resource from a tracked one.
-//   COHORT_TEST_HOLD_DIR     before the service's create/update takes effect, writes
-//                            `<stack>.<op>.started` there, then waits while
-//                            `<stack>.hold` exists: a test kills or overlaps the update
-//                            at a known point (wait for the marker, never a sleep).
+//   COHORT_TEST_HOLD_DIR     at each step (storage-create, service-create,
+//                            service-update) writes `<stack>.<step>.started` there, then
+//                            waits while `<stack>.<step>.hold` exists: a test kills or
+//                            overlaps an update at a known point (a marker, never a sleep).
 //   COHORT_TEST_CLOUDWATCH_ENDPOINT  a CloudWatch emulator (loopback only): the
 //                            service's create/update puts the cohort's alarms and sets
 //                            them OK, or ALARM for a version listed in the stack's
@@ -47,14 +47,14 @@ const cloud = {
   },
 };
 
-async function holdPoint(stack, op) {
+async function holdPoint(stack, step) {
   const dir = process.env.COHORT_TEST_HOLD_DIR;
   if (!dir) return;
   const fs = require("fs");
   const path = require("path");
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${stack}.${op}.started`), String(process.pid));
-  while (fs.existsSync(path.join(dir, `${stack}.hold`))) {
+  fs.writeFileSync(path.join(dir, `${stack}.${step}.started`), String(process.pid));
+  while (fs.existsSync(path.join(dir, `${stack}.${step}.hold`))) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -110,8 +110,8 @@ async function applyAlarms(inputs) {
 /** The cohort's compute: updated in place; its create/update is where tests hold or kill. */
 const serviceProvider = {
   async create(inputs) {
-    await holdPoint(inputs.stack, "create");
     cloud.put(inputs.physicalName, inputs);
+    await holdPoint(inputs.stack, "service-create");
     await applyAlarms(inputs);
     return { id: inputs.physicalName, outs: inputs };
   },
@@ -120,7 +120,7 @@ const serviceProvider = {
     return { changes, replaces: olds.physicalName !== news.physicalName ? ["physicalName"] : [] };
   },
   async update(_id, _olds, news) {
-    await holdPoint(news.stack, "update");
+    await holdPoint(news.stack, "service-update");
     cloud.put(news.physicalName, news);
     await applyAlarms(news);
     return { outs: news };
@@ -134,7 +134,9 @@ const serviceProvider = {
 const storageProvider = {
   async create(inputs) {
     const name = `${inputs.physicalName}-${inputs.generation}`;
+    // In the cloud before the engine hears of it, like a real create cut short.
     cloud.put(name, inputs);
+    await holdPoint(inputs.stack, "storage-create");
     return { id: name, outs: inputs };
   },
   async diff(_id, olds, news) {
@@ -219,6 +221,7 @@ if (part === "edge") {
     storageProvider,
     `${cohort}-data`,
     {
+      stack,
       physicalName: `${stack}-data`,
       generation: (pin.config ?? {}).STORAGE_GENERATION ?? "g1",
     },
