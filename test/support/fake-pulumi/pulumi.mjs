@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The fake `pulumi` CLI's entry point; see bin/pulumi for how to use it.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   CliError,
@@ -46,6 +46,19 @@ const BOOLEAN_FLAGS = new Set([
   "--exclude-dependents",
   "--no-select",
 ]);
+
+/**
+ * The engine test program's hold points (test/support/engine-program), same names: at a
+ * changing step, write `<stack>.<step>.started` in FAKE_PULUMI_HOLD_DIR and wait while
+ * `<stack>.<step>.hold` exists, so a test forces an interleaving instead of hoping for it.
+ */
+async function holdPoint(stack, step) {
+  const dir = process.env.FAKE_PULUMI_HOLD_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${stack}.${step}.started`), String(process.pid));
+  while (existsSync(join(dir, `${stack}.${step}.hold`))) await sleep(50);
+}
 
 function parse(argv) {
   const positional = [];
@@ -392,6 +405,7 @@ async function operation(kind, flags) {
       if (step.op === "same") continue;
       stack.pending = [{ urn: step.urn, op: step.op === "create" ? "create" : "update" }];
       saveStack(stack);
+      await holdPoint(name, step.op === "create" ? "service-create" : "service-update");
       if (mode === "hang") {
         await new Promise(() => setInterval(() => undefined, 1 << 30));
       }
