@@ -17,6 +17,10 @@ const STORAGE_TYPES = [
   "kubernetes:core/v1:PersistentVolumeClaim",
   "kubernetes:core/v1:PersistentVolume",
   "kubernetes:apps/v1:StatefulSet",
+  // Dynamic resources a program declares in a module named `storage`
+  // (`new pulumi.dynamic.Resource(p, name, props, opts, "storage", "Table")`):
+  // stateful things a team manages through its own dynamic provider.
+  "pulumi-nodejs:dynamic/storage:",
 ];
 
 export function isStorage(type: string): boolean {

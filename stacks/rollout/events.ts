@@ -21,6 +21,7 @@ export const releaseSchema = z.object({
 
 export const updateRecordSchema = z.object({
   version: z.number().int(),
+  release: z.string().optional(),
   result: z.enum(["succeeded", "failed", "in-progress", "not-started"]),
   config: stringMap,
   programRevision: z.string().optional(),

@@ -60,16 +60,19 @@ function record(event: RolloutEvent): Command {
   return { kind: "record", event };
 }
 
-function decideRevert(r: ReleaseState): Command {
+/** Automatic attempts at reverting one cohort before the run stops for a human. */
+export const REVERT_ATTEMPTS = 3;
+
+function decideRevert(r: ReleaseState, now: number): Command {
+  // A cohort whose revert failed (its stack locked, its update failing) never holds back the
+  // reverts of the others: a less critical cohort that already had the release goes back to
+  // its known-good pin even when a more critical one cannot yet.
+  const blocked: TargetState[] = [];
   for (const t of revertOrder(r)) {
     if (t.phase === "reverted") continue;
     if (t.phase === "revert-failed") {
-      return {
-        kind: "stop",
-        release: r.id,
-        outcome: "stuck",
-        reason: `revert of ${t.target.cohort} failed: ${t.revertFailure?.reason ?? "unknown"} — recover with: ${t.revertFailure?.recoverCommand ?? "?"}`,
-      };
+      blocked.push(t);
+      continue;
     }
     if (t.phase !== "reverting") {
       return record({
@@ -90,6 +93,36 @@ function decideRevert(r: ReleaseState): Command {
       // (The runner also refreshes when it resumes a revert another process started.)
       refreshFirst: t.applyOpen,
     };
+  }
+  // Every other cohort is reverted: retry the blocked ones (a lock may have been released),
+  // each after a growing wait, a few times; then stop for a human, naming every one.
+  for (const t of blocked) {
+    if (t.revertFailures >= REVERT_ATTEMPTS) continue;
+    const retryAt =
+      (t.revertFailedAt ?? now) + r.policy.pollIntervalMs * 2 ** Math.max(0, t.revertFailures - 1);
+    if (now < retryAt)
+      return {
+        kind: "wait",
+        release: r.id,
+        cohort: t.target.cohort,
+        until: retryAt,
+        reason: `the revert of ${t.target.cohort} failed (${t.revertFailure?.reason ?? "unknown"}); retrying it (attempt ${String(t.revertFailures + 1)} of ${String(REVERT_ATTEMPTS)}) at ${new Date(retryAt).toISOString()}`,
+      };
+    return record({
+      type: "reverting",
+      release: r.id,
+      cohort: t.target.cohort,
+      stack: t.target.stack,
+      to: t.previous,
+      manual: false,
+    });
+  }
+  if (blocked.length > 0) {
+    const each = blocked.map(
+      (t) =>
+        `revert of ${t.target.cohort} failed ${String(t.revertFailures)} time(s): ${t.revertFailure?.reason ?? "unknown"} — recover with: ${t.revertFailure?.recoverCommand ?? "?"}`,
+    );
+    return { kind: "stop", release: r.id, outcome: "stuck", reason: each.join("; ") };
   }
   // A release that failed stays failed even if a human also aborted it or reverted by hand.
   if (r.failure) {
@@ -124,7 +157,7 @@ export function decide(r: ReleaseState, now: number): Command {
     return { kind: "stop", release: r.id, outcome: r.outcome, reason };
   }
   // Reverts run even while paused: returning to a known-good pin is never held back.
-  if (r.failure || r.abortRequested || r.stuck) return decideRevert(r);
+  if (r.failure || r.abortRequested || r.stuck) return decideRevert(r, now);
   if (r.paused)
     return { kind: "stop", release: r.id, outcome: "paused", reason: "paused by an operator" };
   if (r.blocked) {

@@ -24,8 +24,13 @@ export interface Release {
 
 /** One recorded update of a stack (from `pulumi stack history`). */
 export interface UpdateRecord {
-  /** The update's sequence number in the stack's history. */
+  /**
+   * The update's sequence number in the stack's history. File and other DIY backends record
+   * 0 for every update: identify updates with update-identity.ts, never by this alone.
+   */
   version: number;
+  /** The release the update applied, from the driver's `--message` marker (absent: made by hand). */
+  release?: string;
   result: "succeeded" | "failed" | "in-progress" | "not-started";
   /** The stack's config as it was for this update (plain values only). */
   config: Record<string, string>;
@@ -51,7 +56,7 @@ export interface PreviewResult {
 
 export interface ApplyResult {
   ok: boolean;
-  /** The update's history version, when the CLI reported one. */
+  /** The update's history version, when the backend numbers updates (not file/DIY backends). */
   updateVersion?: number;
   /** A one-line reason when not ok (the CLI's error). */
   error?: string;

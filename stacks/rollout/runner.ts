@@ -30,6 +30,7 @@ import {
   type UpdateRecord,
 } from "./ports.js";
 import { type FoldRecord, type ReleaseState, type RolloutState, fold } from "./state.js";
+import { isUpdateOfRelease } from "./update-identity.js";
 
 export interface RunnerPorts {
   driver: StackDriver;
@@ -366,9 +367,9 @@ export class Runner {
         driver.readPin(t.stack),
         driver.lastGoodUpdate(t.stack),
       ]);
+      // Not by version: file and DIY backends number every update 0 (update-identity.ts).
       const finished =
-        last !== undefined &&
-        last.version > (state.previous?.version ?? -1) &&
+        isUpdateOfRelease(last, release.id, state.previous) &&
         (t.edge || pin?.release === release.id);
       if (finished) {
         await this.appendFact(
@@ -376,7 +377,7 @@ export class Runner {
             type: "applied",
             release: release.id,
             cohort: t.cohort,
-            updateVersion: last.version,
+            ...(last.version > 0 ? { updateVersion: last.version } : {}),
             recovered: true,
           },
           seq,

@@ -56,6 +56,9 @@ export interface TargetState {
   precheck?: Observation;
   lastObservation?: Observation;
   revertFailure?: { reason: string; recoverCommand: string };
+  /** Automatic reverts of this cohort that failed (a locked or failing stack), and the last one's time. */
+  revertFailures: number;
+  revertFailedAt?: number;
 }
 
 export type ReleaseStatus =
@@ -163,6 +166,7 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
           received: false,
           attempts: 0,
           applyOpen: false,
+          revertFailures: 0,
           ...(last !== undefined && target.minIntervalMs
             ? { notBefore: last + target.minIntervalMs }
             : {}),
@@ -265,6 +269,8 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       if (t) {
         t.phase = "revert-failed";
         t.revertFailure = { reason: e.reason, recoverCommand: e.recoverCommand };
+        t.revertFailures += 1;
+        t.revertFailedAt = rec.at;
       }
       r.stuck = true;
       break;

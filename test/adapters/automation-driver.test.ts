@@ -160,6 +160,8 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     expect(result).toEqual({ ok: true, updateVersion: 7 });
     expect(cli.argv()).toEqual([
       ["stack", "select", "--stack", STACK],
+      // Pending operations of an interrupted update are looked for before every update.
+      ["stack", "export", "--show-secrets", "--stack", STACK],
       ["config", "--show-secrets", "--json", "--stack", STACK],
       ["config", "set-all", "--stack", STACK, "--plaintext", `cohort-service:pin=${PIN_V2}`],
       [
@@ -210,7 +212,7 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
       edgeConfig: { tlsPolicy: "TLS13", "aws:region": "eu-west-1" },
     });
     expect(result.ok).toBe(true);
-    expect(cli.argv()[2]).toEqual([
+    expect(cli.argv()[3]).toEqual([
       "config",
       "set-all",
       "--stack",
@@ -243,40 +245,62 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     expect(result.error).toMatch(/^error: the stack is currently locked by 1 lock/);
   });
 
-  it("apply refreshes once, clearing pending creates, when an interrupted update left pending operations", async () => {
-    let ups = 0;
-    const pending =
-      "error: the current deployment has 1 resource(s) with pending operations:\n  * urn:pulumi:prod.free::cohort-service::aws:ecs/service:Service::free-svc, interrupted while updating";
+  // The real CLI does not refuse an update over pending operations (it warns and creates a
+  // pending create again): the driver looks for them in `stack export` itself.
+  const pendingState = (type: string, resourceType: string) => ({
+    stdout: JSON.stringify({
+      version: 3,
+      deployment: {
+        resources: [],
+        pending_operations: [
+          {
+            type,
+            resource: {
+              urn: `urn:pulumi:prod.free::cohort-service::${resourceType}::x`,
+              type: resourceType,
+            },
+          },
+        ],
+      },
+    }),
+  });
+
+  it("apply refreshes first, without clearing anything, when an interrupted update left a pending update", async () => {
     cli = new RecordingPulumi(
-      rules([[["up"], () => (++ups === 1 ? { fail: { stderr: pending } } : { events: upEvents })]]),
+      rules([[["stack", "export"], pendingState("updating", "aws:ecs/service:Service")]]),
     );
     driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
     const progress: string[] = [];
     const result = await driver.apply(STACK, release, (line) => progress.push(line));
-    expect(result).toEqual({ ok: true, updateVersion: 7 });
+    expect(result.ok).toBe(true);
     const ops = cli.argv().filter((a) => a[0] === "up" || a[0] === "refresh");
-    expect(ops.map((a) => a[0])).toEqual(["up", "refresh", "up"]);
-    expect(ops[1]).toEqual(
-      expect.arrayContaining([
-        "--yes",
-        "--skip-preview",
-        "--clear-pending-creates",
-        "--stack",
-        STACK,
-      ]),
-    );
-    expect(ops[2]).toEqual(ops[0]);
+    expect(ops.map((a) => a[0])).toEqual(["refresh", "up"]);
+    expect(ops[0]).not.toContain("--clear-pending-creates");
     expect(progress.some((l) => l.includes("pending operations; refreshing"))).toBe(true);
   });
 
-  it("apply does not retry a second time when pending operations remain", async () => {
-    const pending = "error: the current deployment has 2 resource(s) with pending operations:";
-    cli = new RecordingPulumi(rules([[["up"], { fail: { stderr: pending } }]]));
+  it("apply clears a pending create of a non-storage resource with the refresh, and says which", async () => {
+    cli = new RecordingPulumi(
+      rules([[["stack", "export"], pendingState("creating", "aws:ecs/service:Service")]]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const progress: string[] = [];
+    expect((await driver.apply(STACK, release, (line) => progress.push(line))).ok).toBe(true);
+    const refresh = cli.argv().find((a) => a[0] === "refresh");
+    expect(refresh).toContain("--clear-pending-creates");
+    expect(progress.some((l) => l.includes("clearing pending creates (urn:pulumi:"))).toBe(true);
+  });
+
+  it("apply stops on a pending create of storage, naming the commands to run, and runs no update", async () => {
+    cli = new RecordingPulumi(
+      rules([[["stack", "export"], pendingState("creating", "aws:dynamodb/table:Table")]]),
+    );
     driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
     const result = await driver.apply(STACK, release);
     expect(result.ok).toBe(false);
-    expect(result.error).toMatch(/pending operations/);
-    expect(cli.argv().filter((a) => a[0] === "up")).toHaveLength(2);
+    expect(result.error).toContain(`pulumi refresh --stack ${STACK} --import-pending-creates`);
+    expect(result.error).toContain(`pulumi refresh --stack ${STACK} --clear-pending-creates`);
+    expect(cli.argv().filter((a) => a[0] === "up" || a[0] === "refresh")).toEqual([]);
   });
 
   it("apply reports a failed update with the CLI's error line", async () => {
@@ -393,16 +417,16 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     ]);
   });
 
-  it("refresh clears pending creates on that stack", async () => {
+  it("refresh refreshes that stack, clearing nothing when nothing is pending", async () => {
     const result = await driver.refresh(STACK);
-    expect(result).toEqual({ ok: true, updateVersion: 7 });
+    expect(result).toEqual({ ok: true });
     expect(cli.argv()).toEqual([
       ["stack", "select", "--stack", STACK],
+      ["stack", "export", "--show-secrets", "--stack", STACK],
       [
         "refresh",
         "--skip-preview",
         "--yes",
-        "--clear-pending-creates",
         "--event-log",
         "<event-log>",
         "--exec-kind",
@@ -452,6 +476,7 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
       version: 7,
       result: "succeeded",
       config: { "cohort-service:part": "cohort", "cohort-service:pin": PIN_V1 },
+      release: "r1",
       programRevision: OLD,
       startTime: "2026-11-20T10:00:00.000Z",
       endTime: "2026-11-20T10:01:00.000Z",
@@ -521,16 +546,19 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     );
     driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
     const to = {
-      version: 7,
+      version: 0,
+      release: "r1",
       result: "succeeded" as const,
       config: { "cohort-service:part": "cohort", "cohort-service:pin": PIN_V1 },
       programRevision: HEAD,
+      startTime: "2026-11-20T10:00:00.000Z",
     };
     const result = await driver.revert(STACK, to);
     expect(result.ok).toBe(true);
     expect(checkouts).toEqual([]);
-    expect(cli.argv().slice(0, 5)).toEqual([
+    expect(cli.argv().slice(0, 6)).toEqual([
       ["stack", "select", "--stack", STACK],
+      ["stack", "export", "--show-secrets", "--stack", STACK],
       ["config", "--show-secrets", "--json", "--stack", STACK],
       [
         "config",
@@ -548,7 +576,8 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
         "--yes",
         "--skip-preview",
         "--message",
-        `[cohort-rollout release=revert-to-7 revision=${HEAD}]`,
+        // The revert names the update it returns to by release and time: file backends number none.
+        `[cohort-rollout release=revert-to-r1@2026-11-20T10:00:00Z revision=${HEAD}]`,
         "--exec-kind",
         "auto.local",
         "--event-log",
@@ -571,7 +600,9 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     expect(checkouts).toEqual([OLD]);
     const up = cli.calls.find((c) => c.args[0] === "up");
     expect(up?.cwd).toBe(checkoutDir);
-    expect(up?.args).toContain(`[cohort-rollout release=revert-to-5 revision=${OLD}]`);
+    expect(up?.args).toContain(
+      `[cohort-rollout release=revert-to-by-hand#5@unknown-time revision=${OLD}]`,
+    );
     // Config is set in the current tree first (later reads see it), then in the checkout.
     const setAlls = cli.calls.filter((c) => c.args[1] === "set-all").map((c) => c.cwd);
     expect(setAlls).toEqual([workDir, checkoutDir]);

@@ -25,6 +25,11 @@ export interface CannedAnswer {
 /** Answers are chosen by the first rule whose prefix matches the args. */
 export type Rule = [prefix: string[], answer: CannedAnswer | ((args: string[]) => CannedAnswer)];
 
+const STATE_WITHOUT_PENDING: Rule = [
+  ["stack", "export"],
+  { stdout: JSON.stringify({ version: 3, deployment: { resources: [] } }) },
+];
+
 export class RecordingPulumi implements PulumiCommandLike {
   readonly command = "pulumi";
   readonly version = cliVersion("3.200.0");
@@ -34,7 +39,10 @@ export class RecordingPulumi implements PulumiCommandLike {
 
   run(args: string[], cwd: string): Promise<CliResult> {
     this.calls.push({ args: [...args], cwd });
-    const rule = this.rules.find(([prefix]) => prefix.every((p, i) => args[i] === p));
+    const rule =
+      this.rules.find(([prefix]) => prefix.every((p, i) => args[i] === p)) ??
+      // The driver exports the state before every update (to find pending operations).
+      (args[0] === "stack" && args[1] === "export" ? STATE_WITHOUT_PENDING : undefined);
     const answer = rule
       ? typeof rule[1] === "function"
         ? rule[1](args)

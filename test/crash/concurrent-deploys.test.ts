@@ -17,16 +17,8 @@ import { awsTestClientConfig, ensureMoto, startMoto, type MotoServer } from "../
 import { CLI, COHORTS, GOOD, World, describeRun, pool, removeWorlds } from "./world.js";
 
 const TABLE = "concurrent-deploys-ledger";
-/** Longer bakes than the crash test's, so the second deploy surely meets a running first. */
+/** Longer bakes than the crash test's (the overlap itself is forced by a hold point). */
 const SLOW = ["--bake-scale", "0.01", "--poll-interval", "100ms"];
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const moto = await ensureMoto();
 const cliReady = existsSync(CLI);
@@ -77,13 +69,19 @@ describe.skipIf(!moto.available || !cliReady)(
           const events = async () =>
             dynamo ? (await dynamo.read()).map((r) => r.event) : w.ledger().map((l) => l.event);
           try {
+            // Forced interleaving: the first deploy's first update waits at a hold point
+            // until the second has tried and exited, however busy the machine is.
+            w.hold("prod.free");
             const first = w.deploy(GOOD, undefined, SLOW);
-            // The first deploy holds the lease and has planned: it is driving.
-            await waitFor(`${kind}: the first deploy to plan`, async () => {
-              return (await leaseHolder()) !== undefined && (await events()).length > 0;
-            });
+            await w.reached("prod.free");
+            expect(await leaseHolder()).toBeDefined();
             const before = (await events()).length;
-            const second = await w.deploy({ ...GOOD, id: "r3", version: "3.0.0" }, undefined, SLOW);
+            let second;
+            try {
+              second = await w.deploy({ ...GOOD, id: "r3", version: "3.0.0" }, undefined, SLOW);
+            } finally {
+              w.release("prod.free");
+            }
             expect(second.code, describeRun(second)).toBe(3);
             expect(second.stderr).toMatch(
               /environment prod is being driven by deploy@\S+ \(lease until /,

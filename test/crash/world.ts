@@ -128,6 +128,7 @@ export class World {
       FAKE_PULUMI_STATE: this.stateDir,
       FAKE_PULUMI_FIXTURE: this.fixturePath,
       FAKE_PULUMI_CLOUDWATCH_ENDPOINT: this.moto.endpoint,
+      FAKE_PULUMI_HOLD_DIR: this.holdDir,
       AWS_ENDPOINT_URL: this.moto.endpoint,
       AWS_ACCESS_KEY_ID: "testing",
       AWS_SECRET_ACCESS_KEY: "testing",
@@ -252,6 +253,30 @@ export class World {
   locks(): string[] {
     const dir = join(this.stateDir, "locks");
     return existsSync(dir) ? readdirSync(dir) : [];
+  }
+
+  get holdDir(): string {
+    return join(this.dir, "hold");
+  }
+
+  /** Makes `pulumi up` of `stack` wait at its changing steps until `release`. */
+  hold(stack: string): void {
+    mkdirSync(this.holdDir, { recursive: true });
+    writeFileSync(join(this.holdDir, `${stack}.service-update.hold`), "");
+  }
+
+  release(stack: string): void {
+    rmSync(join(this.holdDir, `${stack}.service-update.hold`), { force: true });
+  }
+
+  /** Resolves once an update of `stack` reached its held step (a marker file, not a delay). */
+  async reached(stack: string, timeoutMs = 90_000): Promise<void> {
+    const marker = join(this.holdDir, `${stack}.service-update.started`);
+    const until = Date.now() + timeoutMs;
+    while (!existsSync(marker)) {
+      if (Date.now() > until) throw new Error(`${stack}: no update reached its hold point`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   ledger(): LedgerLine[] {

@@ -7,7 +7,7 @@
  * uninterrupted run).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,10 +85,15 @@ describe("two deploys on one environment", () => {
       c.name === "free" ? { ...c, bakeSeconds: 1_200 } : c,
     );
     const { dir, world, ledgerPath } = project({ environment: { ...base.environment, cohorts } });
+    // Forced interleaving: the first deploy's first update waits until the second has exited.
+    const hold = `${world.path}.hold-prod.free`;
+    writeFileSync(hold, "");
     const a = start(world.path, ["deploy", ...fast(dir), "--release", "ra", "--version", "2.0.0"]);
     await until(() => events(ledgerPath).some((e) => e.type === "applying"));
     const b = start(world.path, ["deploy", ...fast(dir), "--release", "rb", "--version", "3.0.0"]);
-    const [ra, rb] = await Promise.all([a.done, b.done]);
+    const rb = await b.done;
+    rmSync(hold);
+    const ra = await a.done;
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(3);
     expect(rb.stderr).toContain(`environment prod is being driven by deploy@`);

@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RolloutEvent } from "../../stacks/rollout/events.js";
+import { REVERT_ATTEMPTS } from "../../stacks/rollout/machine.js";
 import { Runner } from "../../stacks/rollout/runner.js";
 import type { Release } from "../../stacks/rollout/ports.js";
 import { OLD_PIN, harness } from "./support/harness.js";
-import { THREE_COHORTS } from "./support/fakes.js";
+import { DEFAULT_POLICY, THREE_COHORTS } from "./support/fakes.js";
 
 const STACKS = ["prod.free", "prod.pro", "prod.enterprise"];
 const COHORTS = ["free", "pro", "enterprise"];
@@ -146,7 +147,7 @@ describe.each([0, 1, 2])("an alarm during the bake of wave %i", (wave) => {
     expect(h.driver.applies()).toEqual(STACKS);
   });
 
-  it("a failed revert stops loudly with the cohort and the command to recover", async () => {
+  it("a failed revert is retried, never holds back the other cohorts' reverts, then stops loudly with the command to recover", async () => {
     const h = await harness();
     const appliedTo = (c: string) =>
       h.eventsOf("applied").some((r) => cohortOf(r.event as RolloutEvent) === c);
@@ -162,8 +163,14 @@ describe.each([0, 1, 2])("an alarm during the bake of wave %i", (wave) => {
       { type: "revert-failed" }
     >;
     expect(rf.cohort).toBe(bad);
-    // It stops: less critical cohorts are not touched after the failed revert.
-    expect(h.driver.reverts()).toEqual([STACKS[wave]]);
+    // The less critical cohorts that had the release are reverted anyway; the blocked one
+    // is tried first (most critical first) and retried after them, REVERT_ATTEMPTS in all.
+    const reverts = h.driver.reverts();
+    expect(reverts[0]).toBe(STACKS[wave]);
+    expect(reverts.filter((s) => s === STACKS[wave])).toHaveLength(REVERT_ATTEMPTS);
+    expect([...new Set(reverts)].sort()).toEqual(STACKS.slice(0, wave + 1).sort());
+    for (const s of STACKS.slice(0, wave)) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+    expect(h.eventsOf("revert-failed")).toHaveLength(REVERT_ATTEMPTS);
     // Retrying after a human fixed the cause finishes the reverts.
     h.driver.failRevert.clear();
     await h.ledger.append(
@@ -172,6 +179,28 @@ describe.each([0, 1, 2])("an alarm during the bake of wave %i", (wave) => {
     );
     expect((await h.makeRunner().run("r1")).outcome).toBe("failed");
     for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+  });
+
+  it("a revert blocked once (a stack locked for a while) is retried after a wait and the release fails cleanly, with no human", async () => {
+    const h = await harness();
+    const appliedTo = (c: string) =>
+      h.eventsOf("applied").some((r) => cohortOf(r.event as RolloutEvent) === c);
+    const bad = COHORTS[wave];
+    h.gate.script = (name) => (name === `${bad}-errors` && appliedTo(bad) ? "ALARM" : "OK");
+    h.driver.lockedRevert.set(STACKS[wave], 1);
+    const result = await h.run();
+    expect(result.outcome).toBe("failed");
+    for (const s of STACKS) expect(h.driver.pinOf(s)).toEqual(OLD_PIN);
+    const failedAt = h.eventsOf("revert-failed")[0];
+    const retried = h
+      .eventsOf("reverting")
+      .filter((r) => cohortOf(r.event as RolloutEvent) === bad);
+    expect(retried).toHaveLength(2);
+    // The retry waited (a poll interval) after the failure, and came after the others' reverts.
+    expect(retried[1].at - failedAt.at).toBeGreaterThanOrEqual(DEFAULT_POLICY.pollIntervalMs);
+    const others = h.eventsOf("reverted").filter((r) => cohortOf(r.event as RolloutEvent) !== bad);
+    expect(others).toHaveLength(wave);
+    for (const other of others) expect(retried[1].seq).toBeGreaterThan(other.seq);
   });
 });
 

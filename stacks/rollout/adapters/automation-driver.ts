@@ -16,7 +16,6 @@ import type {
   LocalWorkspace,
   Stack,
   UpdateSummary,
-  UpOptions,
   UpResult,
 } from "@pulumi/pulumi/automation/index.js";
 import { CONFIG_KEYS, pinSchema } from "../../../components/contract.js";
@@ -29,9 +28,13 @@ import type {
   StackDriver,
   UpdateRecord,
 } from "../ports.js";
+import { describeUpdate } from "../update-identity.js";
 import { ChangeCollector } from "./engine-events.js";
+import { killOrphans } from "./orphan-processes.js";
+import { pendingOperations, planForPending } from "./pending-operations.js";
 import {
   gitRevisions,
+  releaseOf,
   revisionOf,
   updateMessage,
   type ProgramRevisions,
@@ -43,6 +46,8 @@ import {
   resolvePulumiCommand,
   type PulumiCommandLike,
 } from "./pulumi-command.js";
+import { lockVerdict } from "./stack-locks.js";
+import { taggedCommand } from "./tagged-command.js";
 
 export interface AutomationDriverOptions {
   /** The project dir: where Pulumi.yaml is. */
@@ -60,12 +65,16 @@ export interface AutomationDriverOptions {
   historyPageSize?: number;
   /** Give up looking for a good update after this many pages. Default 20. */
   historyMaxPages?: number;
+  /**
+   * What to do with a lock whose holder is proven dead (stack-locks.ts): "cancel" runs
+   * `pulumi cancel` and carries on; "report" (default) leaves it and reports the stack locked.
+   * Only a process holding the environment's lease may pass "cancel": the lease proves no
+   * other controller drives these stacks, the lock file that its `pulumi` is dead.
+   */
+  deadLocks?: "cancel" | "report";
 }
 
 export const DEFAULT_PROJECT = "cohort-service";
-
-/** The CLI refuses an update while an interrupted one left operations pending. */
-const PENDING = /resource\(s\) with pending operations/;
 
 /** Stderr texts the Automation API maps to ConcurrentUpdateError. */
 const LOCKED =
@@ -176,7 +185,7 @@ export class AutomationDriver implements StackDriver {
   async revert(stack: string, to: UpdateRecord, onProgress?: ProgressSink): Promise<ApplyResult> {
     const head = await this.revisions.head(this.options.workDir);
     const revision = to.programRevision ?? head;
-    const releaseId = `revert-to-${String(to.version)}`;
+    const releaseId = `revert-to-${describeUpdate(to)}`;
     return this.runUpdate(
       stack,
       revision,
@@ -190,19 +199,81 @@ export class AutomationDriver implements StackDriver {
     );
   }
 
+  /**
+   * Refresh the stack: orphaned plugins of a killed CLI killed, a dead holder's lock
+   * cancelled (when allowed), pending operations resolved where that is safe
+   * (pending-operations.ts). Fails, naming the commands to run, where it is not.
+   */
   async refresh(stack: string, onProgress?: ProgressSink): Promise<ApplyResult> {
     try {
       const selected = await this.createOrSelect(stack, this.options.workDir);
-      const collector = new ChangeCollector(onProgress);
-      const result = await selected.refresh({
-        clearPendingCreates: true,
-        onEvent: collector.onEvent,
-      });
+      const handled = await this.recoverInterrupted(selected, stack, onProgress);
+      if (!handled.refreshed) {
+        const collector = new ChangeCollector(onProgress);
+        await selected.refresh({ onEvent: collector.onEvent });
+      }
       onProgress?.(`refreshed ${stack}`);
-      return { ok: true, updateVersion: result.summary.version };
+      return { ok: true };
     } catch (error) {
       return failure(error);
     }
+  }
+
+  /**
+   * What an interrupted update (a killed CLI, a lost runner) left on the stack, cleared
+   * before it is driven again: its orphaned plugins, its lock (only when its holder is proven
+   * dead and `deadLocks` is "cancel"), and its pending operations (refreshed, creates cleared
+   * only where safe; otherwise this throws with the exact commands to run).
+   */
+  private async recoverInterrupted(
+    selected: Stack,
+    stack: string,
+    onProgress: ProgressSink | undefined,
+  ): Promise<{ refreshed: boolean }> {
+    const killed = killOrphans(stack);
+    if (killed.length > 0)
+      onProgress?.(
+        `${stack}: killed ${String(killed.length)} orphaned plugin process(es) of a dead pulumi (pids ${killed.join(", ")})`,
+      );
+    if (this.options.deadLocks === "cancel") {
+      const lock = lockVerdict(await this.backendUrl(), this.project, stack);
+      if (lock.kind === "dead") {
+        const who = lock.holders.map((h) => `pid ${String(h.pid)}`).join(", ");
+        onProgress?.(`${stack}: its lock is held by a dead pulumi (${who}); running pulumi cancel`);
+        await selected.cancel();
+      }
+    }
+    const plan = planForPending(stack, pendingOperations(await selected.exportStack()));
+    if (plan.kind === "none") return { refreshed: false };
+    if (plan.kind === "stop") throw new Error(`error: ${plan.reason}`);
+    const cleared = plan.cleared.map((op) => op.urn).join(", ");
+    onProgress?.(
+      `${stack}: an interrupted update left pending operations; refreshing` +
+        (plan.clearPendingCreates ? ` and clearing pending creates (${cleared})` : ""),
+    );
+    const collector = new ChangeCollector(onProgress);
+    await selected.refresh({
+      onEvent: collector.onEvent,
+      ...(plan.clearPendingCreates ? { clearPendingCreates: true } : {}),
+    });
+    return { refreshed: true };
+  }
+
+  private backendUrlPromise: Promise<string | undefined> | undefined;
+
+  /** The backend's URL: from the driver's environment, else the CLI's login. */
+  private backendUrl(): Promise<string | undefined> {
+    this.backendUrlPromise ??= (async () => {
+      const fromEnv = this.options.envVars?.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL;
+      if (fromEnv) return fromEnv;
+      try {
+        const who = await (await this.workspace(this.options.workDir)).whoAmI();
+        return who.url;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.backendUrlPromise;
   }
 
   /**
@@ -224,11 +295,12 @@ export class AutomationDriver implements StackDriver {
     const upOptions = { message, onEvent: collector.onEvent, ...(signal ? { signal } : {}) };
     try {
       const current = await this.createOrSelect(stack, this.options.workDir);
+      await this.recoverInterrupted(current, stack, onProgress);
       await configure(current);
       if (revision === undefined || revision === head) {
         onProgress?.(`up ${stack} (${message})`);
-        const result = await this.upClearingPending(current, stack, upOptions, onProgress);
-        return { ok: true, updateVersion: result.summary.version };
+        const result = await current.up(upOptions);
+        return succeeded(result);
       }
       onProgress?.(`checking out program revision ${revision} for ${stack}`);
       const checkout = await this.revisions.checkout(this.options.workDir, revision);
@@ -236,39 +308,14 @@ export class AutomationDriver implements StackDriver {
         const old = await this.createOrSelect(stack, checkout.dir);
         await this.setExactConfig(old, plainConfig(await current.getAllConfig()));
         onProgress?.(`up ${stack} from ${revision} (${message})`);
-        const result = await this.upClearingPending(old, stack, upOptions, onProgress);
-        return { ok: true, updateVersion: result.summary.version };
+        const result = await old.up(upOptions);
+        return succeeded(result);
       } finally {
         this.workspaces.delete(checkout.dir);
         await checkout.remove();
       }
     } catch (error) {
       return failure(error);
-    }
-  }
-
-  /**
-   * `up`, and when the CLI refuses because an interrupted update (a killed
-   * CLI, a lost runner) left operations pending, refresh with
-   * --clear-pending-creates and try once more. Whoever drives the stack has
-   * already decided to (re)apply it; the pending operations are the dead
-   * update's, which is what `refresh` is for.
-   */
-  private async upClearingPending(
-    selected: Stack,
-    stack: string,
-    upOptions: UpOptions,
-    onProgress: ProgressSink | undefined,
-  ): Promise<UpResult> {
-    try {
-      return await selected.up(upOptions);
-    } catch (error) {
-      if (!PENDING.test(messageOf(error))) throw error;
-      onProgress?.(
-        `${stack}: an interrupted update left pending operations; refreshing (--clear-pending-creates), then retrying`,
-      );
-      await selected.refresh({ clearPendingCreates: true });
-      return selected.up(upOptions);
     }
   }
 
@@ -332,9 +379,12 @@ export class AutomationDriver implements StackDriver {
   }
 
   private command(): Promise<PulumiCommandLike> {
-    this.commandPromise ??= this.options.pulumiCommand
-      ? Promise.resolve(this.options.pulumiCommand)
-      : resolvePulumiCommand(this.options.pulumiRoot);
+    // Every call tagged with its stack, so a killed CLI's plugins can be found (orphan-processes.ts).
+    this.commandPromise ??= (
+      this.options.pulumiCommand
+        ? Promise.resolve(this.options.pulumiCommand)
+        : resolvePulumiCommand(this.options.pulumiRoot)
+    ).then(taggedCommand);
     return this.commandPromise;
   }
 
@@ -407,6 +457,8 @@ export function toUpdateRecord(entry: UpdateSummary): UpdateRecord {
     else if (v.objectValue !== undefined) config[k] = JSON.stringify(v.objectValue);
   }
   const record: UpdateRecord = { version: entry.version, result: entry.result, config };
+  const release = releaseOf(entry.message);
+  if (release !== undefined) record.release = release;
   const revision = revisionOf(entry.message, entry.environment);
   if (revision !== undefined) record.programRevision = revision;
   const start = isoOf(entry.startTime);
@@ -442,6 +494,12 @@ export function cliErrorLine(error: unknown): string {
     .filter((l) => l.length > 0);
   const chosen = lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? text.trim();
   return chosen.slice(0, 500);
+}
+
+/** File and DIY backends number every update 0: no version is reported rather than a false one. */
+function succeeded(result: UpResult): ApplyResult {
+  const version = result.summary.version;
+  return version > 0 ? { ok: true, updateVersion: version } : { ok: true };
 }
 
 function failure(error: unknown): ApplyResult {

@@ -20,6 +20,12 @@ export function updateMessage(releaseId: string, revision: string | undefined): 
   return `[cohort-rollout release=${releaseId} revision=${revision ?? "none"}]`;
 }
 
+/** The release an update recorded in its marker, or undefined for an update made by hand. */
+export function releaseOf(message: string | undefined): string | undefined {
+  const match = message ? MARKER.exec(message) : null;
+  return match?.[1] ? match[1] : undefined;
+}
+
 /** The revision an update recorded: our marker first, then the CLI's git.head. */
 export function revisionOf(
   message: string | undefined,

@@ -176,6 +176,9 @@ export function createPorts(options: PortsOptions): RolloutPorts {
     ...(options.pulumiCommand ? { pulumiCommand: options.pulumiCommand } : {}),
     ...(o.pulumiRoot !== undefined ? { pulumiRoot: resolve(o.pulumiRoot) } : {}),
     ...(options.pulumiEnv ? { envVars: options.pulumiEnv } : {}),
+    // Commands drive stacks only while holding the environment's lease (context.ts): no other
+    // controller runs, so a lock whose `pulumi` is proven dead is a crashed run's, and cleared.
+    deadLocks: "cancel",
   });
 
   const aws = (service: "CLOUDWATCH" | "DYNAMODB"): AwsAdapterOptions => {

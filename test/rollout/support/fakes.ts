@@ -118,6 +118,8 @@ export class FakeDriver implements StackDriver {
   /** Stacks whose next apply fails. */
   failApply = new Set<string>();
   failRevert = new Set<string>();
+  /** Stacks whose next N reverts find the stack locked (another update holds it for a while). */
+  lockedRevert = new Map<string, number>();
   lockedApply = new Set<string>();
   /** Stacks whose preview throws (the program fails on the release's config). */
   failPreview = new Set<string>();
@@ -135,7 +137,17 @@ export class FakeDriver implements StackDriver {
     const config = { pin: JSON.stringify(pin) };
     this.stacks.set(stack, {
       config,
-      history: [{ version: 1, result: "succeeded", config: { ...config } }],
+      // Like a file (DIY) backend: every update is version 0, told apart by its release and time.
+      history: [
+        {
+          version: 0,
+          result: "succeeded",
+          config: { ...config },
+          release: pin.release,
+          startTime: new Date(this.clock.now() - 60_000).toISOString(),
+          endTime: new Date(this.clock.now() - 59_000).toISOString(),
+        },
+      ],
       pending: false,
     });
   }
@@ -173,12 +185,25 @@ export class FakeDriver implements StackDriver {
     for (const c of changes) summary[c.op] = (summary[c.op] ?? 0) + 1;
     return Promise.resolve({ changes, summary });
   }
-  private update(stack: string, config: Record<string, string>, ok: boolean): number {
+  /** Records an update as a file backend does (version 0); returns no version, like the driver. */
+  private update(
+    stack: string,
+    config: Record<string, string>,
+    ok: boolean,
+    release: string,
+    startedAt: number,
+  ): undefined {
     const s = this.get(stack);
-    const version = s.history.length + 1;
-    s.history.push({ version, result: ok ? "succeeded" : "failed", config: { ...config } });
+    s.history.push({
+      version: 0,
+      result: ok ? "succeeded" : "failed",
+      config: { ...config },
+      release,
+      startTime: new Date(startedAt).toISOString(),
+      endTime: new Date(this.clock.now()).toISOString(),
+    });
     if (ok) s.config = { ...config };
-    return version;
+    return undefined;
   }
   async apply(
     stack: string,
@@ -193,6 +218,7 @@ export class FakeDriver implements StackDriver {
       return { ok: false, locked: true, error: "the stack is currently locked by 1 lock(s)" };
     const pin: Pin = { release: release.id, version: release.version, config: release.config };
     const config = { ...s.config, pin: JSON.stringify(pin) };
+    const startedAt = this.clock.now();
     try {
       await this.clock.sleep(this.applyMsOf.get(stack) ?? this.applyMs, signal);
     } catch (err) {
@@ -200,24 +226,31 @@ export class FakeDriver implements StackDriver {
       // update is recorded as failed and leaves pending operations until a refresh.
       const reason = err instanceof Error ? err.message : String(err);
       this.cancels.push({ stack, at: this.clock.now(), reason });
-      const v = this.update(stack, config, false);
+      const v = this.update(stack, config, false, release.id, startedAt);
       s.config = { ...config };
       s.pending = true;
       return { ok: false, updateVersion: v, error: `update canceled: ${reason}` };
     }
     if (this.failApply.has(stack)) {
-      const v = this.update(stack, config, false);
+      const v = this.update(stack, config, false, release.id, startedAt);
       return { ok: false, updateVersion: v, error: "resource creation failed" };
     }
-    return { ok: true, updateVersion: this.update(stack, config, true) };
+    return { ok: true, updateVersion: this.update(stack, config, true, release.id, startedAt) };
   }
   async revert(stack: string, to: UpdateRecord): Promise<ApplyResult> {
     this.calls.push({ op: "revert", stack, at: this.clock.now() });
     if (this.get(stack).pending)
       return { ok: false, error: "the stack has pending operations; refresh first" };
+    const startedAt = this.clock.now();
+    const locks = this.lockedRevert.get(stack) ?? 0;
+    if (locks > 0) {
+      this.lockedRevert.set(stack, locks - 1);
+      return { ok: false, locked: true, error: "the stack is currently locked by 1 lock(s)" };
+    }
     await this.clock.sleep(this.applyMs);
     if (this.failRevert.has(stack)) return { ok: false, error: "revert update failed" };
-    return { ok: true, updateVersion: this.update(stack, to.config, true) };
+    const id = `revert-to-${to.release ?? "by-hand"}`;
+    return { ok: true, updateVersion: this.update(stack, to.config, true, id, startedAt) };
   }
   refresh(stack: string): Promise<ApplyResult> {
     this.calls.push({ op: "refresh", stack, at: this.clock.now() });

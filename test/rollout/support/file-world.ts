@@ -5,7 +5,7 @@
  * version is listed in `badVersions` makes its cohort's alarm fire when
  * applied; a revert clears it.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CohortOutput, EnvironmentOutput } from "../../../components/contract.js";
 import { FileLedger } from "../../../stacks/rollout/ledger-file.js";
@@ -49,11 +49,14 @@ export function threeCohortWorld(overrides: Partial<WorldState> = {}): WorldStat
     const config = { pin: JSON.stringify(OLD_PIN) };
     stacks[`prod.${n}`] = {
       config,
-      history: [{ version: 1, result: "succeeded", config: { ...config } }],
+      history: [{ version: 0, result: "succeeded", config: { ...config }, release: "r0" }],
     };
     alarms[`${n}-errors`] = "OK";
   }
-  stacks.prod = { config: {}, history: [{ version: 1, result: "succeeded", config: {} }] };
+  stacks.prod = {
+    config: {},
+    history: [{ version: 0, result: "succeeded", config: {}, release: "r0" }],
+  };
   return {
     environment: {
       name: "prod",
@@ -150,14 +153,25 @@ export class FileWorld implements StackDriver, HealthGate {
 
   async apply(stack: string, release: Release): Promise<ApplyResult> {
     this.edit((s) => s.calls.push(`apply ${stack}`));
+    const startTime = new Date(this.clock.now()).toISOString();
+    // A test forces an interleaving by holding a stack's update: it waits while the file exists.
+    while (existsSync(`${this.path}.hold-${stack}`)) await new Promise((r) => setTimeout(r, 50));
     await this.clock.sleep(this.load().applyMs);
     return this.edit((s) => {
       const st = s.stacks[stack];
       if (!st) return { ok: false, error: `no stack ${stack}` };
       const pin: Pin = { release: release.id, version: release.version, config: release.config };
       const config = { ...st.config, pin: JSON.stringify(pin) };
-      const version = st.history.length + 1;
-      st.history.push({ version, result: "succeeded", config });
+      // Like a file backend: version 0, the update told apart by its release and time.
+      const version = 0;
+      st.history.push({
+        version,
+        result: "succeeded",
+        config,
+        release: release.id,
+        startTime,
+        endTime: new Date(this.clock.now()).toISOString(),
+      });
       st.config = config;
       const cohort = this.cohortOf(s, stack);
       if (cohort && s.badVersions.includes(release.version)) s.alarms[`${cohort}-errors`] = "ALARM";

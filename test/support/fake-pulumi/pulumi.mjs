@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The fake `pulumi` CLI's entry point; see bin/pulumi for how to use it.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   CliError,
@@ -46,6 +46,19 @@ const BOOLEAN_FLAGS = new Set([
   "--exclude-dependents",
   "--no-select",
 ]);
+
+/**
+ * The engine test program's hold points (test/support/engine-program), same names: at a
+ * changing step, write `<stack>.<step>.started` in FAKE_PULUMI_HOLD_DIR and wait while
+ * `<stack>.<step>.hold` exists, so a test forces an interleaving instead of hoping for it.
+ */
+async function holdPoint(stack, step) {
+  const dir = process.env.FAKE_PULUMI_HOLD_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${stack}.${step}.started`), String(process.pid));
+  while (existsSync(join(dir, `${stack}.${step}.hold`))) await sleep(50);
+}
 
 function parse(argv) {
   const positional = [];
@@ -168,6 +181,21 @@ function stackCommand(sub, args, flags) {
     }
     case "output":
       return print(loadStack(stackName(flags, args)).outputs);
+    case "export": {
+      // The parts of `pulumi stack export` the driver reads: pending operations and their types.
+      const stack = loadStack(stackName(flags, args));
+      const typeOf = (urn) => (urn.split("::")[2] ?? "").split("$").at(-1);
+      return print({
+        version: 3,
+        deployment: {
+          resources: Object.entries(stack.resources).map(([urn, r]) => ({ urn, type: r.type })),
+          pending_operations: stack.pending.map((p) => ({
+            type: p.op === "create" ? "creating" : "updating",
+            resource: { urn: p.urn, type: typeOf(p.urn) },
+          })),
+        },
+      });
+    }
     case "history": {
       const stack = loadStack(stackName(flags, args));
       const pageSize = Number(flags["--page-size"] ?? stack.history.length) || stack.history.length;
@@ -302,7 +330,8 @@ async function operation(kind, flags) {
   const record = (result, counts) => {
     const fresh = loadStack(name);
     const entry = {
-      version: fresh.history.length + 1,
+      // Like the real CLI on a file (DIY) backend: every update is version 0.
+      version: 0,
       kind: kind === "up" ? "update" : "refresh",
       startTime: started.toISOString(),
       message: typeof flags["--message"] === "string" ? flags["--message"] : "",
@@ -322,21 +351,17 @@ async function operation(kind, flags) {
     saveStack(fresh);
     release();
     process.stderr.write("error: update canceled\n");
-    process.exit(255);
+    process.exit(1);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
   try {
     if (kind === "refresh") {
+      // Like the real CLI: a refresh without --clear-pending-creates succeeds and keeps them.
       const remaining = flags["--clear-pending-creates"]
         ? []
         : stack.pending.filter((p) => p.op === "create");
-      if (remaining.length > 0) {
-        throw new CliError(
-          `refresh cannot continue with ${String(remaining.length)} pending create(s); rerun with --clear-pending-creates`,
-        );
-      }
       if (pickFault(fixture, name, "refresh", pin) === "fail")
         throw new CliError("refresh failed (injected fault)");
       for (const [urn, res] of Object.entries(stack.resources))
@@ -354,25 +379,17 @@ async function operation(kind, flags) {
       });
       log.emit({ cancelEvent: {} });
       const { fresh } = record("succeeded", counts);
-      fresh.pending = [];
+      fresh.pending = remaining;
       saveStack(fresh);
       print(`Refreshing (${name}):\n${summaryText(counts)}`);
       return;
     }
 
-    if (stack.pending.length > 0) {
-      throw new CliError(
-        `the current deployment has ${String(stack.pending.length)} resource(s) with pending operations:\n` +
-          stack.pending
-            .map(
-              (p) =>
-                `  * ${p.urn}, interrupted while ${p.op === "create" ? "creating" : "updating"}`,
-            )
-            .join("\n") +
-          "\n\nThese resources are in an unknown state because the Pulumi CLI was interrupted while waiting for changes to these resources to complete. " +
-          "Run `pulumi refresh --clear-pending-creates` to clear them.",
+    // Like the real CLI: pending operations do not stop an update; it warns and goes on.
+    if (stack.pending.length > 0)
+      process.stderr.write(
+        `warning: Attempting to deploy or update resources with ${String(stack.pending.length)} pending operations from previous deployment.\n`,
       );
-    }
     const mode = pickFault(fixture, name, "up", pin);
     const steps = diff(stack.resources, desired);
     const changing = steps.filter((s) => s.op !== "same");
@@ -388,6 +405,7 @@ async function operation(kind, flags) {
       if (step.op === "same") continue;
       stack.pending = [{ urn: step.urn, op: step.op === "create" ? "create" : "update" }];
       saveStack(stack);
+      await holdPoint(name, step.op === "create" ? "service-create" : "service-update");
       if (mode === "hang") {
         await new Promise(() => setInterval(() => undefined, 1 << 30));
       }
@@ -486,7 +504,7 @@ main(process.argv.slice(2)).then(
   (error) => {
     if (error instanceof CliError) {
       process.stderr.write(`error: ${error.message}\n`);
-      process.exit(255);
+      process.exit(1); // the real CLI's exit code for every error (locked and cancelled too)
     }
     process.stderr.write(`fake-pulumi internal error: ${error?.stack ?? String(error)}\n`);
     process.exit(2);
