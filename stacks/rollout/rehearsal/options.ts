@@ -41,6 +41,11 @@ export const rehearseOptionsSchema = z.object({
   profile: z.string().min(1).optional(),
   operatorResponse: intFlag("--operator-response", 1).default(15),
   activateAfter: intFlag("--activate-after", 0).default(60),
+  bakeFrom: z
+    .enum(["serving", "update"], {
+      error: "--bake-from: serving (what deploy does) or update (the old behaviour)",
+    })
+    .default("serving"),
 });
 export type RehearseOptions = z.infer<typeof rehearseOptionsSchema>;
 
