@@ -165,7 +165,9 @@ export function decideDeployment(
   if (t.servingAt !== undefined || t.deployment === undefined) return undefined;
   const timeoutMs = t.target.deploymentTimeoutMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
   const until = (t.appliedAt ?? now) + timeoutMs;
-  if (now >= until) {
+  // Timed out only on a check made at or after the deadline: a run paused (or killed) past it
+  // checks once more on resume, and a deployment that completed meanwhile is not failed.
+  if (now >= until && (t.deploymentCheckedAt ?? Number.NEGATIVE_INFINITY) >= until) {
     const last = t.deploymentProgress !== undefined ? ` (last seen: ${t.deploymentProgress})` : "";
     return record({
       type: "failed",

@@ -717,15 +717,23 @@ export class Runner {
       status = await checkDeployment(this.ports.deployments, cmd.deployment, this.retry());
     } catch (err) {
       if (this.options.signal?.aborted) throw err;
-      log(
-        `could not check the deployment of ${describeRef(cmd.deployment)}: ${err instanceof Error ? err.message : String(err)}; retrying until its timeout`,
-      );
-      return;
+      const why = err instanceof Error ? err.message : String(err);
+      log(`could not check the deployment of ${describeRef(cmd.deployment)}: ${why}`);
+      // Before the deadline: try again next poll. At the deadline, an unanswered check is
+      // recorded, so the timeout fails the release (fails closed) rather than waiting forever.
+      if (clock.now() < cmd.until) return;
+      status = { state: "in-progress", reason: `the deployment could not be checked: ${why}` };
     }
     // Stamped after the check returned: the version served by then, perhaps not before.
     const observedAt = clock.now();
     const current = release.targets.get(t.cohort);
-    if (status.state === "in-progress" && current?.deploymentProgress === status.reason) return;
+    // Progress is recorded when it changes, and always at the deadline (the timeout needs it).
+    if (
+      status.state === "in-progress" &&
+      current?.deploymentProgress === status.reason &&
+      observedAt < cmd.until
+    )
+      return;
     log(`deployment ${status.state}: ${status.reason}`);
     await this.appendFact(
       {

@@ -65,6 +65,8 @@ export interface TargetState {
   servingAt?: number;
   /** The deployment's last recorded progress (e.g. "1/2 tasks of the new task definition running"). */
   deploymentProgress?: string;
+  /** When the deployment was last recorded as checked (`observedAt`): a timeout needs a check after it. */
+  deploymentCheckedAt?: number;
   /** The deployment failed, or the platform rolled it back by itself: the release fails here. */
   deploymentFailure?: { state: "failed" | "rolled-back" | "unknown"; reason: string };
   precheck?: Observation;
@@ -325,6 +327,7 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
 function applyDeployment(t: TargetState, e: EventOf<"applied">, at: number): void {
   t.deployment = e.deployment;
   t.deploymentProgress = undefined;
+  t.deploymentCheckedAt = undefined;
   t.deploymentFailure =
     e.deploymentUnknown !== undefined
       ? { state: "unknown", reason: e.deploymentUnknown }
@@ -339,6 +342,7 @@ function applyDeployment(t: TargetState, e: EventOf<"applied">, at: number): voi
  */
 function observeDeployment(t: TargetState, e: EventOf<"deployment-observed">): void {
   if (t.phase !== "applied") return;
+  t.deploymentCheckedAt = Math.max(t.deploymentCheckedAt ?? e.observedAt, e.observedAt);
   switch (e.state) {
     case "in-progress":
       t.deploymentProgress = e.reason;

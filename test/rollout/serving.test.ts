@@ -243,8 +243,14 @@ describe("a deployment that does not serve fails the release at its cohort", () 
     w.watcher.check = () => Promise.reject(new Error("ThrottlingException: Rate exceeded"));
     const result = await w.runner.run("r1");
     expect(result.outcome).toBe("failed");
-    expect(failedOf(w.ledger)?.reason).toContain("deployment timeout");
-    expect(w.ledger.events().some((e) => e.type === "deployment-observed")).toBe(false);
+    const failed = failedOf(w.ledger);
+    expect(failed?.reason).toContain("deployment timeout");
+    expect(failed?.reason).toContain("could not be checked: ThrottlingException");
+    // Nothing but the unanswered check at the deadline was recorded: never "serving".
+    const observed = w.ledger.events().filter((e) => e.type === "deployment-observed");
+    expect(observed.map((e) => e.type === "deployment-observed" && e.state)).toEqual([
+      "in-progress",
+    ]);
   });
 
   it("a stack that names a deployment while no watcher is configured fails closed", async () => {
@@ -403,12 +409,27 @@ describe("decisions on folded ledgers", () => {
           cohort: "free",
           state: "in-progress",
           reason: "1/2 running",
-          observedAt: T0 + 3 * MIN,
+          observedAt: T0 + MIN + TIMEOUT_MS,
         },
       ]),
       T0 + MIN + TIMEOUT_MS,
     );
     expect(cmd).toMatchObject({ kind: "record", event: { type: "failed", cause: "deployment" } });
+  });
+
+  it("past the timeout without a check since (a paused or killed run), it checks once more first", () => {
+    const recs = records(...base(T0), [
+      T0 + 3 * MIN,
+      {
+        type: "deployment-observed",
+        release: "r1",
+        cohort: "free",
+        state: "in-progress",
+        reason: "1/2 running",
+        observedAt: T0 + 3 * MIN,
+      },
+    ]);
+    expect(decideAt(recs, T0 + 5 * TIMEOUT_MS)).toMatchObject({ kind: "await-serving" });
   });
 
   it("once serving, the bake ends a full bake after serving, not after the update", () => {
