@@ -94,7 +94,7 @@ export class CohortStack extends pulumi.ComponentResource {
       targetGroupArnSuffix: targetGroup.arnSuffix,
       loadBalancerArnSuffix: frontDoor.arnSuffix,
     });
-    createCompute(ctx, {
+    const compute = createCompute(ctx, {
       roles,
       storage,
       logGroup,
@@ -109,8 +109,8 @@ export class CohortStack extends pulumi.ComponentResource {
         ? ` (header ${environment.headerName}: ${cohort.match.header})`
         : "";
     this.output = pulumi
-      .all([pulumi.output(frontDoor.endpointHost), this.urn])
-      .apply(([host, urn]): CohortOutput => ({
+      .all([pulumi.output(frontDoor.endpointHost), this.urn, compute.deployment])
+      .apply(([host, urn, deployment]): CohortOutput => ({
         name: cohort.name,
         criticality: cohort.criticality,
         pin: args.pin,
@@ -119,6 +119,7 @@ export class CohortStack extends pulumi.ComponentResource {
         alarms: alarms.details,
         endpoint: `https://${host}${header}`,
         urn,
+        deployment,
       }));
     this.registerOutputs({ output: this.output });
   }

@@ -31,6 +31,27 @@ export const alarmOutputSchema = z.object({
 });
 export type AlarmOutput = z.infer<typeof alarmOutputSchema>;
 
+/**
+ * Where a cohort's running version can be observed, so the rollout starts a bake only once the
+ * new version serves (and notices a platform that put another version back by itself). One
+ * member per platform whose update returns before the new version serves; a platform whose
+ * update only returns once the new version serves (Kubernetes with the provider's readiness
+ * await, a Cloudflare change once it is live) exports none, and its update's return is
+ * "serving". Keyed by `platform` so other platforms plug in without a change to the rollout.
+ */
+export const deploymentRefSchema = z.discriminatedUnion("platform", [
+  z.object({
+    platform: z.literal("ecs"),
+    /** The cohort's ECS cluster ARN. */
+    cluster: z.string().min(1),
+    /** The cohort's ECS service ARN (or name). */
+    service: z.string().min(1),
+    /** The task definition ARN the stack's last update asked ECS to run. */
+    taskDefinition: z.string().min(1),
+  }),
+]);
+export type DeploymentRef = z.infer<typeof deploymentRefSchema>;
+
 /** What each cohort exports (DESIGN.md §5). */
 export const cohortOutputSchema = z.object({
   name: z.string().min(1),
@@ -43,6 +64,8 @@ export const cohortOutputSchema = z.object({
   /** How a client reaches this cohort (URL with host, and the header if header-routed). */
   endpoint: z.string(),
   urn: z.string().optional(),
+  /** Where the rollout watches this cohort's deployment; absent: the update's return is "serving". */
+  deployment: deploymentRefSchema.optional(),
 });
 export type CohortOutput = z.infer<typeof cohortOutputSchema>;
 
@@ -54,6 +77,11 @@ export const environmentCohortSchema = z.object({
   bakeSeconds: z.number().int().positive(),
   /** Minimum time between two releases reaching this cohort (asymmetric cadence), seconds. */
   minIntervalSeconds: z.number().int().min(0).default(0),
+  /**
+   * How long the cohort's deployment may take after its update returned before the rollout
+   * calls it failed, seconds. Absent in outputs of older versions (the rollout's default applies).
+   */
+  deploymentTimeoutSeconds: z.number().int().positive().optional(),
   /** The Pulumi stack that owns this cohort, e.g. "prod.free". */
   stack: z.string().min(1),
 });

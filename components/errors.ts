@@ -64,6 +64,7 @@ const FIELD_HINTS: Record<string, string> = {
   part: 'one of "all", "edge", "cohort"',
   cohort: "the name of a cohort the environment defines",
   desiredCount: "an integer 0-1000",
+  deploymentTimeoutSeconds: "whole seconds from 60 to 21600 (6 hours)",
   stack: "a Pulumi stack name",
   edgeStack: "a Pulumi stack name",
 };

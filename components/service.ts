@@ -25,6 +25,7 @@ export function environmentOutput(env: EnvironmentSpec, part: Part): Environment
       criticality: c.criticality,
       bakeSeconds: c.bakeSeconds,
       minIntervalSeconds: c.minIntervalSeconds,
+      deploymentTimeoutSeconds: c.deploymentTimeoutSeconds,
       // In single-stack mode this very stack owns every cohort.
       stack: single ? pulumi.getStack() : c.stack,
     })),

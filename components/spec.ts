@@ -100,6 +100,14 @@ export const cohortSpecSchema = z
     stack: z.string().min(1).max(100).optional(),
     /** Running tasks. @default 2 */
     desiredCount: z.number().int().min(0).max(1000).default(2),
+    /**
+     * How long this cohort's deployment may take, seconds, from its update returning to the new
+     * version serving (ECS: primary deployment COMPLETED, old tasks drained). A deployment still
+     * in progress after this fails the release at this cohort, which is then reverted through
+     * its stack. Cover image pull, health checks, the target group's deregistration delay and
+     * ECS's own alarm watch. @default 1200 (20 minutes, the AWS provider's update timeout)
+     */
+    deploymentTimeoutSeconds: z.number().int().min(60).max(21_600).default(1200),
   })
   .strict();
 export type CohortSpecInput = z.input<typeof cohortSpecSchema>;
@@ -225,6 +233,7 @@ export interface CohortSpec {
   storage: { bucket: boolean };
   stack: string;
   desiredCount: number;
+  deploymentTimeoutSeconds: number;
 }
 
 /** An environment after validation and defaulting; cohorts sorted in rollout order. */

@@ -65,6 +65,7 @@ function toCohortSpec(raw: ReturnType<typeof cohortSpecSchema.parse>, env: strin
     storage: raw.storage,
     stack: raw.stack ?? `${env}.${raw.name}`,
     desiredCount: raw.desiredCount,
+    deploymentTimeoutSeconds: raw.deploymentTimeoutSeconds,
   };
 }
 

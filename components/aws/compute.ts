@@ -1,11 +1,32 @@
 /**
  * A cohort's compute: its own ECS cluster, a Fargate task definition running
  * the cohort's pinned version with the cohort's own configuration, a security
- * group admitting only its load balancer, and a service guarded by the
- * deployment circuit breaker and the cohort's alarms.
+ * group admitting only its load balancer, and a service whose deployments
+ * ECS judges (circuit breaker, the cohort's alarms) but never rolls back.
+ *
+ * One rollback authority per cohort: the rollout. ECS's own rollback would put
+ * the old task definition back behind the stack's back, leaving the stack
+ * state, the pin and the ledger claiming a release the cohort no longer runs.
+ * So ECS only *fails* a deployment (circuit breaker: tasks that never become
+ * healthy; alarms: any of the cohort's deployment alarms in ALARM while it
+ * deploys), and the rollout, which watches the deployment through the
+ * service's outputs (`deployment` in contract.ts), records the failure with
+ * ECS's reason and reverts through the stack, so state, ledger and running
+ * tasks agree.
+ *
+ * `waitForSteadyState` stays off: the AWS provider's waiter only checks that
+ * the service has one deployment and runningCount == desiredCount. It is blind
+ * to the rollout state and to which task definition is primary (after an ECS
+ * rollback it reports success on the old version), and on a failed deployment
+ * it blocks until its timeout and reports a timeout, not the circuit breaker's
+ * reason. The rollout's watcher checks the primary deployment itself (its
+ * task definition, rolloutState COMPLETED, old tasks drained) with the
+ * cohort's `deploymentTimeoutSeconds`, reports a failure with its cause at
+ * once, and keeps watching during the bake.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentRef } from "../contract.js";
 import type { CohortContext } from "./context.js";
 import type { CohortRoles } from "./iam.js";
 import type { CohortStorage } from "./storage.js";
@@ -15,6 +36,22 @@ export interface CohortCompute {
   securityGroup: aws.ec2.SecurityGroup;
   taskDefinition: aws.ecs.TaskDefinition;
   service: aws.ecs.Service;
+  /** Where the rollout watches this cohort's deployments (contract.ts `deployment`). */
+  deployment: pulumi.Output<DeploymentRef>;
+}
+
+/**
+ * The ECS service settings that keep the rollout the one rollback authority (see the module
+ * comment): ECS fails a bad deployment, the rollout reverts it.
+ */
+export function deploymentSettings(
+  alarmNames: string[],
+): Pick<aws.ecs.ServiceArgs, "deploymentCircuitBreaker" | "alarms" | "waitForSteadyState"> {
+  return {
+    deploymentCircuitBreaker: { enable: true, rollback: false },
+    alarms: { alarmNames, enable: true, rollback: false },
+    waitForSteadyState: false,
+  };
 }
 
 export interface ComputeWiring {
@@ -148,14 +185,20 @@ export function createCompute(ctx: CohortContext, wiring: ComputeWiring): Cohort
           containerPort: ctx.container.port,
         },
       ],
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      alarms: { alarmNames: wiring.deploymentAlarmNames, enable: true, rollback: true },
+      ...deploymentSettings(wiring.deploymentAlarmNames),
       healthCheckGracePeriodSeconds: 60,
       propagateTags: "SERVICE",
-      waitForSteadyState: false,
       tags: ctx.tags,
     },
     { ...ctx.opts, dependsOn: wiring.dependsOn },
   );
-  return { cluster, securityGroup, taskDefinition, service };
+  const deployment = pulumi
+    .all([cluster.arn, service.arn, taskDefinition.arn])
+    .apply(([clusterArn, serviceArn, taskDefinitionArn]): DeploymentRef => ({
+      platform: "ecs",
+      cluster: clusterArn,
+      service: serviceArn,
+      taskDefinition: taskDefinitionArn,
+    }));
+  return { cluster, securityGroup, taskDefinition, service, deployment };
 }

@@ -8,6 +8,7 @@
  * state is keyed by (release, cohort) so several releases can be in flight.
  */
 import { z } from "zod";
+import { deploymentRefSchema } from "../../components/contract.js";
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -50,6 +51,11 @@ export const plannedTargetSchema = z.object({
   edge: z.boolean().default(false),
   /** Asymmetric cadence: at least this long between two releases reaching this cohort. */
   minIntervalMs: z.number().int().min(0).optional(),
+  /**
+   * How long the cohort's deployment may take after its update returned before the release
+   * fails there (the cohort's `deploymentTimeoutSeconds`). Absent: DEFAULT_DEPLOYMENT_TIMEOUT_MS.
+   */
+  deploymentTimeoutMs: z.number().int().positive().optional(),
 });
 export type PlannedTarget = z.infer<typeof plannedTargetSchema>;
 
@@ -93,6 +99,32 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
     updateVersion: z.number().int().optional(),
     /** True when a restart found the update had finished before the crash. */
     recovered: z.boolean().default(false),
+    /**
+     * Where the cohort's deployment is watched (its stack's `deployment` output), when the
+     * update returns before the new version serves (ECS). Its bake starts at the
+     * `deployment-observed` that says "serving", not here. Absent: the update's return is
+     * serving (a platform whose update awaits readiness, the edge, ledgers of older versions).
+     */
+    deployment: deploymentRefSchema.optional(),
+    /**
+     * Set when the stack's outputs could not be read after the update to find what to watch:
+     * whether the new version serves is unknown, so the release fails here (fails closed).
+     */
+    deploymentUnknown: z.string().optional(),
+  }),
+  /**
+   * What the cohort's deployment looked like (recorded when it changes): still in progress,
+   * serving the new version (the bake's clock starts at `observedAt`), failed (e.g. ECS's
+   * circuit breaker, a deployment alarm), or rolled back by the platform itself (another
+   * version is primary again). A failure fails the release at this cohort (machine.ts).
+   */
+  z.object({
+    type: z.literal("deployment-observed"),
+    ...cohortBase,
+    state: z.enum(["in-progress", "serving", "failed", "rolled-back"]),
+    reason: z.string(),
+    /** When the check that saw this returned (epoch ms): never earlier than the state itself. */
+    observedAt: z.number().int(),
   }),
   /** An alarm reading during precheck (before deploy) or bake. */
   z.object({
@@ -115,7 +147,8 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("passed"), ...cohortBase }),
   /**
    * The release failed at this cohort (gate, update, or a preview that could not run: the
-   * program fails on the release's config); reverts follow. `cancelled`: the
+   * program fails on the release's config; `deployment`: the update returned but its
+   * deployment failed, timed out, or was rolled back by the platform itself); reverts follow. `cancelled`: the
    * cohort's update was cancelled mid-way because the release was being stopped (an abort,
    * recorded while the update ran); it is the update's outcome, not a failure of the release,
    * which ends `aborted` (or `failed`, if it had also failed elsewhere).
@@ -123,7 +156,7 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("failed"),
     ...cohortBase,
-    cause: z.enum(["gate", "update", "preview", "refused", "cancelled"]),
+    cause: z.enum(["gate", "update", "preview", "refused", "cancelled", "deployment"]),
     reason: z.string(),
   }),
   z.object({

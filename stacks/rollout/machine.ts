@@ -7,6 +7,7 @@
  * (the runner appends the event); the rest ask the runner to act through a
  * port (precheck, apply, observe, revert) and record what happened.
  */
+import type { DeploymentRef } from "../../components/contract.js";
 import type { PlannedTarget, RolloutEvent } from "./events.js";
 import { bakeVerdict, precheckVerdict } from "./gate-policy.js";
 import type { ReleaseState, TargetState } from "./state.js";
@@ -39,6 +40,18 @@ export type Command =
       target: PlannedTarget;
       to: TargetState["previous"];
       refreshFirst: boolean;
+    }
+  /**
+   * The cohort's update returned but its new version does not serve yet: check its deployment
+   * (at most once a poll interval) until it serves, fails, or `until` (its deployment timeout)
+   * passes. The bake has not started.
+   */
+  | {
+      kind: "await-serving";
+      release: string;
+      target: PlannedTarget;
+      deployment: DeploymentRef;
+      until: number;
     }
   /** Cadence: the next cohort may not take a release before `until`; sleep, then decide again. */
   | { kind: "wait"; release: string; cohort: string; until: number; reason: string }
@@ -150,6 +163,62 @@ export function cancelsRunningUpdate(r: ReleaseState): string | undefined {
   return undefined;
 }
 
+/** How long a deployment may take after its update returned, when the plan names no timeout. */
+export const DEFAULT_DEPLOYMENT_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * A cohort that has the release (`applied`): has its deployment failed, is it still rolling
+ * out, or does the new version serve (undefined: nothing to do here, its bake may run)? A
+ * deployment failure recorded at any time, during the bake too (the platform rolled back by
+ * itself), fails the release here; the revert goes through the stack like any failure.
+ */
+export function decideDeployment(
+  r: ReleaseState,
+  t: TargetState,
+  now: number,
+): Command | undefined {
+  if (t.phase !== "applied") return undefined;
+  const cohort = t.target.cohort;
+  const failure = t.deploymentFailure;
+  if (failure) {
+    const what =
+      failure.state === "rolled-back"
+        ? "was rolled back by the platform itself, not by this rollout"
+        : failure.state === "unknown"
+          ? "cannot be watched"
+          : "failed";
+    return record({
+      type: "failed",
+      release: r.id,
+      cohort,
+      cause: "deployment",
+      reason: `the deployment of ${t.target.stack} ${what}: ${failure.reason}`,
+    });
+  }
+  if (t.servingAt !== undefined || t.deployment === undefined) return undefined;
+  const timeoutMs = t.target.deploymentTimeoutMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
+  const until = (t.appliedAt ?? now) + timeoutMs;
+  // Timed out only on a check made at or after the deadline: a run paused (or killed) past it
+  // checks once more on resume, and a deployment that completed meanwhile is not failed.
+  if (now >= until && (t.deploymentCheckedAt ?? Number.NEGATIVE_INFINITY) >= until) {
+    const last = t.deploymentProgress !== undefined ? ` (last seen: ${t.deploymentProgress})` : "";
+    return record({
+      type: "failed",
+      release: r.id,
+      cohort,
+      cause: "deployment",
+      reason: `the new version of ${t.target.stack} was not serving ${Math.round(timeoutMs / 1000)}s after its update returned (deployment timeout)${last}`,
+    });
+  }
+  return {
+    kind: "await-serving",
+    release: r.id,
+    target: t.target,
+    deployment: t.deployment,
+    until,
+  };
+}
+
 export function decide(r: ReleaseState, now: number): Command {
   if (r.outcome) {
     const reason =
@@ -187,6 +256,8 @@ export function decide(r: ReleaseState, now: number): Command {
           attempt: t.attempts + 1,
         };
       }
+      const deploying = decideDeployment(r, t, now);
+      if (deploying) return deploying;
       if (t.phase !== "pending") continue;
       if (t.notBefore !== undefined && now < t.notBefore) {
         return {
@@ -240,7 +311,8 @@ export function decide(r: ReleaseState, now: number): Command {
     const bakeEndsAt: Record<string, number> = {};
     let needFinal = false;
     for (const t of baking) {
-      const end = (t.appliedAt ?? now) + t.target.bakeMs;
+      // The bake watches the new version: its clock starts when the version serves.
+      const end = (t.servingAt ?? t.appliedAt ?? now) + t.target.bakeMs;
       bakeEndsAt[t.target.cohort] = end;
       const obs = t.lastObservation;
       if (!obs) continue;
@@ -259,7 +331,7 @@ export function decide(r: ReleaseState, now: number): Command {
           reason: v.reason,
         });
       }
-      if (ended && v.kind === "pass" && obs.at >= (t.appliedAt ?? 0)) {
+      if (ended && v.kind === "pass" && obs.at >= (t.servingAt ?? t.appliedAt ?? 0)) {
         return record({ type: "passed", release: r.id, cohort: t.target.cohort });
       }
     }

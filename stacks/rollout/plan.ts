@@ -114,6 +114,10 @@ export function buildPlan(inputs: PlanInputs, options: PlanOptions): PlanResult 
       ...(cohort.minIntervalSeconds > 0
         ? { minIntervalMs: Math.round(cohort.minIntervalSeconds * 1000 * options.bakeScale) }
         : {}),
+      // Real deployment time, never scaled with the bakes: ECS takes as long as it takes.
+      ...(cohort.deploymentTimeoutSeconds !== undefined
+        ? { deploymentTimeoutMs: cohort.deploymentTimeoutSeconds * 1000 }
+        : {}),
     });
   });
 

@@ -7,9 +7,14 @@
  * Owner: the rollout core. Changes must stay additive: several adapters and
  * the rehearsal implement these.
  */
-import type { CohortOutput, EnvironmentOutput, Pin } from "../../components/contract.js";
+import type {
+  CohortOutput,
+  DeploymentRef,
+  EnvironmentOutput,
+  Pin,
+} from "../../components/contract.js";
 
-export type { CohortOutput, EnvironmentOutput, Pin };
+export type { CohortOutput, DeploymentRef, EnvironmentOutput, Pin };
 
 /** A release: what is rolled out. `edgeConfig`, when present, changes the edge stack too. */
 export interface Release {
@@ -119,6 +124,28 @@ export interface AlarmReading {
 /** Reads alarm states. Throws on API errors; the caller retries and then fails closed. */
 export interface HealthGate {
   read(alarmNames: string[]): Promise<AlarmReading[]>;
+}
+
+/**
+ * What a cohort's deployment looks like now. `serving`: the version the stack deployed is the
+ * one that serves, and nothing else does (ECS: its deployment is PRIMARY, rolloutState
+ * COMPLETED, the old tasks drained). `failed`: the platform gave up on it (ECS: rolloutState
+ * FAILED, e.g. the circuit breaker or a deployment alarm). `rolled-back`: another version is
+ * primary again without this rollout asking (ECS's own rollback, or someone else's update).
+ */
+export interface DeploymentStatus {
+  state: "in-progress" | "serving" | "failed" | "rolled-back";
+  /** One line for the ledger and the operator, with the platform's own reason when it gave one. */
+  reason: string;
+}
+
+/**
+ * Watches a cohort's deployment, named by its stack's `deployment` output (contract.ts). Throws
+ * on API errors (the caller retries; an unanswered deployment times out, which fails closed)
+ * and on a reference of a platform it does not watch.
+ */
+export interface DeploymentWatcher {
+  check(ref: DeploymentRef): Promise<DeploymentStatus>;
 }
 
 /** One ledger entry as stored: the event plus its position and time. */

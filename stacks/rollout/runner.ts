@@ -9,6 +9,13 @@
  */
 import { dataLossChanges, describeChange } from "./data-loss.js";
 import {
+  type DeploymentOfUpdate,
+  checkDeployment,
+  deploymentFromOutputs,
+  describeRef,
+  withRetries,
+} from "./deployment-watch.js";
+import {
   type PlannedTarget,
   type RecordedReading,
   type RolloutEvent,
@@ -20,6 +27,8 @@ import {
   type AlarmReading,
   type ApplyResult,
   type Clock,
+  type DeploymentStatus,
+  type DeploymentWatcher,
   type HealthGate,
   type Ledger,
   LedgerConflictError,
@@ -39,6 +48,12 @@ export interface RunnerPorts {
   ledger: Ledger<unknown>;
   clock: Clock;
   progress?: ProgressListener;
+  /**
+   * Watches deployments named by cohort stacks' `deployment` outputs (ECS), so a bake starts
+   * when the new version serves. Optional: a stack that names a deployment while no watcher is
+   * configured fails the release there (fails closed), never bakes from the update's return.
+   */
+  deployments?: DeploymentWatcher;
 }
 
 export interface RunnerOptions {
@@ -174,6 +189,8 @@ function interrupted(release: string, signal: AbortSignal): RunResult {
 
 export class Runner {
   private readonly lastPoll = new Map<string, number>();
+  /** `release/cohort` -> when its deployment was last checked, so checks run once a poll interval. */
+  private readonly lastDeploymentCheck = new Map<string, number>();
   /** `release/cohort` keys whose `reverting` this process appended: no crash since, no refresh needed. */
   private readonly revertsStartedHere = new Set<string>();
   private readonly parsed = new Map<number, RolloutEvent>();
@@ -294,6 +311,10 @@ export class Runner {
         return;
       case "observe":
         await this.observe(cmd, release, lastSeq);
+        await this.watchDeploymentsDuringBake(cmd.targets, release, lastSeq);
+        return;
+      case "await-serving":
+        await this.awaitServing(cmd, release, lastSeq);
         return;
       case "revert":
         await this.revertTarget(cmd, release, lastSeq);
@@ -379,6 +400,7 @@ export class Runner {
             cohort: t.cohort,
             ...(last.version > 0 ? { updateVersion: last.version } : {}),
             recovered: true,
+            ...(await this.deploymentOfUpdate(t, log)),
           },
           seq,
         );
@@ -424,7 +446,13 @@ export class Runner {
     // Cut short by an operator interrupt: not the release's fault. `applying` stays open, so
     // `resume` refreshes the stack and finds out whether the update finished.
     if (!result.ok && this.options.signal?.aborted) return;
-    await this.appendFact(updateOutcome(release.id, t, result, cancelledBecause), seq);
+    const outcome = updateOutcome(release.id, t, result, cancelledBecause);
+    await this.appendFact(
+      outcome.type === "applied"
+        ? { ...outcome, ...(await this.deploymentOfUpdate(t, log)) }
+        : outcome,
+      seq,
+    );
   }
 
   /**
@@ -626,6 +654,143 @@ export class Runner {
       );
       if (!rec) return;
       seq = rec.seq;
+    }
+  }
+
+  /**
+   * After a cohort's update returned: what to watch before its bake starts, from the stack's
+   * `deployment` output (read with the gate's retries). The edge stack has none. Outputs that
+   * cannot be read leave it unknown whether the new version serves: recorded, and the release
+   * fails there (machine.ts `decideDeployment`).
+   */
+  private async deploymentOfUpdate(
+    t: PlannedTarget,
+    log: (line: string) => void,
+  ): Promise<DeploymentOfUpdate> {
+    if (t.edge) return {};
+    try {
+      const outputs = await withRetries(() => this.ports.driver.outputs(t.stack), this.retry());
+      return deploymentFromOutputs(outputs, t.cohort);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      log(`could not read the outputs of ${t.stack} to watch its deployment: ${why}`);
+      return {
+        deploymentUnknown: `the outputs of ${t.stack} could not be read after its update (${why}), so whether the new version serves is unknown`,
+      };
+    }
+  }
+
+  private retry() {
+    return {
+      attempts: this.options.gateAttempts,
+      backoffMs: this.options.gateBackoffMs,
+      clock: this.ports.clock,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    };
+  }
+
+  /**
+   * The cohort's update returned; its new version does not serve yet. Check the deployment at
+   * most once a poll interval and record what changed: the bake's clock starts at the check
+   * that saw it serving (machine.ts), a failure or a rollback fails the release. A check that
+   * keeps failing records nothing: the deployment timeout then fails the release (fails closed).
+   */
+  private async awaitServing(
+    cmd: Extract<Command, { kind: "await-serving" }>,
+    release: ReleaseState,
+    lastSeq: number,
+  ): Promise<void> {
+    const { clock } = this.ports;
+    const t = cmd.target;
+    const key = `${release.id}/${t.cohort}`;
+    const interval = release.policy.pollIntervalMs;
+    const last = this.lastDeploymentCheck.get(key);
+    if (last !== undefined) {
+      // Never more than one interval, and never past the deadline: the timeout is decided then.
+      const ms = Math.min(last + interval, cmd.until) - clock.now();
+      if (ms > 0) await clock.sleep(Math.min(ms, interval), this.options.signal);
+    }
+    this.lastDeploymentCheck.set(key, clock.now());
+    const log = (line: string): void =>
+      this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
+    let status: DeploymentStatus;
+    try {
+      status = await checkDeployment(this.ports.deployments, cmd.deployment, this.retry());
+    } catch (err) {
+      if (this.options.signal?.aborted) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      log(`could not check the deployment of ${describeRef(cmd.deployment)}: ${why}`);
+      // Before the deadline: try again next poll. At the deadline, an unanswered check is
+      // recorded, so the timeout fails the release (fails closed) rather than waiting forever.
+      if (clock.now() < cmd.until) return;
+      status = { state: "in-progress", reason: `the deployment could not be checked: ${why}` };
+    }
+    // Stamped after the check returned: the version served by then, perhaps not before.
+    const observedAt = clock.now();
+    const current = release.targets.get(t.cohort);
+    // Progress is recorded when it changes, and always at the deadline (the timeout needs it).
+    if (
+      status.state === "in-progress" &&
+      current?.deploymentProgress === status.reason &&
+      observedAt < cmd.until
+    )
+      return;
+    log(`deployment ${status.state}: ${status.reason}`);
+    await this.appendFact(
+      {
+        type: "deployment-observed",
+        release: release.id,
+        cohort: t.cohort,
+        state: status.state,
+        reason: status.reason,
+        observedAt,
+      },
+      lastSeq,
+    );
+  }
+
+  /**
+   * During a bake, each poll also checks the deployments of the baking cohorts that have one:
+   * a platform that rolled the release back by itself (or a deployment that failed after it
+   * served) is recorded, and the machine fails the release and reverts through the stack, so
+   * the ledger never claims a version the cohort no longer runs. Errors here are logged only:
+   * the alarms still gate the bake.
+   */
+  private async watchDeploymentsDuringBake(
+    targets: PlannedTarget[],
+    release: ReleaseState,
+    lastSeq: number,
+  ): Promise<void> {
+    for (const pt of targets) {
+      const t = release.targets.get(pt.cohort);
+      if (!t?.deployment || t.servingAt === undefined || t.deploymentFailure) continue;
+      let status: DeploymentStatus;
+      try {
+        status = await checkDeployment(this.ports.deployments, t.deployment, this.retry());
+      } catch (err) {
+        if (this.options.signal?.aborted) throw err;
+        this.emit({
+          kind: "log",
+          release: release.id,
+          cohort: pt.cohort,
+          line: `could not check the deployment of ${describeRef(t.deployment)} during the bake: ${err instanceof Error ? err.message : String(err)}`,
+        });
+        continue;
+      }
+      if (status.state !== "failed" && status.state !== "rolled-back") continue;
+      await this.appendFact(
+        {
+          type: "deployment-observed",
+          release: release.id,
+          cohort: pt.cohort,
+          state: status.state,
+          reason: status.reason,
+          observedAt: this.ports.clock.now(),
+        },
+        lastSeq,
+      );
+      // One failure ends the bake of the release; the machine reverts from here.
+      return;
     }
   }
 

@@ -5,7 +5,9 @@
  * same records always yields the same state.
  */
 import type { z } from "zod";
+import type { DeploymentRef } from "../../components/contract.js";
 import type {
+  EventOf,
   PlannedTarget,
   PlannedWave,
   RecordedReading,
@@ -53,6 +55,20 @@ export interface TargetState {
    */
   applyOpen: boolean;
   appliedAt?: number;
+  /** Where the deployment is watched, when the update returned before the new version served. */
+  deployment?: DeploymentRef;
+  /**
+   * When the new version was seen serving: the bake's clock starts here, never at `appliedAt`
+   * while a deployment is still rolling out. Equal to `appliedAt` when there is nothing to
+   * watch (the update's return is serving).
+   */
+  servingAt?: number;
+  /** The deployment's last recorded progress (e.g. "1/2 tasks of the new task definition running"). */
+  deploymentProgress?: string;
+  /** When the deployment was last recorded as checked (`observedAt`): a timeout needs a check after it. */
+  deploymentCheckedAt?: number;
+  /** The deployment failed, or the platform rolled it back by itself: the release fails here. */
+  deploymentFailure?: { state: "failed" | "rolled-back" | "unknown"; reason: string };
   precheck?: Observation;
   lastObservation?: Observation;
   revertFailure?: { reason: string; recoverCommand: string };
@@ -207,6 +223,7 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       t.phase = "applied";
       t.applyOpen = false;
       t.appliedAt = rec.at;
+      applyDeployment(t, e, rec.at);
       cohortState(s, e.cohort).release = e.release;
       cohortState(s, e.cohort).lastAppliedAt = rec.at;
       holdBackOthers(s, e.release, e.cohort, rec.at);
@@ -219,6 +236,9 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       else t.lastObservation = obs;
       break;
     }
+    case "deployment-observed":
+      if (t) observeDeployment(t, e);
+      break;
     case "blocked":
       r.blocked = { cohort: e.cohort, reason: e.reason };
       // A blocked apply (locked stack) never started: the cohort is back to pending.
@@ -307,6 +327,43 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       break;
   }
   return s;
+}
+
+/** An update returned: what there is to watch before its bake may start. */
+function applyDeployment(t: TargetState, e: EventOf<"applied">, at: number): void {
+  t.deployment = e.deployment;
+  t.deploymentProgress = undefined;
+  t.deploymentCheckedAt = undefined;
+  t.deploymentFailure =
+    e.deploymentUnknown !== undefined
+      ? { state: "unknown", reason: e.deploymentUnknown }
+      : undefined;
+  // Nothing to watch: the update returned once the new version served (or an older ledger).
+  t.servingAt = e.deployment === undefined ? at : undefined;
+}
+
+/**
+ * A deployment check's result. Only a cohort that has the release (`applied`) takes it: a
+ * check that raced a failure or a revert is history, not news.
+ */
+function observeDeployment(t: TargetState, e: EventOf<"deployment-observed">): void {
+  if (t.phase !== "applied") return;
+  t.deploymentCheckedAt = Math.max(t.deploymentCheckedAt ?? e.observedAt, e.observedAt);
+  switch (e.state) {
+    case "in-progress":
+      t.deploymentProgress = e.reason;
+      break;
+    case "serving":
+      // The first "serving" starts the bake; a later one (after a redeploy of the same version)
+      // does not restart it.
+      t.servingAt ??= e.observedAt;
+      t.deploymentProgress = undefined;
+      break;
+    case "failed":
+    case "rolled-back":
+      t.deploymentFailure ??= { state: e.state, reason: e.reason };
+      break;
+  }
 }
 
 /**

@@ -13,11 +13,12 @@ import { parseYamlFile } from "../../yaml-file.js";
 import { z } from "zod";
 import { realClock } from "../clock.js";
 import { FileLedger } from "../ledger-file.js";
-import type { Clock, HealthGate, Ledger, StackDriver } from "../ports.js";
+import type { Clock, DeploymentWatcher, HealthGate, Ledger, StackDriver } from "../ports.js";
 import { AutomationDriver, DEFAULT_PROJECT } from "./automation-driver.js";
 import type { AwsAdapterOptions } from "./aws-client-config.js";
 import { CloudWatchGate } from "./cloudwatch-gate.js";
 import { DynamoDbLedger } from "./dynamodb-ledger.js";
+import { EcsDeploymentWatcher } from "./ecs-deployment-watcher.js";
 import type { PulumiCommandLike } from "./pulumi-command.js";
 
 /** Where the file ledger lives by default, relative to the project dir (gitignored). */
@@ -38,8 +39,9 @@ export interface PortsOptions {
   /** AWS region for CloudWatch and DynamoDB; default: the SDK's (AWS_REGION, profile). */
   region?: string;
   /**
-   * AWS endpoint override for CloudWatch and DynamoDB (an emulator such as moto).
-   * Default: AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL.
+   * AWS endpoint override for CloudWatch, DynamoDB and ECS (an emulator such as moto).
+   * Default: AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_ECS,
+   * then AWS_ENDPOINT_URL.
    */
   endpoint?: string;
   /** Pulumi project name (config namespace); default: `name` in Pulumi.yaml. */
@@ -60,6 +62,8 @@ export interface PortsOptions {
 export interface RolloutPorts {
   driver: StackDriver;
   gate: HealthGate;
+  /** Watches ECS deployments named by cohort stacks, so bakes start when the new version serves. */
+  deployments: DeploymentWatcher;
   ledger: Ledger<unknown>;
   clock: Clock;
   /** Where the ledger is, for messages: a file path or `dynamodb://<table>/<environment>`. */
@@ -129,7 +133,7 @@ export function readProjectName(projectDir: string): string | undefined {
 }
 
 function endpointFor(
-  service: "CLOUDWATCH" | "DYNAMODB",
+  service: "CLOUDWATCH" | "DYNAMODB" | "ECS",
   explicit: string | undefined,
   env: Record<string, string | undefined>,
 ): string | undefined {
@@ -181,7 +185,7 @@ export function createPorts(options: PortsOptions): RolloutPorts {
     deadLocks: "cancel",
   });
 
-  const aws = (service: "CLOUDWATCH" | "DYNAMODB"): AwsAdapterOptions => {
+  const aws = (service: "CLOUDWATCH" | "DYNAMODB" | "ECS"): AwsAdapterOptions => {
     const settings: AwsAdapterOptions = {};
     if (o.region !== undefined) settings.region = o.region;
     const endpoint = endpointFor(service, o.endpoint, env);
@@ -191,6 +195,7 @@ export function createPorts(options: PortsOptions): RolloutPorts {
 
   const clock = options.clock ?? realClock;
   const gate = new CloudWatchGate(aws("CLOUDWATCH"));
+  const deployments = new EcsDeploymentWatcher(aws("ECS"));
   let ledger: Ledger<unknown>;
   let ledgerLocation: string;
   let closeLedger = (): void => undefined;
@@ -219,11 +224,13 @@ export function createPorts(options: PortsOptions): RolloutPorts {
   return {
     driver,
     gate,
+    deployments,
     ledger,
     clock,
     ledgerLocation,
     close() {
       gate.close();
+      deployments.close();
       closeLedger();
     },
   };

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { crashAfterAppends } from "../crash-hook.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import type { Clock, HealthGate, Ledger, StackDriver } from "../ports.js";
+import type { Clock, DeploymentWatcher, HealthGate, Ledger, StackDriver } from "../ports.js";
 import { type CommonOptions, cliCommand } from "./options.js";
 
 export interface CliIo {
@@ -39,6 +39,8 @@ export interface PortsRequest {
 export interface BuiltPorts {
   driver: StackDriver;
   gate: HealthGate;
+  /** Watches deployments named by cohort stacks (absent: a stack that names one fails closed). */
+  deployments?: DeploymentWatcher;
   ledger: Ledger<unknown>;
   clock: Clock;
   ledgerLocation: string;

@@ -71,6 +71,7 @@ export async function drive(
       {
         driver: ports.driver,
         gate: ports.gate,
+        ...(ports.deployments ? { deployments: ports.deployments } : {}),
         ledger: ports.ledger,
         clock: ports.clock,
         progress: progressListener(io, o.json),

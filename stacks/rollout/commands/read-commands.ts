@@ -22,14 +22,20 @@ function releaseView(r: ReleaseState, now: number) {
       wave: w.index,
       cohorts: w.targets.map((pt) => {
         const t = r.targets.get(pt.cohort);
+        // A cohort whose update returned but whose new version does not serve yet is
+        // "deploying": its bake has not started, and it is not yet running the release.
+        const deploying = t?.phase === "applied" && t.servingAt === undefined;
         const bakeLeftMs =
-          t?.phase === "applied" && t.appliedAt !== undefined
-            ? Math.max(0, t.appliedAt + pt.bakeMs - now)
+          t?.phase === "applied" && t.servingAt !== undefined
+            ? Math.max(0, t.servingAt + pt.bakeMs - now)
             : undefined;
         return {
           cohort: pt.cohort,
           stack: pt.stack,
-          phase: t?.phase ?? "pending",
+          phase: deploying ? "deploying" : (t?.phase ?? "pending"),
+          ...(deploying && t.deploymentProgress !== undefined
+            ? { deployment: t.deploymentProgress }
+            : {}),
           ...(bakeLeftMs !== undefined ? { bakeLeftMs } : {}),
           alarms: (t?.lastObservation ?? t?.precheck)?.readings.map((a) => ({
             name: a.name,
@@ -96,7 +102,10 @@ export async function statusCommand(
         const alarms = c.alarms
           ? ` · ${c.alarms.map((a) => `${a.name}=${a.state}`).join(" ")}`
           : "";
-        lines.push(`  wave ${w.wave + 1} ${c.cohort} (${c.stack}): ${c.phase}${left}${alarms}`);
+        const progress = c.deployment !== undefined ? ` (${c.deployment})` : "";
+        lines.push(
+          `  wave ${w.wave + 1} ${c.cohort} (${c.stack}): ${c.phase}${progress}${left}${alarms}`,
+        );
         if (c.revertFailure) lines.push(`    recover with: ${c.revertFailure.recoverCommand}`);
       }
     }

@@ -92,6 +92,7 @@ export async function runRehearse(raw: Record<string, unknown>, io: RehearseIo):
       policy: REHEARSAL_POLICY,
       operatorResponseMs: o.operatorResponse * 60_000,
       horizonMs: 0,
+      bakeFrom: o.bakeFrom,
       ...(o.verbose ? { progress: runnerLines(io) } : {}),
     });
   } catch (err) {
@@ -150,6 +151,11 @@ export function registerRehearseCommand(program: Command, io: RehearseIo = proce
     .option(
       "--activate-after <minutes>",
       "for --fault latent: minutes until the fault shows (default 60)",
+    )
+    .option(
+      "--bake-from <moment>",
+      "when bakes start: serving (the new version serves; what deploy does) or update (when the update returned: the behaviour before deployments were watched)",
+      "serving",
     )
     .action(async (flags: Record<string, unknown>) => {
       io.exit(await runRehearse(flags, io));

@@ -42,6 +42,11 @@ export const rehearseOptionsSchema = z.object({
   operatorResponse: intFlag("--operator-response", 1).default(15),
   // No default here: given without --fault latent it would be ignored, so it is refused.
   activateAfter: intFlag("--activate-after", 0).optional(),
+  bakeFrom: z
+    .enum(["serving", "update"], {
+      error: "--bake-from: serving (what deploy does) or update (the old behaviour)",
+    })
+    .default("serving"),
 });
 export type RehearseOptions = z.infer<typeof rehearseOptionsSchema>;
 

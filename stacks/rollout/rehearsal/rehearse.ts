@@ -9,7 +9,7 @@ import { planVerdict, type PlanVerdict } from "./verdict.js";
 import type { RehearsalEnvironment } from "./environment.js";
 import type { Fault } from "./sim/faults.js";
 import type { SimulationProfile } from "./sim/profile.js";
-import { createWorld } from "./sim/world.js";
+import { type BakeFrom, createWorld } from "./sim/world.js";
 import { planFor, runPlan } from "./strategies/plan.js";
 import { STRATEGIES, type StrategyName, type StrategyRun } from "./strategies/types.js";
 import { runUngated } from "./strategies/ungated.js";
@@ -26,6 +26,8 @@ export interface RehearsalOptions {
   horizonMs: number;
   strategies?: readonly StrategyName[];
   progress?: ProgressListener;
+  /** When the plan's bakes start: at "serving" (default, what deploy does) or at the update's return. */
+  bakeFrom?: BakeFrom;
 }
 
 export interface Rehearsal {
@@ -33,6 +35,8 @@ export interface Rehearsal {
   alarmSource: string;
   seed: number;
   fault: Fault;
+  /** When the plan's bakes started: at "serving" or at the update's return. */
+  bakeFrom: BakeFrom;
   rolloutStart: number;
   windowSeconds: number;
   waves: { index: number; cohorts: string[]; bakeSeconds: number }[];
@@ -63,8 +67,19 @@ export class PlanRefusedError extends Error {
 
 /** An upper bound on how long the plan takes when every wave passes. */
 function nominalPlanMs(waves: PlannedWave[], profile: SimulationProfile): number {
+  const platforms = Object.keys(
+    profile.updateDurations,
+  ) as (keyof typeof profile.updateDurations)[];
+  // An update, then its deployment until the platform reports it complete.
   const slowest =
-    Math.max(...Object.values(profile.updateDurations).map((d) => d.maxSeconds)) * 1000;
+    Math.max(
+      ...platforms.map(
+        (p) =>
+          profile.updateDurations[p].maxSeconds +
+          profile.servingDelays[p].maxSeconds +
+          profile.completionDelays[p].maxSeconds,
+      ),
+    ) * 1000;
   return waves.reduce(
     (acc, w) => acc + w.targets.length * slowest + Math.max(...w.targets.map((t) => t.bakeMs)),
     0,
@@ -76,7 +91,8 @@ export async function rehearse(
   opts: RehearsalOptions,
 ): Promise<Rehearsal> {
   const wallStart = performance.now();
-  const planWorld = createWorld(env, opts.profile, opts.fault);
+  const bakeFrom = opts.bakeFrom ?? "serving";
+  const planWorld = createWorld(env, opts.profile, opts.fault, bakeFrom);
   const plan = await planFor(planWorld);
   if (!plan.ok) throw new PlanRefusedError(plan.problems);
   const waves = plan.waves;
@@ -99,7 +115,7 @@ export async function rehearse(
       );
       continue;
     }
-    const world = createWorld(env, opts.profile, opts.fault);
+    const world = createWorld(env, opts.profile, opts.fault, bakeFrom);
     runs.push(
       await runUngated(strategy, world, {
         operatorResponseMs: opts.operatorResponseMs,
@@ -135,6 +151,7 @@ export async function rehearse(
     alarmSource: env.alarmSource,
     seed: opts.profile.seed,
     fault: opts.fault,
+    bakeFrom,
     rolloutStart: planWorld.rolloutStart,
     windowSeconds: horizonMs / 1000,
     waves: waves.map((w) => ({

@@ -478,8 +478,15 @@ export function alarmViolations(
       .filter((s) => sameOwner(ownerOf(graph, s), owner))) {
       const gate = service.inputs.alarms as
         { alarmNames?: string[]; enable?: boolean; rollback?: boolean } | undefined;
-      if (gate?.enable !== true || gate.rollback !== true)
-        out.push(`${service.urn}: ECS alarm rollback is off`);
+      // ECS fails a deployment on the cohort's alarms, but the rollout is the one rollback
+      // authority: an ECS rollback would leave the stack and the ledger naming a release the
+      // cohort no longer runs.
+      if (gate?.enable !== true) out.push(`${service.urn}: ECS does not watch the cohort's alarms`);
+      if (gate?.rollback !== false) out.push(`${service.urn}: ECS alarm rollback is on`);
+      const breaker = service.inputs.deploymentCircuitBreaker as
+        { enable?: boolean; rollback?: boolean } | undefined;
+      if (breaker?.enable !== true || breaker.rollback !== false)
+        out.push(`${service.urn}: the circuit breaker must fail deployments, not roll them back`);
       for (const n of gate?.alarmNames ?? [])
         if (!names.includes(n)) out.push(`${service.urn}: watches foreign alarm ${n}`);
     }

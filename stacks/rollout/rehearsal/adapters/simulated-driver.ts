@@ -1,13 +1,17 @@
 /**
  * A simulated StackDriver: each cohort stack's update takes its platform's
- * duration on the virtual clock, then the cohort's hosts run the new pin.
- * Update failures are injected from the profile. Nothing outside the
- * simulated fleet is touched.
+ * duration on the virtual clock; the cohort's traffic moves to the new pin
+ * its platform's serving delay after the update returned, and the platform
+ * reports the deployment complete a completion delay later (ECS: new tasks
+ * healthy, old ones drained). Update failures are injected from the profile.
+ * Nothing outside the simulated fleet is touched.
  */
 import { CONFIG_KEYS, pinSchema } from "../../../../components/contract.js";
+import type { DeploymentRef } from "../../../../components/contract.js";
 import type {
   ApplyResult,
   Clock,
+  DeploymentStatus,
   Pin,
   PreviewResult,
   ProgressSink,
@@ -34,6 +38,17 @@ interface StackState {
   pin: Pin;
   applies: number;
   reverts: number;
+  /** The last successful update's deployment: its task definition and when it serves/completes. */
+  deployment?: { taskDefinition: string; servingAt: number; completedAt: number };
+}
+
+export interface SimulatedDriverOptions {
+  /**
+   * Whether ECS cohort stacks export their deployment (contract.ts `deployment`), as the
+   * component does: the rollout then bakes from "serving". False rehearses the component
+   * before it did, whose bakes started when the update returned.
+   */
+  exportsDeployment: boolean;
 }
 
 export class SimulatedDriver implements StackDriver {
@@ -46,6 +61,7 @@ export class SimulatedDriver implements StackDriver {
     /** stack name -> cohort name */
     stacks: Record<string, string>,
     initial: Pin,
+    private readonly options: SimulatedDriverOptions = { exportsDeployment: true },
   ) {
     for (const [stack, cohort] of Object.entries(stacks)) {
       this.stacks.set(stack, {
@@ -81,6 +97,19 @@ export class SimulatedDriver implements StackDriver {
     return Math.round((range.minSeconds + u * (range.maxSeconds - range.minSeconds)) * 1000);
   }
 
+  /** A delay in [min, max] seconds of the platform's range, fixed per (seed, stack, update). */
+  private delayMs(
+    ranges: SimulationProfile["servingDelays"],
+    cohort: string,
+    stack: string,
+    version: number,
+    salt: number,
+  ): number {
+    const range = ranges[this.fleet.traffic(cohort).platform];
+    const u = uniformAt(this.profile().seed, hashString(stack), version, salt, 37);
+    return Math.round((range.minSeconds + u * (range.maxSeconds - range.minSeconds)) * 1000);
+  }
+
   private injected(stack: string, nth: number, revert: boolean): UpdateFailure | undefined {
     return this.profile().updateFailures.find(
       (f) =>
@@ -92,7 +121,45 @@ export class SimulatedDriver implements StackDriver {
 
   outputs(stack: string): Promise<Record<string, unknown>> {
     const s = this.stack(stack);
-    return Promise.resolve({ cohorts: { [s.cohort]: { name: s.cohort, pin: s.pin } } });
+    const watched =
+      this.options.exportsDeployment &&
+      this.fleet.traffic(s.cohort).platform === "ecs" &&
+      s.deployment !== undefined;
+    return Promise.resolve({
+      cohorts: {
+        [s.cohort]: {
+          name: s.cohort,
+          pin: s.pin,
+          ...(watched ? { deployment: this.refOf(stack, s.deployment?.taskDefinition ?? "") } : {}),
+        },
+      },
+    });
+  }
+
+  private refOf(stack: string, taskDefinition: string): DeploymentRef {
+    return {
+      platform: "ecs",
+      cluster: `simulated/${stack}`,
+      service: `simulated/${stack}/service`,
+      taskDefinition,
+    };
+  }
+
+  /** What ECS would answer about a stack's deployment now (the simulated DeploymentWatcher). */
+  deploymentStatus(ref: DeploymentRef): DeploymentStatus {
+    const stack = ref.cluster.replace(/^simulated\//, "");
+    const d = this.stack(stack).deployment;
+    const now = this.clock.now();
+    if (!d || d.taskDefinition !== ref.taskDefinition)
+      return {
+        state: "rolled-back",
+        reason: `the PRIMARY deployment runs ${d?.taskDefinition ?? "?"}, not ${ref.taskDefinition}`,
+      };
+    if (now < d.servingAt)
+      return { state: "in-progress", reason: "rolloutState IN_PROGRESS, new tasks starting" };
+    if (now < d.completedAt)
+      return { state: "in-progress", reason: "rolloutState IN_PROGRESS, old tasks draining" };
+    return { state: "serving", reason: "rolloutState COMPLETED, old tasks drained" };
   }
 
   readPin(stack: string): Promise<Pin | undefined> {
@@ -161,7 +228,14 @@ export class SimulatedDriver implements StackDriver {
     }
     s.history.push({ version, result: "succeeded", config });
     s.pin = pin;
-    this.fleet.setRelease(s.cohort, pin.release, this.clock.now());
+    // The update returned; the new version takes the cohort's traffic after the platform's
+    // serving delay, and the platform calls the deployment complete after its completion delay.
+    const servingAt =
+      this.clock.now() + this.delayMs(this.profile().servingDelays, s.cohort, stack, version, 3);
+    const completedAt =
+      servingAt + this.delayMs(this.profile().completionDelays, s.cohort, stack, version, 4);
+    s.deployment = { taskDefinition: `simulated/${stack}:${version}`, servingAt, completedAt };
+    this.fleet.setRelease(s.cohort, pin.release, servingAt);
     this.events.push({
       at: this.clock.now(),
       cohort: s.cohort,

@@ -42,6 +42,7 @@ export function terminalSummary(r: Rehearsal, reportPath?: string): string {
     `alarms    from ${r.alarmSource}`,
     `traffic   ${r.traffic.map((t) => `${t.cohort} ${percent(t.share)}`).join(" · ")}`,
     `plan      ${r.waves.map((w) => `wave ${w.index + 1}: ${w.cohorts.join(", ")} (bake ${duration(w.bakeSeconds)})`).join(" → ")}`,
+    `bakes     start ${r.bakeFrom === "serving" ? "when the new version serves (deployment complete)" : "when the update returns (--bake-from update)"}`,
     `others    operator reverts ${duration(r.operatorResponseSeconds)} after the first page; time-delayed push waits ${duration(r.delaySeconds)}`,
     "",
   ];

@@ -13,6 +13,35 @@ const durationRangeSchema = z
   .object({ minSeconds: z.number().positive(), maxSeconds: z.number().positive() })
   .refine((r) => r.minSeconds <= r.maxSeconds, { message: "minSeconds must be <= maxSeconds" });
 
+/** A range that may be zero (a platform whose update returns once the new version serves). */
+const delayRangeSchema = z
+  .object({ minSeconds: z.number().min(0), maxSeconds: z.number().min(0) })
+  .refine((r) => r.minSeconds <= r.maxSeconds, { message: "minSeconds must be <= maxSeconds" });
+
+const NO_DELAY = { minSeconds: 0, maxSeconds: 0 };
+
+/**
+ * ECS with `waitForSteadyState: false` (the component's setting): `pulumi up` returns once ECS
+ * accepted the new task definition; Fargate then provisions the new tasks, pulls the image,
+ * starts them and passes the target group's health checks (2 × 15 s) before they take the
+ * cohort's traffic and the old ones deregister (30 s delay). The deployment is reported
+ * COMPLETED later still: old tasks drained and ECS's own alarm watch over. Kubernetes (the
+ * provider awaits readiness), Lambda (an alias swap) and Cloudflare (live when the API call
+ * returns) serve when their update returns.
+ */
+const DEFAULT_SERVING_DELAYS = {
+  ecs: { minSeconds: 90, maxSeconds: 240 },
+  lambda: NO_DELAY,
+  kubernetes: NO_DELAY,
+  cloudflare: NO_DELAY,
+};
+const DEFAULT_COMPLETION_DELAYS = {
+  ecs: { minSeconds: 120, maxSeconds: 300 },
+  lambda: NO_DELAY,
+  kubernetes: NO_DELAY,
+  cloudflare: NO_DELAY,
+};
+
 export const cohortTrafficSchema = z.strictObject({
   /** Relative weight of the cohort's requests; shares are normalised over all cohorts. */
   weight: z.number().positive().default(1),
@@ -59,17 +88,42 @@ export const simulationProfileSchema = z.strictObject({
   cohorts: z.record(z.string(), cohortTrafficSchema).default({}),
   updateDurations: z
     .object({
-      ecs: durationRangeSchema.default({ minSeconds: 240, maxSeconds: 480 }),
+      ecs: durationRangeSchema.default({ minSeconds: 30, maxSeconds: 90 }),
       lambda: durationRangeSchema.default({ minSeconds: 30, maxSeconds: 90 }),
       kubernetes: durationRangeSchema.default({ minSeconds: 90, maxSeconds: 240 }),
       cloudflare: durationRangeSchema.default({ minSeconds: 15, maxSeconds: 45 }),
     })
     .default({
-      ecs: { minSeconds: 240, maxSeconds: 480 },
+      ecs: { minSeconds: 30, maxSeconds: 90 },
       lambda: { minSeconds: 30, maxSeconds: 90 },
       kubernetes: { minSeconds: 90, maxSeconds: 240 },
       cloudflare: { minSeconds: 15, maxSeconds: 45 },
     }),
+  /**
+   * Seconds from an update's return (`updateDurations`) until the new version serves the
+   * cohort's traffic, per platform: the exposure counts from here. Defaults: see above.
+   */
+  servingDelays: z
+    .object({
+      ecs: delayRangeSchema.default(DEFAULT_SERVING_DELAYS.ecs),
+      lambda: delayRangeSchema.default(NO_DELAY),
+      kubernetes: delayRangeSchema.default(NO_DELAY),
+      cloudflare: delayRangeSchema.default(NO_DELAY),
+    })
+    .default(DEFAULT_SERVING_DELAYS),
+  /**
+   * Seconds from serving until the platform reports the deployment complete (ECS: rolloutState
+   * COMPLETED, old tasks drained), when the rollout's watcher calls it serving and the bake
+   * starts.
+   */
+  completionDelays: z
+    .object({
+      ecs: delayRangeSchema.default(DEFAULT_COMPLETION_DELAYS.ecs),
+      lambda: delayRangeSchema.default(NO_DELAY),
+      kubernetes: delayRangeSchema.default(NO_DELAY),
+      cloudflare: delayRangeSchema.default(NO_DELAY),
+    })
+    .default(DEFAULT_COMPLETION_DELAYS),
   updateFailures: z.array(updateFailureSchema).default([]),
 });
 export type SimulationProfile = z.infer<typeof simulationProfileSchema>;

@@ -4,6 +4,7 @@
  * the same traffic and the same fault.
  */
 import type { Pin, Release } from "../../ports.js";
+import { SimulatedDeploymentWatcher } from "../adapters/simulated-deployments.js";
 import { SimulatedDriver } from "../adapters/simulated-driver.js";
 import { SimulatedGate } from "../adapters/simulated-gate.js";
 import { VirtualClock } from "../adapters/virtual-clock.js";
@@ -28,13 +29,22 @@ export interface World {
   cloudwatch: SimulatedCloudWatch;
   driver: SimulatedDriver;
   gate: SimulatedGate;
+  deployments: SimulatedDeploymentWatcher;
   rolloutStart: number;
 }
+
+/**
+ * When a cohort's bake starts: `serving` (the rollout watches the deployment, as it does with
+ * the component's `deployment` output) or `update` (the update's return, as before the
+ * component exported it: rehearses what a bake that starts too early lets through).
+ */
+export type BakeFrom = "serving" | "update";
 
 export function createWorld(
   env: RehearsalEnvironment,
   profile: SimulationProfile,
   fault: Fault,
+  bakeFrom: BakeFrom = "serving",
 ): World {
   const cohorts = env.cohorts.map((c) => c.name);
   const fleet = new SimulatedFleet(
@@ -47,7 +57,21 @@ export function createWorld(
   const rolloutStart = profile.startEpochMs + WARM_UP_MS;
   const clock = new VirtualClock(rolloutStart);
   const stacks = Object.fromEntries(env.cohorts.map((c) => [c.stack, c.name]));
-  const driver = new SimulatedDriver(fleet, clock, stacks, BASELINE);
+  const driver = new SimulatedDriver(fleet, clock, stacks, BASELINE, {
+    exportsDeployment: bakeFrom === "serving",
+  });
   const gate = new SimulatedGate(cloudwatch, clock);
-  return { env, profile, fault, fleet, clock, cloudwatch, driver, gate, rolloutStart };
+  const deployments = new SimulatedDeploymentWatcher(driver);
+  return {
+    env,
+    profile,
+    fault,
+    fleet,
+    clock,
+    cloudwatch,
+    driver,
+    gate,
+    deployments,
+    rolloutStart,
+  };
 }

@@ -100,6 +100,11 @@ function decisionOf(e: RolloutEvent, at: number): Decision | undefined {
     case "revert-failed":
     case "release-failed":
       return { ...base, kind: e.type, detail: e.reason };
+    case "deployment-observed":
+      // The moment the bake's clock starts is worth a mark; progress lines are not.
+      return e.state === "in-progress"
+        ? undefined
+        : { ...base, kind: `deployment ${e.state}`, detail: e.reason };
     case "observed": {
       const alarming = e.readings.filter((r) => r.state === "ALARM").map((r) => r.name);
       if (e.error) return { ...base, kind: "gate-error", detail: e.error };
@@ -149,6 +154,7 @@ export async function runPlan(
     {
       driver: world.driver,
       gate: world.gate,
+      deployments: world.deployments,
       ledger,
       clock: world.clock,
       ...(opts.progress ? { progress: opts.progress } : {}),
