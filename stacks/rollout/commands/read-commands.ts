@@ -3,6 +3,7 @@
  * calls), so they are safe to run while a deploy is in flight.
  */
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { deliveriesView, deliveryLines } from "../notify/status-view.js";
 import { renderLine } from "../progress.js";
 import { readState } from "../runner.js";
 import { type ReleaseState, statusOf } from "../state.js";
@@ -72,6 +73,7 @@ export async function statusCommand(
     .filter((r): r is ReleaseState => r !== undefined)
     .map((r) => releaseView(r, now));
   const cohorts = Object.fromEntries(state.cohorts);
+  const notifications = await deliveriesView(ports, o, releaseId);
   if (o.json) {
     io.stdout(
       JSON.stringify({
@@ -79,6 +81,7 @@ export async function statusCommand(
         ledger: ports.ledgerLocation,
         releases,
         cohorts,
+        notifications,
       }) + "\n",
     );
     return EXIT.done;
@@ -101,6 +104,7 @@ export async function statusCommand(
       }
     }
   }
+  lines.push(...deliveryLines(notifications));
   io.stdout(lines.join("\n") + "\n");
   return EXIT.done;
 }
