@@ -5,6 +5,7 @@
  * same records always yields the same state.
  */
 import type { z } from "zod";
+import { type ApprovalState, applyApprovalEvent } from "./approvals.js";
 import type {
   PlannedTarget,
   PlannedWave,
@@ -65,11 +66,12 @@ export type ReleaseStatus =
   | "reverting"
   | "aborting"
   | "stuck"
+  | "awaiting-approval"
   | "completed"
   | "failed"
   | "aborted";
 
-export interface ReleaseState {
+export interface ReleaseState extends ApprovalState {
   id: string;
   spec: ReleaseSpec;
   environment: string;
@@ -123,6 +125,7 @@ export function statusOf(r: ReleaseState): ReleaseStatus {
   if (r.failure) return "reverting";
   if (r.paused) return "paused";
   if (r.blocked) return "blocked";
+  if (r.awaitingApproval) return "awaiting-approval";
   return "active";
 }
 
@@ -181,6 +184,9 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       abortRequested: false,
       stuck: false,
       lastSeq: rec.seq,
+      plannedSeq: rec.seq,
+      approveBefore: e.approveBefore ?? [],
+      approvals: new Map(),
     });
     s.order.push(e.release);
     return s;
@@ -267,6 +273,11 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
         t.revertFailure = { reason: e.reason, recoverCommand: e.recoverCommand };
       }
       r.stuck = true;
+      break;
+    case "approval-requested":
+    case "approved":
+    case "rejected":
+      applyApprovalEvent(r, e, rec.at);
       break;
     case "paused":
       r.paused = true;

@@ -127,6 +127,7 @@ export function reportRun(io: CliIo, o: CommonOptions, d: DriveResult): void {
     paused: `resume with: ${cliCommand(o, "resume")}`,
     blocked: `fix the cause, then: ${cliCommand(o, "resume")}`,
     stuck: "a revert failed: a human must recover the cohort named above",
+    "awaiting-approval": `approve with: ${cliCommand(o, "approve", `--release ${result.release}`, `--wave ${(result.state?.awaitingApproval?.wave ?? 0) + 1}`, '--reason "…"')}, then: ${cliCommand(o, "resume", `--release ${result.release}`)}`,
     interrupted: `continue with: ${cliCommand(o, "resume")}`,
   };
   io.stderr(

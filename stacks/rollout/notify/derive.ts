@@ -169,6 +169,20 @@ function drafts(r: ReleaseState, e: RolloutEvent, b: Before): Draft[] {
           nextStep: resumeHint(r),
         },
       ];
+    case "approval-requested": {
+      const who = e.approvers.length > 0 ? e.approvers.join(", ") : "anyone who can write the ledger";
+      return [
+        {
+          kind: "awaiting-approval",
+          severity: "critical",
+          summary: `release ${r.id} waits for approval before wave ${e.wave + 1} (${e.cohorts.join(", ")}); may approve: ${who}`,
+          wave: e.wave,
+          cohorts: e.cohorts,
+          approvers: e.approvers,
+          nextStep: `cohort-rollout approve --environment ${r.environment} --release ${r.id} --wave ${e.wave + 1} --reason "…"`,
+        },
+      ];
+    }
     case "completed":
       return [
         {
