@@ -13,13 +13,7 @@ import { bakeVerdict, precheckVerdict } from "./gate-policy.js";
 import type { ReleaseState, TargetState } from "./state.js";
 
 export type Outcome =
-  | "completed"
-  | "failed"
-  | "aborted"
-  | "paused"
-  | "blocked"
-  | "stuck"
-  | "awaiting-approval";
+  "completed" | "failed" | "aborted" | "paused" | "blocked" | "stuck" | "awaiting-approval";
 
 export type Command =
   | { kind: "record"; event: RolloutEvent }

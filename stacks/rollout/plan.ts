@@ -114,7 +114,9 @@ export function buildPlan(inputs: PlanInputs, options: PlanOptions): PlanResult 
       ...(cohort.minIntervalSeconds > 0
         ? { minIntervalMs: Math.round(cohort.minIntervalSeconds * 1000 * options.bakeScale) }
         : {}),
-      ...(cohort.approval === "required" ? { approval: { approvers: cohort.approvers ?? [] } } : {}),
+      ...(cohort.approval === "required"
+        ? { approval: { approvers: cohort.approvers ?? [] } }
+        : {}),
     });
   });
 

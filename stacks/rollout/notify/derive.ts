@@ -170,7 +170,8 @@ function drafts(r: ReleaseState, e: RolloutEvent, b: Before): Draft[] {
         },
       ];
     case "approval-requested": {
-      const who = e.approvers.length > 0 ? e.approvers.join(", ") : "anyone who can write the ledger";
+      const who =
+        e.approvers.length > 0 ? e.approvers.join(", ") : "anyone who can write the ledger";
       return [
         {
           kind: "awaiting-approval",
