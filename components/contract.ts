@@ -69,6 +69,84 @@ export const cohortOutputSchema = z.object({
 });
 export type CohortOutput = z.infer<typeof cohortOutputSchema>;
 
+/**
+ * A secret, by reference only: `env:NAME` reads the variable NAME of the process that
+ * delivers (under `esc run <org>/<project>/<env> -- ...` that is a Pulumi ESC environment's
+ * `environmentVariables`). The value is never written to a stack output, the ledger or the
+ * outbox: only the reference is.
+ */
+export const secretRefSchema = z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, {
+  message: "must be a reference such as env:ROLLOUT_WEBHOOK_SECRET, never the secret itself",
+});
+
+/** Notification kinds a sink can subscribe to (cohort-rollout's notification schema v1). */
+export const notificationKindSchema = z.enum([
+  "planned",
+  "wave-passed",
+  "gate-failed",
+  "deploy-failed",
+  "reverting",
+  "reverted",
+  "revert-failed",
+  "needs-human",
+  "awaiting-approval",
+  "completed",
+]);
+export type NotificationKind = z.infer<typeof notificationKindSchema>;
+
+const sinkCommon = {
+  /** Names the sink in `status` and the outbox, e.g. "sre-slack". */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+    message: "lowercase letters, digits and '-', up to 40 chars",
+  }),
+  /** Only these kinds are sent to the sink. @default every kind */
+  kinds: z.array(notificationKindSchema).min(1).optional(),
+  /** Attempts per notification, including the first. @default 5 */
+  attempts: z.number().int().min(1).max(20).default(5),
+  /** One attempt is abandoned after this long, seconds. @default 10 */
+  timeoutSeconds: z.number().positive().max(300).default(10),
+};
+
+/** Where an environment's rollout notifications go. */
+export const notificationSinkSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("webhook"),
+      ...sinkCommon,
+      /** An https (or loopback http) URL, or a reference to one. */
+      url: z.union([secretRefSchema, z.url({ protocol: /^https?$/ })]),
+      /** Key of the HMAC-SHA256 signature header (X-Cohort-Rollout-Signature). */
+      secret: secretRefSchema,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("slack"),
+      ...sinkCommon,
+      /** The incoming-webhook URL: it carries its own token, so only a reference is accepted. */
+      url: secretRefSchema,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("sns"),
+      ...sinkCommon,
+      topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/, {
+        message: "must be an SNS topic ARN, e.g. arn:aws:sns:eu-west-1:123456789012:rollouts",
+      }),
+    })
+    .strict(),
+]);
+export type NotificationSink = z.infer<typeof notificationSinkSchema>;
+
+export const notificationsConfigSchema = z
+  .object({ sinks: z.array(notificationSinkSchema).max(10).default([]) })
+  .strict();
+export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
+
+/** A cohort that needs a person's approval before a release enters its wave. */
+export const approvalSchema = z.enum(["required", "none"]);
+
 /** One cohort as the environment defines it (exported by the edge stack). */
 export const environmentCohortSchema = z.object({
   name: z.string().min(1),
@@ -84,6 +162,10 @@ export const environmentCohortSchema = z.object({
   deploymentTimeoutSeconds: z.number().int().positive().optional(),
   /** The Pulumi stack that owns this cohort, e.g. "prod.free". */
   stack: z.string().min(1),
+  /** `required`: a release waits for `cohort-rollout approve` before entering this cohort's wave. */
+  approval: approvalSchema.optional(),
+  /** Who may approve (names as given to `approve --by`); empty: anyone who can write the ledger. */
+  approvers: z.array(z.string().min(1)).optional(),
 });
 export type EnvironmentCohort = z.infer<typeof environmentCohortSchema>;
 
@@ -93,6 +175,8 @@ export const environmentOutputSchema = z.object({
   edgeStack: z.string().min(1).optional(),
   /** Cohorts in rollout order (criticality ascending, then name). */
   cohorts: z.array(environmentCohortSchema).min(1),
+  /** Where rollout notifications go (references to secrets only). */
+  notifications: notificationsConfigSchema.optional(),
 });
 export type EnvironmentOutput = z.infer<typeof environmentOutputSchema>;
 

@@ -67,6 +67,14 @@ const FIELD_HINTS: Record<string, string> = {
   deploymentTimeoutSeconds: "whole seconds from 60 to 21600 (6 hours)",
   stack: "a Pulumi stack name",
   edgeStack: "a Pulumi stack name",
+  approval: '"required" (a release waits for `cohort-rollout approve`) or "none"',
+  approvers: "a list of names as given to `cohort-rollout approve --by`",
+  sinks: 'a list of sinks of type webhook, slack or sns (README.md, "Notifications")',
+  secret:
+    "a reference such as env:ROLLOUT_WEBHOOK_SECRET; set the variable where cohort-rollout runs",
+  url: "an https URL or a reference such as env:SLACK_WEBHOOK_URL",
+  topicArn: "an SNS topic ARN, e.g. arn:aws:sns:eu-west-1:123456789012:rollouts",
+  kinds: "notification kinds, e.g. [gate-failed, reverted, revert-failed, needs-human]",
 };
 
 /** Hints for one exact path, where the field's usual hint would mislead. */

@@ -28,7 +28,11 @@ export function environmentOutput(env: EnvironmentSpec, part: Part): Environment
       deploymentTimeoutSeconds: c.deploymentTimeoutSeconds,
       // In single-stack mode this very stack owns every cohort.
       stack: single ? pulumi.getStack() : c.stack,
+      // Only when set, so environments without approvals export what they always did.
+      ...(c.approval === "required" ? { approval: c.approval } : {}),
+      ...(c.approvers.length > 0 ? { approvers: c.approvers } : {}),
     })),
+    ...(env.notifications !== undefined ? { notifications: env.notifications } : {}),
   };
 }
 

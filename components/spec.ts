@@ -6,6 +6,7 @@
  * field has failed and we want every problem reported at once.
  */
 import { z } from "zod";
+import { type NotificationsConfig, approvalSchema, notificationsConfigSchema } from "./contract.js";
 import { COHORT_NAME_PATTERN } from "./identity.js";
 
 /** Header that carries the cohort when a cohort is header-routed. */
@@ -108,6 +109,10 @@ export const cohortSpecSchema = z
      * ECS's own alarm watch. @default 1200 (20 minutes, the AWS provider's update timeout)
      */
     deploymentTimeoutSeconds: z.number().int().min(60).max(21_600).default(1200),
+    /** `required`: a release waits for `cohort-rollout approve` before this cohort's wave. @default "none" */
+    approval: approvalSchema.default("none"),
+    /** Who may approve that wave (as given to `approve --by`). @default anyone who can write the ledger */
+    approvers: z.array(z.string().min(1).max(100)).max(50).default([]),
   })
   .strict();
 export type CohortSpecInput = z.input<typeof cohortSpecSchema>;
@@ -145,6 +150,8 @@ export const environmentSpecSchema = z
       .default(DEFAULT_HEADER_NAME),
     cohorts: z.array(z.unknown()).min(1, "an environment needs at least one cohort"),
     alarms: alarmThresholdsSchema.default(alarmThresholdsSchema.parse({})),
+    /** Where cohort-rollout sends notifications (secrets only by reference, e.g. env:NAME). */
+    notifications: notificationsConfigSchema.optional(),
   })
   .strict();
 export type EnvironmentSpecInput = Omit<z.input<typeof environmentSpecSchema>, "cohorts"> & {
@@ -234,6 +241,8 @@ export interface CohortSpec {
   stack: string;
   desiredCount: number;
   deploymentTimeoutSeconds: number;
+  approval: "required" | "none";
+  approvers: string[];
 }
 
 /** An environment after validation and defaulting; cohorts sorted in rollout order. */
@@ -243,4 +252,5 @@ export interface EnvironmentSpec {
   headerName: string;
   cohorts: CohortSpec[];
   alarms: AlarmThresholds;
+  notifications?: NotificationsConfig;
 }

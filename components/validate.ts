@@ -66,6 +66,8 @@ function toCohortSpec(raw: ReturnType<typeof cohortSpecSchema.parse>, env: strin
     stack: raw.stack ?? `${env}.${raw.name}`,
     desiredCount: raw.desiredCount,
     deploymentTimeoutSeconds: raw.deploymentTimeoutSeconds,
+    approval: raw.approval,
+    approvers: raw.approvers,
   };
 }
 
@@ -513,6 +515,9 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
         headerName: envResult.data.headerName,
         cohorts: parsedCohorts.map((c) => c.spec).sort(rolloutOrder),
         alarms: envResult.data.alarms,
+        ...(envResult.data.notifications !== undefined
+          ? { notifications: envResult.data.notifications }
+          : {}),
       }
     : undefined;
   if (environment !== undefined) {

@@ -5,7 +5,7 @@
  *
  * Exit codes: 0 done, 1 reverted (failed or aborted, every cohort back on
  * its last good update), 2 usage/config error or plan refused, 3 needs a
- * human (paused, blocked, lease held, revert failed, interrupted).
+ * human (paused, blocked, awaiting approval, lease held, revert failed, interrupted).
  */
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,6 +22,13 @@ import {
   usageError,
 } from "./commands/context.js";
 import { defaultPortsFactory } from "./commands/default-ports.js";
+import {
+  type ApprovalRequest,
+  approvalFlagProblems,
+  approveCommand,
+  defaultApprover,
+  rejectCommand,
+} from "./commands/approval-commands.js";
 import { abortCommand, pauseCommand, revertCommand } from "./commands/operator-commands.js";
 import {
   type CommonOptions,
@@ -238,6 +245,36 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
           : [],
     ),
   );
+  const decision = (flags: Flags): ApprovalRequest => ({
+    release: optionalString(flags, "release") ?? "",
+    wave: Number(flags.wave),
+    by: optionalString(flags, "by") ?? defaultApprover(io.env),
+    reason: optionalString(flags, "reason") ?? "",
+  });
+  for (const [name, what, run] of [
+    [
+      "approve",
+      "let a release into a wave that needs approval (records who and why; then resume)",
+      approveCommand,
+    ],
+    [
+      "reject",
+      "refuse a release a wave: it ends, and every cohort it reached is reverted",
+      rejectCommand,
+    ],
+  ] as const) {
+    addCommonOptions(
+      program
+        .command(name)
+        .description(what)
+        .option("--release <id>", "the release (as `status` shows it)")
+        .option("--wave <n>", "the wave, numbered as `status` prints it (wave 1 is the first)")
+        .option("--by <name>", "who decides (default: $COHORT_ROLLOUT_USER, else the login name)")
+        .option("--reason <text>", "why; recorded in the ledger"),
+    ).action(
+      withPorts((ports, o, flags) => run(ports, o, decision(flags), io), approvalFlagProblems),
+    );
+  }
   return program;
 }
 

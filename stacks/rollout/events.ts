@@ -56,6 +56,8 @@ export const plannedTargetSchema = z.object({
    * fails there (the cohort's `deploymentTimeoutSeconds`). Absent: DEFAULT_DEPLOYMENT_TIMEOUT_MS.
    */
   deploymentTimeoutMs: z.number().int().positive().optional(),
+  /** The environment requires a person's approval before this cohort's wave (approvals.ts). */
+  approval: z.object({ approvers: z.array(z.string().min(1)) }).optional(),
 });
 export type PlannedTarget = z.infer<typeof plannedTargetSchema>;
 
@@ -84,6 +86,8 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
     environment: z.string().min(1),
     waves: z.array(plannedWaveSchema).min(1),
     policy: rolloutPolicySchema,
+    /** Cohorts this release waits for approval before (`deploy --approve-before`). */
+    approveBefore: z.array(z.string().min(1)).optional(),
   }),
   /** Written before `up` starts, with the update a revert would return to. */
   z.object({
@@ -178,6 +182,38 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
     reason: z.string(),
     recoverCommand: z.string(),
     manual: z.boolean().default(false),
+  }),
+  /**
+   * The release reached a wave that needs a person's approval and waits for it (a recorded
+   * condition: `status` shows it from here, with who may approve).
+   */
+  z.object({
+    type: z.literal("approval-requested"),
+    ...base,
+    wave: z.number().int().min(0),
+    cohorts: z.array(z.string()),
+    approvers: z.array(z.string()),
+  }),
+  /**
+   * A person approved the release into a wave. `planSeq` is the ledger record of the plan
+   * approved: an approval counts only for that plan of that release.
+   */
+  z.object({
+    type: z.literal("approved"),
+    ...base,
+    wave: z.number().int().min(0),
+    planSeq: z.number().int().min(1),
+    by: z.string().min(1),
+    reason: z.string(),
+  }),
+  /** A person refused the release a wave: it ends, and every cohort it reached is reverted. */
+  z.object({
+    type: z.literal("rejected"),
+    ...base,
+    wave: z.number().int().min(0),
+    planSeq: z.number().int().min(1),
+    by: z.string().min(1),
+    reason: z.string(),
   }),
   z.object({ type: z.literal("paused"), ...base, by: z.string() }),
   z.object({ type: z.literal("resumed"), ...base, by: z.string() }),

@@ -11,7 +11,7 @@ export const EXIT = {
   reverted: 1,
   /** Usage or configuration error; the plan was refused. Nothing was deployed. */
   usage: 2,
-  /** Needs a human: paused, blocked (cohort already in ALARM, stack locked), lease held, or a revert failed. */
+  /** Needs a human: paused, blocked (cohort already in ALARM, stack locked), awaiting approval, lease held, or a revert failed. */
   human: 3,
 } as const;
 
@@ -27,6 +27,7 @@ export function exitCodeFor(outcome: Outcome | "interrupted"): ExitCode {
     case "paused":
     case "blocked":
     case "stuck":
+    case "awaiting-approval":
     case "interrupted":
       return EXIT.human;
   }

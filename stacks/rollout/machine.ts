@@ -8,11 +8,13 @@
  * port (precheck, apply, observe, revert) and record what happened.
  */
 import type { DeploymentRef } from "../../components/contract.js";
+import { approvalHold } from "./approvals.js";
 import type { PlannedTarget, RolloutEvent } from "./events.js";
 import { bakeVerdict, precheckVerdict } from "./gate-policy.js";
 import type { ReleaseState, TargetState } from "./state.js";
 
-export type Outcome = "completed" | "failed" | "aborted" | "paused" | "blocked" | "stuck";
+export type Outcome =
+  "completed" | "failed" | "aborted" | "paused" | "blocked" | "stuck" | "awaiting-approval";
 
 export type Command =
   | { kind: "record"; event: RolloutEvent }
@@ -243,6 +245,11 @@ export function decide(r: ReleaseState, now: number): Command {
       .map((pt) => r.targets.get(pt.cohort))
       .filter((t): t is TargetState => !!t);
     if (targets.every((t) => t.phase === "passed")) continue;
+    // A wave none of whose cohorts has started may need a person's approval first.
+    if (targets.every((t) => t.phase === "pending")) {
+      const hold = approvalHold(r, wave.index);
+      if (hold) return hold;
+    }
 
     // Apply the wave's cohorts one by one, each after its own precheck.
     for (const t of targets) {

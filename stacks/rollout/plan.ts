@@ -118,6 +118,9 @@ export function buildPlan(inputs: PlanInputs, options: PlanOptions): PlanResult 
       ...(cohort.deploymentTimeoutSeconds !== undefined
         ? { deploymentTimeoutMs: cohort.deploymentTimeoutSeconds * 1000 }
         : {}),
+      ...(cohort.approval === "required"
+        ? { approval: { approvers: cohort.approvers ?? [] } }
+        : {}),
     });
   });
 

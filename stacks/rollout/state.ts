@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import type { DeploymentRef } from "../../components/contract.js";
+import { type ApprovalState, applyApprovalEvent } from "./approvals.js";
 import type {
   EventOf,
   PlannedTarget,
@@ -84,11 +85,12 @@ export type ReleaseStatus =
   | "reverting"
   | "aborting"
   | "stuck"
+  | "awaiting-approval"
   | "completed"
   | "failed"
   | "aborted";
 
-export interface ReleaseState {
+export interface ReleaseState extends ApprovalState {
   id: string;
   spec: ReleaseSpec;
   environment: string;
@@ -142,6 +144,7 @@ export function statusOf(r: ReleaseState): ReleaseStatus {
   if (r.failure) return "reverting";
   if (r.paused) return "paused";
   if (r.blocked) return "blocked";
+  if (r.awaitingApproval) return "awaiting-approval";
   return "active";
 }
 
@@ -201,6 +204,9 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
       abortRequested: false,
       stuck: false,
       lastSeq: rec.seq,
+      plannedSeq: rec.seq,
+      approveBefore: e.approveBefore ?? [],
+      approvals: new Map(),
     });
     s.order.push(e.release);
     return s;
@@ -293,6 +299,11 @@ export function apply(s: RolloutState, rec: FoldRecord): RolloutState {
         t.revertFailedAt = rec.at;
       }
       r.stuck = true;
+      break;
+    case "approval-requested":
+    case "approved":
+    case "rejected":
+      applyApprovalEvent(r, e, rec.at);
       break;
     case "paused":
       r.paused = true;

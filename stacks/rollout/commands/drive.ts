@@ -6,6 +6,7 @@
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
 import type { PlannedTarget } from "../events.js";
 import { type ProgressListener, type ProgressUpdate, renderLine } from "../progress.js";
+import { NOTIFY_GRACE_MS, startNotifier } from "../notify/start.js";
 import { Runner, type RunResult } from "../runner.js";
 import { statusOf } from "../state.js";
 import type { BuiltPorts, CliIo, HeldLease } from "./context.js";
@@ -66,6 +67,9 @@ export async function drive(
   lease.lost.addEventListener("abort", onLost, { once: true });
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Notifications go beside the run: the runner never waits for a sink.
+  const notifier = startNotifier(ports, o, io, releaseId);
+  const show = progressListener(io, o.json);
   try {
     const runner = new Runner(
       {
@@ -74,13 +78,17 @@ export async function drive(
         ...(ports.deployments ? { deployments: ports.deployments } : {}),
         ledger: ports.ledger,
         clock: ports.clock,
-        progress: progressListener(io, o.json),
+        progress: (u) => {
+          show(u);
+          if (u.kind === "event") notifier.poke();
+        },
       },
       { signal: controller.signal, recoverCommand: recoverCommandFor(o) },
     );
     const result = await runner.run(releaseId);
     return { result, exitCode: exitCodeFor(result.outcome) };
   } finally {
+    await notifier.close(NOTIFY_GRACE_MS);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     lease.lost.removeEventListener("abort", onLost);
@@ -120,6 +128,7 @@ export function reportRun(io: CliIo, o: CommonOptions, d: DriveResult): void {
     paused: `resume with: ${cliCommand(o, "resume")}`,
     blocked: `fix the cause, then: ${cliCommand(o, "resume")}`,
     stuck: "a revert failed: a human must recover the cohort named above",
+    "awaiting-approval": `approve with: ${cliCommand(o, "approve", `--release ${result.release}`, `--wave ${(result.state?.awaitingApproval?.wave ?? 0) + 1}`, '--reason "…"')}, then: ${cliCommand(o, "resume", `--release ${result.release}`)}`,
     interrupted: `continue with: ${cliCommand(o, "resume")}`,
   };
   io.stderr(

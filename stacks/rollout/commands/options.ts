@@ -149,6 +149,8 @@ export const releaseOptionsSchema = z.object({
   config: keyValues("--config").default({}),
   edgeConfig: keyValues("--edge-config").optional(),
   programRevision: z.string().min(1).optional(),
+  /** Cohorts whose wave this release waits for `approve` before (on top of the environment's). */
+  approveBefore: z.array(z.string().min(1)).default([]),
 });
 export type ReleaseOptions = z.infer<typeof releaseOptionsSchema>;
 
@@ -240,5 +242,11 @@ export function addReleaseOptions(cmd: Command): Command {
       "edge stack config; makes the edge a wave of its own after every cohort (repeatable)",
       collect,
     )
-    .option("--program-revision <sha>", "git commit of the program to deploy the release with");
+    .option("--program-revision <sha>", "git commit of the program to deploy the release with")
+    .option(
+      "--approve-before <cohort>",
+      "wait for `cohort-rollout approve` before this cohort's wave (repeatable)",
+      collect,
+      [],
+    );
 }

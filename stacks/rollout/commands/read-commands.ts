@@ -3,18 +3,21 @@
  * calls), so they are safe to run while a deploy is in flight.
  */
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { deliveriesView, deliveryLines } from "../notify/status-view.js";
+import { approvalLines, approvalView } from "./approval-commands.js";
 import { renderLine } from "../progress.js";
 import { readState } from "../runner.js";
 import { type ReleaseState, statusOf } from "../state.js";
 import { type BuiltPorts, type CliIo, usageError } from "./context.js";
 import type { CommonOptions } from "./options.js";
 
-function releaseView(r: ReleaseState, now: number) {
+function releaseView(r: ReleaseState, now: number, o: CommonOptions) {
   return {
     release: r.id,
     version: r.spec.version,
     status: statusOf(r),
     plannedAt: new Date(r.plannedAt).toISOString(),
+    ...approvalView(r, o),
     ...(r.failure ? { failure: r.failure } : {}),
     ...(r.blocked ? { blocked: r.blocked } : {}),
     waves: r.waves.map((w) => ({
@@ -76,8 +79,9 @@ export async function statusCommand(
   const releases = ids
     .map((id) => state.releases.get(id))
     .filter((r): r is ReleaseState => r !== undefined)
-    .map((r) => releaseView(r, now));
+    .map((r) => releaseView(r, now, o));
   const cohorts = Object.fromEntries(state.cohorts);
+  const notifications = await deliveriesView(ports, o, releaseId);
   if (o.json) {
     io.stdout(
       JSON.stringify({
@@ -85,6 +89,7 @@ export async function statusCommand(
         ledger: ports.ledgerLocation,
         releases,
         cohorts,
+        notifications,
       }) + "\n",
     );
     return EXIT.done;
@@ -95,6 +100,7 @@ export async function statusCommand(
     lines.push(`release ${r.release} (${r.version}): ${r.status}`);
     if (r.failure) lines.push(`  failed at ${r.failure.cohort}: ${r.failure.reason}`);
     if (r.blocked) lines.push(`  blocked at ${r.blocked.cohort}: ${r.blocked.reason}`);
+    lines.push(...approvalLines(r));
     for (const w of r.waves) {
       for (const c of w.cohorts) {
         const left =
@@ -110,6 +116,7 @@ export async function statusCommand(
       }
     }
   }
+  lines.push(...deliveryLines(notifications));
   io.stdout(lines.join("\n") + "\n");
   return EXIT.done;
 }

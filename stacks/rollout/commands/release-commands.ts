@@ -119,6 +119,14 @@ export async function deployCommand(
         );
       }
       const waves = await plannedWaves(ports, o, run, rel);
+      const cohorts = waves.flatMap((w) => w.targets.map((t) => t.cohort));
+      const unknown = rel.approveBefore.filter((c) => !cohorts.includes(c));
+      if (unknown.length > 0)
+        throw usageError(
+          unknown.map(
+            (c) => `--approve-before: no cohort "${c}" in the plan; cohorts: ${cohorts.join(", ")}`,
+          ),
+        );
       const planned: RolloutEvent = {
         type: "planned",
         release: rel.release,
@@ -136,6 +144,7 @@ export async function deployCommand(
           pollIntervalMs: run.pollInterval,
           allowDataLoss: run.allowDataLoss,
         },
+        ...(rel.approveBefore.length > 0 ? { approveBefore: rel.approveBefore } : {}),
       };
       if (!o.json)
         io.stderr(`plan for ${rel.release} (${rel.version}):\n${describeWaves(waves)}\n`);

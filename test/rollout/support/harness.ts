@@ -20,6 +20,10 @@ export interface HarnessOptions {
   policy?: Partial<RolloutPolicy>;
   edge?: boolean;
   releaseId?: string;
+  /** Cohorts the environment requires an approval before, with who may give it. */
+  approvalFor?: Record<string, string[]>;
+  /** `deploy --approve-before`: cohorts this release waits before. */
+  approveBefore?: string[];
 }
 
 export async function harness(opts: HarnessOptions = {}) {
@@ -31,7 +35,13 @@ export async function harness(opts: HarnessOptions = {}) {
   for (const c of cohorts) driver.addStack(`prod.${c.name}`, OLD_PIN);
   if (opts.edge) driver.addStack("prod", OLD_PIN);
   const releaseId = opts.releaseId ?? "r1";
-  const waves = wavesOf(cohorts, opts.edge);
+  const waves = wavesOf(cohorts, opts.edge).map((w) => ({
+    ...w,
+    targets: w.targets.map((t) => {
+      const approvers = opts.approvalFor?.[t.cohort];
+      return approvers ? { ...t, approval: { approvers } } : t;
+    }),
+  }));
   const planned: RolloutEvent = {
     type: "planned",
     release: releaseId,
@@ -44,6 +54,7 @@ export async function harness(opts: HarnessOptions = {}) {
     environment: "prod",
     waves,
     policy: { ...DEFAULT_POLICY, ...opts.policy },
+    ...(opts.approveBefore ? { approveBefore: opts.approveBefore } : {}),
   };
   await ledger.append(planned, 1);
   const updates: ProgressUpdate[] = [];
