@@ -20,7 +20,6 @@ import {
   usageError,
 } from "./commands/context.js";
 import { defaultPortsFactory } from "./commands/default-ports.js";
-import { abortCommand, pauseCommand, revertCommand } from "./commands/operator-commands.js";
 import {
   type CommonOptions,
   type Parsed,
@@ -33,8 +32,19 @@ import {
   releaseOptionsSchema,
   runOptionsSchema,
 } from "./commands/options.js";
-import { historyCommand, statusCommand } from "./commands/read-commands.js";
-import { deployCommand, planCommand, resumeCommand } from "./commands/release-commands.js";
+
+/**
+ * The commands' modules (the runner, the machine, the plan), loaded by the
+ * command that runs, so `--help` and usage errors never pay for them.
+ */
+async function commands() {
+  const [release, operator, read] = await Promise.all([
+    import("./commands/release-commands.js"),
+    import("./commands/operator-commands.js"),
+    import("./commands/read-commands.js"),
+  ]);
+  return { ...release, ...operator, ...read };
+}
 
 export interface CliDeps {
   io?: CliIo;
@@ -105,9 +115,9 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
     // Every problem of every option group in one message, as for deploy.
     const rest = parseAll([runOptionsSchema, flags], [releaseOptionsSchema, flags]);
     await withPorts(
-      (ports, o) => {
+      async (ports, o) => {
         const [run, rel] = unwrap(rest);
-        return planCommand(ports, o, run, rel, io);
+        return (await commands()).planCommand(ports, o, run, rel, io);
       },
       () => (rest.ok ? [] : rest.problems),
     )(flags);
@@ -129,7 +139,9 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       throw usageError([...(common.ok ? [] : common.problems), ...(rest.ok ? [] : rest.problems)]);
     }
     const [run, rel] = rest.value;
-    await withPorts((ports, o) => deployCommand(ports, o, run, rel, io))(flags);
+    await withPorts(async (ports, o) => (await commands()).deployCommand(ports, o, run, rel, io))(
+      flags,
+    );
   });
 
   addCommonOptions(
@@ -137,14 +149,22 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .command("resume")
       .description("continue the release in flight from the ledger (after a crash, pause or block)")
       .option("--release <id>", "the release (default: the one in flight)"),
-  ).action(withPorts((ports, o, flags) => resumeCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).resumeCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
       .command("status")
       .description("the releases, their cohorts, phases, alarm states and bake time left")
       .option("--release <id>", "only this release"),
-  ).action(withPorts((ports, o, flags) => statusCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).statusCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
@@ -154,9 +174,9 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .option("--limit <n>", "only the last n events"),
   ).action(
     withPorts(
-      (ports, o, flags) => {
+      async (ports, o, flags) => {
         const raw = optionalString(flags, "limit");
-        return historyCommand(
+        return (await commands()).historyCommand(
           ports,
           o,
           release(flags),
@@ -179,14 +199,22 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .command("pause")
       .description("stop the release after its current step (reverts are never held back)")
       .option("--release <id>", "the release (default: the one in flight)"),
-  ).action(withPorts((ports, o, flags) => pauseCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).pauseCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
       .command("abort")
       .description("stop the release and revert every cohort it reached, most critical first")
       .option("--release <id>", "the release (default: the one in flight)"),
-  ).action(withPorts((ports, o, flags) => abortCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).abortCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
@@ -198,8 +226,14 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .option("--release <id>", "the release to undo (default: the one the cohort is on)"),
   ).action(
     withPorts(
-      (ports, o, flags) =>
-        revertCommand(ports, o, optionalString(flags, "cohort") ?? "", release(flags), io),
+      async (ports, o, flags) =>
+        (await commands()).revertCommand(
+          ports,
+          o,
+          optionalString(flags, "cohort") ?? "",
+          release(flags),
+          io,
+        ),
       (flags) =>
         optionalString(flags, "cohort") === undefined
           ? ["--cohort: required; hint: --cohort pro"]
