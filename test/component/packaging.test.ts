@@ -285,6 +285,18 @@ describe("the packed packages", () => {
     }
   });
 
+  it("rehearses the example environment from the installed bin (its data files are shipped)", async () => {
+    const out = await run(
+      join(consumer, "node_modules", ".bin", "cohort-rollout"),
+      ["rehearse", "--json", "--out", join(work, "rehearsal.html")],
+      { cwd: consumer },
+    );
+    const rehearsal = JSON.parse(out) as { environment: string; verdict: { kind: string } };
+    expect(rehearsal.environment).toBe("prod");
+    expect(rehearsal.verdict.kind).toBe("contained");
+    expect(existsSync(join(work, "rehearsal.html"))).toBe(true);
+  });
+
   it("loads the policy pack the way `pulumi preview --policy-pack` does and serves its policies", async () => {
     const runPolicyPack = createRequire(join(consumer, "package.json")).resolve(
       "@pulumi/pulumi/cmd/run-policy-pack",
