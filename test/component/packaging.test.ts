@@ -13,7 +13,8 @@
  *   - each package carries only its own runtime dependencies;
  *   - a TypeScript program typechecks against the shipped declarations, and a
  *     JavaScript program creates the component's resources under mocks;
- *   - `cohort-rollout --help` runs the compiled bin (no tsx installed), and
+ *   - `cohort-rollout --help` runs the compiled bin (no tsx installed),
+ *     `rehearse` finds the data files it reads beside its modules, and
  *     `cohort-rollout plan --json` plans a release over the consumer's own
  *     environment: stacks in a real Pulumi backend (the engine from
  *     scripts/ensure-pulumi.sh) and alarms in CloudWatch (moto, on loopback);
