@@ -62,6 +62,9 @@ const moto = await ensureMoto();
 if (!moto.available && inCi())
   throw new Error(`packaging: moto is unavailable in CI: ${moto.reason ?? ""}`);
 
+/** Generous: each of these starts Node processes over a full install, on a machine busy with other suites. */
+const SLOW = 300_000;
+
 let work: string;
 let consumer: string;
 let tarballs: Record<PartName, PackedTarball>;
@@ -234,88 +237,109 @@ describe("the packed packages", () => {
     expect(existsSync(installed("tsx"))).toBe(false);
   });
 
-  it("typechecks a TypeScript consumer against the shipped declarations", async () => {
-    expect(readdirSync(join(consumer, "node_modules", PACKAGE))).toContain("dist");
-    // Throws (failing the test) with tsc's diagnostics if a type is missing or wrong.
-    await run(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: consumer });
-  });
+  it(
+    "typechecks a TypeScript consumer against the shipped declarations",
+    async () => {
+      expect(readdirSync(join(consumer, "node_modules", PACKAGE))).toContain("dist");
+      // Throws (failing the test) with tsc's diagnostics if a type is missing or wrong.
+      await run(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: consumer });
+    },
+    SLOW,
+  );
 
-  it("runs a consumer program under mocks that creates the component's resources", async () => {
-    const out = JSON.parse(await run(process.execPath, ["run.mjs"], { cwd: consumer })) as {
-      resolved: string;
-      registeredBeforeValidInput: number;
-      badInput: string;
-      types: string[];
-      cohorts: Record<string, { name: string; pin: { version: string }; alarmNames: string[] }>;
-    };
-    // Imported from the unpacked tarball, not from this repo's sources.
-    expect(out.resolved).toBe(
-      pathToFileURL(join(consumer, "node_modules", PACKAGE, "dist/components/index.js")).href,
-    );
-    expect(out.badInput).toBe("environment.cohorts");
-    expect(out.registeredBeforeValidInput).toBe(0);
-    expect(out.types).toContain("cohort-segmented-service:index:CohortSegmentedService");
-    for (const type of [
-      "aws:ecs/service:Service",
-      "aws:dynamodb/table:Table",
-      "aws:lb/listenerRule:ListenerRule",
-      "aws:cloudwatch/compositeAlarm:CompositeAlarm",
-    ]) {
-      expect(out.types).toContain(type);
-    }
-    expect(out.types.length).toBeGreaterThan(25);
-    expect(out.cohorts.free?.pin.version).toBe("1.0.0");
-    expect(out.cohorts.free?.alarmNames.length).toBe(5);
-  });
-  it("runs the compiled cohort-rollout bin: --help lists every command", async () => {
-    const help = await run(join(consumer, "node_modules", ".bin", "cohort-rollout"), ["--help"], {
-      cwd: consumer,
-    });
-    for (const command of [
-      "plan",
-      "deploy",
-      "resume",
-      "status",
-      "history",
-      "pause",
-      "abort",
-      "revert",
-      "rehearse",
-    ]) {
-      expect(help).toMatch(new RegExp(`^  ${command} `, "m"));
-    }
-  });
+  it(
+    "runs a consumer program under mocks that creates the component's resources",
+    async () => {
+      const out = JSON.parse(await run(process.execPath, ["run.mjs"], { cwd: consumer })) as {
+        resolved: string;
+        registeredBeforeValidInput: number;
+        badInput: string;
+        types: string[];
+        cohorts: Record<string, { name: string; pin: { version: string }; alarmNames: string[] }>;
+      };
+      // Imported from the unpacked tarball, not from this repo's sources.
+      expect(out.resolved).toBe(
+        pathToFileURL(join(consumer, "node_modules", PACKAGE, "dist/components/index.js")).href,
+      );
+      expect(out.badInput).toBe("environment.cohorts");
+      expect(out.registeredBeforeValidInput).toBe(0);
+      expect(out.types).toContain("cohort-segmented-service:index:CohortSegmentedService");
+      for (const type of [
+        "aws:ecs/service:Service",
+        "aws:dynamodb/table:Table",
+        "aws:lb/listenerRule:ListenerRule",
+        "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+      ]) {
+        expect(out.types).toContain(type);
+      }
+      expect(out.types.length).toBeGreaterThan(25);
+      expect(out.cohorts.free?.pin.version).toBe("1.0.0");
+      expect(out.cohorts.free?.alarmNames.length).toBe(5);
+    },
+    SLOW,
+  );
 
-  it("rehearses the example environment from the installed bin (its data files are shipped)", async () => {
-    const out = await run(
-      join(consumer, "node_modules", ".bin", "cohort-rollout"),
-      ["rehearse", "--json", "--out", join(work, "rehearsal.html")],
-      { cwd: consumer },
-    );
-    const rehearsal = JSON.parse(out) as { environment: string; verdict: { kind: string } };
-    expect(rehearsal.environment).toBe("prod");
-    expect(rehearsal.verdict.kind).toBe("contained");
-    expect(existsSync(join(work, "rehearsal.html"))).toBe(true);
-  });
+  it(
+    "runs the compiled cohort-rollout bin: --help lists every command",
+    async () => {
+      const help = await run(join(consumer, "node_modules", ".bin", "cohort-rollout"), ["--help"], {
+        cwd: consumer,
+      });
+      for (const command of [
+        "plan",
+        "deploy",
+        "resume",
+        "status",
+        "history",
+        "pause",
+        "abort",
+        "revert",
+        "rehearse",
+      ]) {
+        expect(help).toMatch(new RegExp(`^  ${command} `, "m"));
+      }
+    },
+    SLOW,
+  );
 
-  it("loads the policy pack the way `pulumi preview --policy-pack` does and serves its policies", async () => {
-    const runPolicyPack = createRequire(join(consumer, "package.json")).resolve(
-      "@pulumi/pulumi/cmd/run-policy-pack",
-    );
-    expect(runPolicyPack.startsWith(join(consumer, "node_modules"))).toBe(true);
-    const pack = await startPack(120_000, {
-      packDir: installed("shared-nothing-policy-pack"),
-      runPolicyPack,
-    });
-    try {
-      const info = await pack.info();
-      // The installed pack serves exactly the policies of this checkout's pack.
-      expect(info.getName()).toBe(PACK_NAME);
-      expect(info.getPoliciesList().map((p) => p.getName())).toEqual(policies.map((p) => p.name));
-    } finally {
-      pack.stop();
-    }
-  });
+  it(
+    "rehearses the example environment from the installed bin (its data files are shipped)",
+    async () => {
+      const out = await run(
+        join(consumer, "node_modules", ".bin", "cohort-rollout"),
+        ["rehearse", "--json", "--out", join(work, "rehearsal.html")],
+        { cwd: consumer },
+      );
+      const rehearsal = JSON.parse(out) as { environment: string; verdict: { kind: string } };
+      expect(rehearsal.environment).toBe("prod");
+      expect(rehearsal.verdict.kind).toBe("contained");
+      expect(existsSync(join(work, "rehearsal.html"))).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
+    "loads the policy pack the way `pulumi preview --policy-pack` does and serves its policies",
+    async () => {
+      const runPolicyPack = createRequire(join(consumer, "package.json")).resolve(
+        "@pulumi/pulumi/cmd/run-policy-pack",
+      );
+      expect(runPolicyPack.startsWith(join(consumer, "node_modules"))).toBe(true);
+      const pack = await startPack(120_000, {
+        packDir: installed("shared-nothing-policy-pack"),
+        runPolicyPack,
+      });
+      try {
+        const info = await pack.info();
+        // The installed pack serves exactly the policies of this checkout's pack.
+        expect(info.getName()).toBe(PACK_NAME);
+        expect(info.getPoliciesList().map((p) => p.getName())).toEqual(policies.map((p) => p.name));
+      } finally {
+        pack.stop();
+      }
+    },
+    SLOW,
+  );
 });
 
 describe.skipIf(engine === undefined || !moto.available)(
@@ -329,49 +353,53 @@ describe.skipIf(engine === undefined || !moto.available)(
       await aws?.stop();
     });
 
-    it("plans the release wave by wave, least critical cohort first", async () => {
-      if (engine === undefined) throw new Error("unreachable: the suite skips without an engine");
-      const infra = join(consumer, "infra");
-      mkdirSync(infra);
-      const env = {
-        ...process.env,
-        ...engineEnv(engine, join(work, "state")),
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        AWS_REGION: "us-east-1",
-      };
-      await seedConsumerEnvironment({ projectDir: infra, env, cloudwatchEndpoint: aws.endpoint });
-      const out = await run(
-        join(consumer, "node_modules", ".bin", "cohort-rollout"),
-        [
-          "plan",
-          "--environment",
-          "shop",
-          "--project-dir",
-          infra,
-          "--release",
-          "r2",
-          "--version",
-          "2.0.0",
-          "--endpoint-url",
-          aws.endpoint,
-          "--json",
-        ],
-        { cwd: consumer, env },
-      );
-      const plan = JSON.parse(out) as {
-        kind: string;
-        release: string;
-        waves: {
-          index: number;
-          targets: { cohort: string; stack: string; alarmNames: string[] }[];
-        }[];
-      };
-      expect(plan.kind).toBe("plan");
-      expect(plan.release).toBe("r2");
-      expect(plan.waves.map((w) => w.targets.map((t) => t.cohort))).toEqual([["free"], ["pro"]]);
-      expect(plan.waves[0]?.targets[0]?.stack).toBe("shop.free");
-      expect(plan.waves[1]?.targets[0]?.alarmNames).toContain("shop-pro-health");
-    });
+    it(
+      "plans the release wave by wave, least critical cohort first",
+      async () => {
+        if (engine === undefined) throw new Error("unreachable: the suite skips without an engine");
+        const infra = join(consumer, "infra");
+        mkdirSync(infra);
+        const env = {
+          ...process.env,
+          ...engineEnv(engine, join(work, "state")),
+          AWS_ACCESS_KEY_ID: "testing",
+          AWS_SECRET_ACCESS_KEY: "testing",
+          AWS_REGION: "us-east-1",
+        };
+        await seedConsumerEnvironment({ projectDir: infra, env, cloudwatchEndpoint: aws.endpoint });
+        const out = await run(
+          join(consumer, "node_modules", ".bin", "cohort-rollout"),
+          [
+            "plan",
+            "--environment",
+            "shop",
+            "--project-dir",
+            infra,
+            "--release",
+            "r2",
+            "--version",
+            "2.0.0",
+            "--endpoint-url",
+            aws.endpoint,
+            "--json",
+          ],
+          { cwd: consumer, env },
+        );
+        const plan = JSON.parse(out) as {
+          kind: string;
+          release: string;
+          waves: {
+            index: number;
+            targets: { cohort: string; stack: string; alarmNames: string[] }[];
+          }[];
+        };
+        expect(plan.kind).toBe("plan");
+        expect(plan.release).toBe("r2");
+        expect(plan.waves.map((w) => w.targets.map((t) => t.cohort))).toEqual([["free"], ["pro"]]);
+        expect(plan.waves[0]?.targets[0]?.stack).toBe("shop.free");
+        expect(plan.waves[1]?.targets[0]?.alarmNames).toContain("shop-pro-health");
+      },
+      SLOW,
+    );
   },
 );
