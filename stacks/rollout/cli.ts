@@ -25,11 +25,8 @@ import { defaultPortsFactory } from "./commands/default-ports.js";
 import {
   type ApprovalRequest,
   approvalFlagProblems,
-  approveCommand,
   defaultApprover,
-  rejectCommand,
-} from "./commands/approval-commands.js";
-import { abortCommand, pauseCommand, revertCommand } from "./commands/operator-commands.js";
+} from "./commands/approval-flags.js";
 import {
   type CommonOptions,
   type Parsed,
@@ -42,8 +39,20 @@ import {
   releaseOptionsSchema,
   runOptionsSchema,
 } from "./commands/options.js";
-import { historyCommand, statusCommand } from "./commands/read-commands.js";
-import { deployCommand, planCommand, resumeCommand } from "./commands/release-commands.js";
+
+/**
+ * The commands' modules (the runner, the machine, the plan), loaded by the
+ * command that runs, so `--help` and usage errors never pay for them.
+ */
+async function commands() {
+  const [release, operator, read, approval] = await Promise.all([
+    import("./commands/release-commands.js"),
+    import("./commands/operator-commands.js"),
+    import("./commands/read-commands.js"),
+    import("./commands/approval-commands.js"),
+  ]);
+  return { ...release, ...operator, ...read, ...approval };
+}
 
 /** The one format of every error the CLI reports, whatever its source: `cohort-rollout: error: ...`. */
 export function errorLine(message: string): string {
@@ -144,9 +153,9 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
     // Every problem of every option group in one message, as for deploy.
     const rest = parseAll([runOptionsSchema, flags], [releaseOptionsSchema, flags]);
     await withPorts(
-      (ports, o) => {
+      async (ports, o) => {
         const [run, rel] = unwrap(rest);
-        return planCommand(ports, o, run, rel, io);
+        return (await commands()).planCommand(ports, o, run, rel, io);
       },
       () => (rest.ok ? [] : rest.problems),
     )(flags);
@@ -168,7 +177,9 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       throw usageError([...(common.ok ? [] : common.problems), ...(rest.ok ? [] : rest.problems)]);
     }
     const [run, rel] = rest.value;
-    await withPorts((ports, o) => deployCommand(ports, o, run, rel, io))(flags);
+    await withPorts(async (ports, o) => (await commands()).deployCommand(ports, o, run, rel, io))(
+      flags,
+    );
   });
 
   addCommonOptions(
@@ -176,14 +187,22 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .command("resume")
       .description("continue the release in flight from the ledger (after a crash, pause or block)")
       .option("--release <id>", "the release (default: the one in flight)"),
-  ).action(withPorts((ports, o, flags) => resumeCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).resumeCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
       .command("status")
       .description("the releases, their cohorts, phases, alarm states and bake time left")
       .option("--release <id>", "only this release"),
-  ).action(withPorts((ports, o, flags) => statusCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).statusCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
@@ -193,9 +212,9 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .option("--limit <n>", "only the last n events"),
   ).action(
     withPorts(
-      (ports, o, flags) => {
+      async (ports, o, flags) => {
         const raw = optionalString(flags, "limit");
-        return historyCommand(
+        return (await commands()).historyCommand(
           ports,
           o,
           release(flags),
@@ -218,14 +237,22 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .command("pause")
       .description("stop the release after its current step (reverts are never held back)")
       .option("--release <id>", "the release (default: the one in flight)"),
-  ).action(withPorts((ports, o, flags) => pauseCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).pauseCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
       .command("abort")
       .description("stop the release and revert every cohort it reached, most critical first")
       .option("--release <id>", "the release (default: the one in flight)"),
-  ).action(withPorts((ports, o, flags) => abortCommand(ports, o, release(flags), io)));
+  ).action(
+    withPorts(async (ports, o, flags) =>
+      (await commands()).abortCommand(ports, o, release(flags), io),
+    ),
+  );
 
   addCommonOptions(
     program
@@ -237,8 +264,14 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       .option("--release <id>", "the release to undo (default: the one the cohort is on)"),
   ).action(
     withPorts(
-      (ports, o, flags) =>
-        revertCommand(ports, o, optionalString(flags, "cohort") ?? "", release(flags), io),
+      async (ports, o, flags) =>
+        (await commands()).revertCommand(
+          ports,
+          o,
+          optionalString(flags, "cohort") ?? "",
+          release(flags),
+          io,
+        ),
       (flags) =>
         optionalString(flags, "cohort") === undefined
           ? ["--cohort: required; hint: --cohort pro"]
@@ -255,12 +288,12 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
     [
       "approve",
       "let a release into a wave that needs approval (records who and why; then resume)",
-      approveCommand,
+      "approveCommand",
     ],
     [
       "reject",
       "refuse a release a wave: it ends, and every cohort it reached is reverted",
-      rejectCommand,
+      "rejectCommand",
     ],
   ] as const) {
     addCommonOptions(
@@ -272,7 +305,10 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
         .option("--by <name>", "who decides (default: $COHORT_ROLLOUT_USER, else the login name)")
         .option("--reason <text>", "why; recorded in the ledger"),
     ).action(
-      withPorts((ports, o, flags) => run(ports, o, decision(flags), io), approvalFlagProblems),
+      withPorts(
+        async (ports, o, flags) => (await commands())[run](ports, o, decision(flags), io),
+        approvalFlagProblems,
+      ),
     );
   }
   return program;

@@ -1,38 +1,73 @@
 /**
- * The package is consumable by another Pulumi program: build it the way
- * `npm run build` does (tsconfig.build.json), `npm pack` it, put the tarball
- * into a separate consumer project, and there (1) typecheck a TypeScript
- * program against the shipped .d.ts and (2) run a JavaScript program under
- * Pulumi mocks that imports `{ CohortSegmentedService } from
- * "cohort-segmented-service"` and creates resources.
+ * The project as a user gets it: `npm pack` (each package builds first, in
+ * its `prepack` script) of the three packages this repository publishes:
  *
- * Nothing is downloaded. `npm install <tgz>` cannot run offline here (npm
- * resolves the package's dependencies from the registry: ENOTCACHED), so the
- * tarball is unpacked where npm would put it (`node_modules/<name>`), and the
- * consumer, living under this repo's git-ignored `.artifacts/`, resolves
- * `@pulumi/*` and `zod` from the repo's node_modules, as Node's lookup walks up.
- * The build goes to a staging copy of the package (package.json, README.md,
- * dist/), so the repo's own dist/ is never touched.
+ *   cohort-segmented-service    the component (repository root)
+ *   cohort-rollout              the rollout program, a compiled bin (stacks/rollout)
+ *   shared-nothing-policy-pack  the CrossGuard pack (policies/shared-nothing)
+ *
+ * then `npm install` of those tarballs, and nothing else from this checkout,
+ * into a consumer project outside the repository (so nothing resolves by
+ * walking up into this checkout's node_modules). There:
+ *
+ *   - each package carries only its own runtime dependencies;
+ *   - a TypeScript program typechecks against the shipped declarations, and a
+ *     JavaScript program creates the component's resources under mocks;
+ *   - `cohort-rollout --help` runs the compiled bin (no tsx installed),
+ *     `rehearse` finds the data files it reads beside its modules, and
+ *     `cohort-rollout plan --json` plans a release over the consumer's own
+ *     environment: stacks in a real Pulumi backend (the engine from
+ *     scripts/ensure-pulumi.sh) and alarms in CloudWatch (moto, on loopback);
+ *   - the policy pack starts the way `pulumi preview --policy-pack
+ *     node_modules/shared-nothing-policy-pack` starts it (the installed
+ *     @pulumi/pulumi's run-policy-pack over the pack's directory) and serves
+ *     its policies.
+ *
+ * Dependencies come from the local npm cache first (`--prefer-offline`).
  */
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACK_NAME, policies } from "../../policies/shared-nothing/policies.js";
+import { startPack } from "../policy/support/pack-process.js";
+import { engineEnv, inCi, pulumiEngineFor } from "../support/engine.js";
+import { ensureMoto, startMoto, type MotoServer } from "../support/moto.js";
+import { seedConsumerEnvironment } from "./support/consumer-environment.js";
+import {
+  type PackedTarball,
+  type PartName,
+  installConsumer,
+  packAll,
+  run,
+} from "./support/packed-install.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const require = createRequire(import.meta.url);
 const TSC = require.resolve("typescript/bin/tsc");
 const PACKAGE = "cohort-segmented-service";
 
+const engine = pulumiEngineFor("packaging: cohort-rollout plan over a consumer's environment");
+const moto = await ensureMoto();
+if (!moto.available && inCi())
+  throw new Error(`packaging: moto is unavailable in CI: ${moto.reason ?? ""}`);
+
+/** Generous: each of these starts Node processes over a full install, on a machine busy with other suites. */
+const SLOW = 300_000;
+
 let work: string;
 let consumer: string;
-let tarball: string;
-
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
+let tarballs: Record<PartName, PackedTarball>;
 
 /** A TypeScript consumer: compiles only if the shipped declarations are complete. */
 const CONSUMER_TS = `
@@ -112,25 +147,13 @@ console.log(JSON.stringify({
 }));
 `;
 
-beforeAll(() => {
-  mkdirSync(join(ROOT, ".artifacts"), { recursive: true });
-  work = mkdtempSync(join(ROOT, ".artifacts", "packaging-"));
-  const stage = join(work, "stage");
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "cohort-packaging-"));
   consumer = join(work, "consumer");
-  mkdirSync(stage);
-  mkdirSync(consumer);
-  // `npm run build` is `tsc -p tsconfig.build.json` (outDir dist); same config, staged output.
-  run(process.execPath, [TSC, "-p", "tsconfig.build.json", "--outDir", join(stage, "dist")], ROOT);
-  cpSync(join(ROOT, "package.json"), join(stage, "package.json"));
-  cpSync(join(ROOT, "README.md"), join(stage, "README.md"));
-  const packed = run("npm", ["pack", "--silent", "--pack-destination", work], stage).trim();
-  tarball = join(work, packed.split("\n").pop() ?? "");
-  const installed = join(consumer, "node_modules", PACKAGE);
-  mkdirSync(installed, { recursive: true });
-  run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], consumer);
-  writeFileSync(
-    join(consumer, "package.json"),
-    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  tarballs = await packAll(ROOT, work);
+  await installConsumer(
+    consumer,
+    Object.values(tarballs).map((t) => t.path),
   );
   writeFileSync(join(consumer, "index.ts"), CONSUMER_TS);
   writeFileSync(join(consumer, "run.mjs"), CONSUMER_JS);
@@ -148,51 +171,235 @@ beforeAll(() => {
       files: ["index.ts"],
     }),
   );
-}, 120_000);
+}, 900_000);
 
 afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
-describe("the packed package", () => {
-  it("ships the entry point and declarations package.json's exports name, and no sources or tests", () => {
-    const listing = run("tar", ["-tzf", tarball], work).split("\n").filter(Boolean);
-    expect(listing).toContain("package/dist/components/index.js");
-    expect(listing).toContain("package/dist/components/index.d.ts");
-    expect(listing).toContain("package/dist/components/contract.d.ts");
-    expect(listing.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    expect(listing.filter((f) => f.includes("test") || f.includes("stacks/"))).toEqual([]);
-  });
+const installed = (name: string) => join(consumer, "node_modules", name);
 
-  it("typechecks a TypeScript consumer against the shipped declarations", () => {
-    expect(readdirSync(join(consumer, "node_modules", PACKAGE))).toContain("dist");
-    // Throws (failing the test) with tsc's diagnostics if a type is missing or wrong.
-    run(process.execPath, [TSC, "-p", "tsconfig.json"], consumer);
-  });
+function manifest(name: string): { dependencies?: Record<string, string>; bin?: unknown } {
+  return JSON.parse(readFileSync(join(installed(name), "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+}
 
-  it("runs a consumer program under mocks that creates the component's resources", () => {
-    const out = JSON.parse(run(process.execPath, ["run.mjs"], consumer)) as {
-      resolved: string;
-      registeredBeforeValidInput: number;
-      badInput: string;
-      types: string[];
-      cohorts: Record<string, { name: string; pin: { version: string }; alarmNames: string[] }>;
-    };
-    // Imported from the unpacked tarball, not from this repo's sources.
-    expect(out.resolved).toContain(`/consumer/node_modules/${PACKAGE}/dist/components/index.js`);
-    expect(out.badInput).toBe("environment.cohorts");
-    expect(out.registeredBeforeValidInput).toBe(0);
-    expect(out.types).toContain("cohort-segmented-service:index:CohortSegmentedService");
-    for (const type of [
-      "aws:ecs/service:Service",
-      "aws:dynamodb/table:Table",
-      "aws:lb/listenerRule:ListenerRule",
-      "aws:cloudwatch/compositeAlarm:CompositeAlarm",
-    ]) {
-      expect(out.types).toContain(type);
+const sources = (files: string[]) => files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+
+describe("the packed packages", () => {
+  it("ship compiled entry points and declarations, and no sources or tests", () => {
+    const component = tarballs.component.files;
+    expect(component).toContain("dist/components/index.js");
+    expect(component).toContain("dist/components/index.d.ts");
+    expect(component).toContain("dist/components/contract.d.ts");
+    expect(component.filter((f) => f.includes("test") || f.includes("stacks/"))).toEqual([]);
+
+    const rollout = tarballs.rollout.files;
+    expect(rollout).toContain("bin/cohort-rollout.js");
+    expect(rollout).toContain("dist/stacks/rollout/cli.js");
+    // Data files the rehearsal reads beside its modules.
+    expect(rollout).toContain("dist/stacks/rollout/rehearsal/profiles/prod.yaml");
+    expect(rollout).toContain("dist/stacks/environments/prod.yaml");
+
+    const pack = tarballs.pack.files;
+    expect(pack).toEqual(expect.arrayContaining(["run.cjs", "PulumiPolicy.yaml"]));
+    expect(pack).toContain("dist/policies/shared-nothing/index.js");
+    // The pack reaches the component's code only through the identity convention.
+    expect(pack.filter((f) => f.startsWith("dist/components/"))).toEqual([
+      "dist/components/identity.js",
+    ]);
+
+    for (const t of Object.values(tarballs)) {
+      expect(sources(t.files), t.name).toEqual([]);
+      expect(
+        t.files.filter((f) => /(^|\/)test\//.test(f)),
+        t.name,
+      ).toEqual([]);
     }
-    expect(out.types.length).toBeGreaterThan(25);
-    expect(out.cohorts.free?.pin.version).toBe("1.0.0");
-    expect(out.cohorts.free?.alarmNames.length).toBe(5);
   });
+
+  it("carry only their own runtime dependencies", () => {
+    const deps = (name: string) => Object.keys(manifest(name).dependencies ?? {}).sort();
+    expect(deps("cohort-segmented-service")).toEqual(["@pulumi/aws", "@pulumi/pulumi", "zod"]);
+    expect(deps("shared-nothing-policy-pack")).toEqual(["@pulumi/policy", "@pulumi/pulumi", "zod"]);
+    expect(deps("cohort-rollout")).toEqual([
+      "@aws-sdk/client-cloudwatch",
+      "@aws-sdk/client-dynamodb",
+      "@aws-sdk/lib-dynamodb",
+      "@pulumi/aws",
+      "@pulumi/pulumi",
+      "commander",
+      "yaml",
+      "zod",
+    ]);
+    // Nothing transpiles TypeScript at run time: the consumer has no tsx at all.
+    expect(existsSync(installed("tsx"))).toBe(false);
+  });
+
+  it(
+    "typechecks a TypeScript consumer against the shipped declarations",
+    async () => {
+      expect(readdirSync(join(consumer, "node_modules", PACKAGE))).toContain("dist");
+      // Throws (failing the test) with tsc's diagnostics if a type is missing or wrong.
+      await run(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: consumer });
+    },
+    SLOW,
+  );
+
+  it(
+    "runs a consumer program under mocks that creates the component's resources",
+    async () => {
+      const out = JSON.parse(await run(process.execPath, ["run.mjs"], { cwd: consumer })) as {
+        resolved: string;
+        registeredBeforeValidInput: number;
+        badInput: string;
+        types: string[];
+        cohorts: Record<string, { name: string; pin: { version: string }; alarmNames: string[] }>;
+      };
+      // Imported from the unpacked tarball, not from this repo's sources.
+      expect(out.resolved).toBe(
+        pathToFileURL(join(consumer, "node_modules", PACKAGE, "dist/components/index.js")).href,
+      );
+      expect(out.badInput).toBe("environment.cohorts");
+      expect(out.registeredBeforeValidInput).toBe(0);
+      expect(out.types).toContain("cohort-segmented-service:index:CohortSegmentedService");
+      for (const type of [
+        "aws:ecs/service:Service",
+        "aws:dynamodb/table:Table",
+        "aws:lb/listenerRule:ListenerRule",
+        "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+      ]) {
+        expect(out.types).toContain(type);
+      }
+      expect(out.types.length).toBeGreaterThan(25);
+      expect(out.cohorts.free?.pin.version).toBe("1.0.0");
+      expect(out.cohorts.free?.alarmNames.length).toBe(5);
+    },
+    SLOW,
+  );
+
+  it(
+    "runs the compiled cohort-rollout bin: --help lists every command",
+    async () => {
+      const help = await run(join(consumer, "node_modules", ".bin", "cohort-rollout"), ["--help"], {
+        cwd: consumer,
+      });
+      for (const command of [
+        "plan",
+        "deploy",
+        "resume",
+        "status",
+        "history",
+        "pause",
+        "abort",
+        "revert",
+        "rehearse",
+      ]) {
+        expect(help).toMatch(new RegExp(`^  ${command} `, "m"));
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    "rehearses the example environment from the installed bin (its data files are shipped)",
+    async () => {
+      const out = await run(
+        join(consumer, "node_modules", ".bin", "cohort-rollout"),
+        ["rehearse", "--json", "--out", join(work, "rehearsal.html")],
+        { cwd: consumer },
+      );
+      const rehearsal = JSON.parse(out) as { environment: string; verdict: { kind: string } };
+      expect(rehearsal.environment).toBe("prod");
+      expect(rehearsal.verdict.kind).toBe("contained");
+      expect(existsSync(join(work, "rehearsal.html"))).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
+    "loads the policy pack the way `pulumi preview --policy-pack` does and serves its policies",
+    async () => {
+      const runPolicyPack = createRequire(join(consumer, "package.json")).resolve(
+        "@pulumi/pulumi/cmd/run-policy-pack",
+      );
+      expect(runPolicyPack.startsWith(join(consumer, "node_modules"))).toBe(true);
+      const pack = await startPack(120_000, {
+        packDir: installed("shared-nothing-policy-pack"),
+        runPolicyPack,
+      });
+      try {
+        const info = await pack.info();
+        // The installed pack serves exactly the policies of this checkout's pack.
+        expect(info.getName()).toBe(PACK_NAME);
+        expect(info.getPoliciesList().map((p) => p.getName())).toEqual(policies.map((p) => p.name));
+      } finally {
+        pack.stop();
+      }
+    },
+    SLOW,
+  );
 });
+
+describe.skipIf(engine === undefined || !moto.available)(
+  `cohort-rollout plan --json over a consumer's own environment ${moto.reason ?? ""}`,
+  () => {
+    let aws: MotoServer;
+    beforeAll(async () => {
+      aws = await startMoto();
+    });
+    afterAll(async () => {
+      await aws?.stop();
+    });
+
+    it(
+      "plans the release wave by wave, least critical cohort first",
+      async () => {
+        if (engine === undefined) throw new Error("unreachable: the suite skips without an engine");
+        const infra = join(consumer, "infra");
+        mkdirSync(infra);
+        const env = {
+          ...process.env,
+          ...engineEnv(engine, join(work, "state")),
+          AWS_ACCESS_KEY_ID: "testing",
+          AWS_SECRET_ACCESS_KEY: "testing",
+          AWS_REGION: "us-east-1",
+        };
+        await seedConsumerEnvironment({ projectDir: infra, env, cloudwatchEndpoint: aws.endpoint });
+        const out = await run(
+          join(consumer, "node_modules", ".bin", "cohort-rollout"),
+          [
+            "plan",
+            "--environment",
+            "shop",
+            "--project-dir",
+            infra,
+            "--release",
+            "r2",
+            "--version",
+            "2.0.0",
+            "--endpoint-url",
+            aws.endpoint,
+            "--json",
+          ],
+          { cwd: consumer, env },
+        );
+        const plan = JSON.parse(out) as {
+          kind: string;
+          release: string;
+          waves: {
+            index: number;
+            targets: { cohort: string; stack: string; alarmNames: string[] }[];
+          }[];
+        };
+        expect(plan.kind).toBe("plan");
+        expect(plan.release).toBe("r2");
+        expect(plan.waves.map((w) => w.targets.map((t) => t.cohort))).toEqual([["free"], ["pro"]]);
+        expect(plan.waves[0]?.targets[0]?.stack).toBe("shop.free");
+        expect(plan.waves[1]?.targets[0]?.alarmNames).toContain("shop-pro-health");
+      },
+      SLOW,
+    );
+  },
+);

@@ -9,7 +9,6 @@
  * Also the approval part of `status`: the condition a release waits in, and
  * the approvals recorded.
  */
-import { userInfo } from "node:os";
 import { approvalGate, approvalGates } from "../approvals.js";
 import type { RolloutEvent } from "../events.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -20,40 +19,8 @@ import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./c
 import { drive, reportRun } from "./drive.js";
 import { type CommonOptions, cliCommand } from "./options.js";
 
-export interface ApprovalRequest {
-  release: string;
-  /** 1-based, as `status` prints waves ("wave 3"). */
-  wave: number;
-  by: string;
-  reason: string;
-}
-
-/** Who is approving: --by, else COHORT_ROLLOUT_USER, else the login name. */
-export function defaultApprover(env: Record<string, string | undefined>): string {
-  const named = env.COHORT_ROLLOUT_USER ?? env.USER;
-  if (named !== undefined && named !== "") return named;
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}
-
-/** The flags' own problems, reported with the common options' in one message. */
-export function approvalFlagProblems(flags: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  if (typeof flags.release !== "string")
-    problems.push("--release: required; hint: --release 2026-11-22.1 (see `status`)");
-  const raw = typeof flags.wave === "string" ? flags.wave : undefined;
-  const wave = Number(raw);
-  if (raw === undefined || !Number.isInteger(wave) || wave < 1)
-    problems.push(
-      `--wave: ${raw === undefined ? "required" : `"${raw}" is not a wave number`}; hint: --wave 3 (as \`status\` prints it)`,
-    );
-  if (typeof flags.reason !== "string" || flags.reason.trim() === "")
-    problems.push('--reason: required (it is recorded); hint: --reason "CHG-42 signed off"');
-  return problems;
-}
+export { type ApprovalRequest, approvalFlagProblems, defaultApprover } from "./approval-flags.js";
+import type { ApprovalRequest } from "./approval-flags.js";
 
 function print(io: CliIo, o: CommonOptions, value: Record<string, unknown>, text: string): void {
   if (o.json) io.stdout(JSON.stringify(value) + "\n");

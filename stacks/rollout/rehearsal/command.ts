@@ -8,113 +8,13 @@
  * arrive); 2 bad options, profile or environment, or the plan was refused;
  * 3 the rehearsed rollout stopped for a human (blocked, stuck).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { EXIT, type ExitCode } from "../exit-codes.js";
-import { renderLine, type ProgressListener } from "../progress.js";
-import { FAULT_CHOICES, REHEARSAL_POLICY, faultFor, parseRehearseOptions } from "./options.js";
-import { loadRehearsalEnvironment } from "./program/component-alarms.js";
-import { ProfileError, loadProfile, type LoadedProfile } from "./profiles.js";
-import type { RehearsalEnvironment } from "./environment.js";
-import { rehearsalHtml } from "./report/html.js";
-import { rehearsalJson } from "./report/json.js";
-import { terminalSummary } from "./report/terminal.js";
-import { PlanRefusedError, rehearse, type Rehearsal } from "./rehearse.js";
+import { FAULT_CHOICES } from "./options.js";
+import type { RehearseIo } from "./run.js";
 
-export interface RehearseIo {
-  out(text: string): void;
-  err(text: string): void;
-  exit(code: ExitCode): void;
-}
+export type { RehearseIo } from "./run.js";
 
-const processIo: RehearseIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
-
-function exitFor(r: Rehearsal): ExitCode {
-  if (r.verdict.ok) return EXIT.done;
-  return r.verdict.kind === "stuck" ? EXIT.human : EXIT.reverted;
-}
-
-/**
- * The plan runner's own progress lines (what `deploy` prints), on stderr;
- * the per-poll bake lines are left out, since hours of bakes pass in a blink.
- */
-function runnerLines(io: RehearseIo): ProgressListener {
-  return (u) => {
-    if (u.kind !== "bake") io.err(`runner: ${renderLine(u)}\n`);
-  };
-}
-
-/** Runs the command with already-parsed flags; returns the exit code. */
-export async function runRehearse(raw: Record<string, unknown>, io: RehearseIo): Promise<ExitCode> {
-  const usage = (message: string): ExitCode => {
-    // With --json, a script reading stdout gets the error as JSON too (as the other commands do).
-    if (raw.json === true) {
-      io.out(JSON.stringify({ kind: "error", exitCode: EXIT.usage, message }) + "\n");
-    }
-    io.err(`cohort-rollout: error: ${message}\n`);
-    return EXIT.usage;
-  };
-  const parsed = parseRehearseOptions(raw);
-  if (!parsed.ok) {
-    return usage(`invalid options:\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`);
-  }
-  const o = parsed.options;
-  let env: RehearsalEnvironment;
-  let loaded: LoadedProfile;
-  try {
-    loaded = loadProfile(o.environment, o.seed, o.profile);
-    env = await loadRehearsalEnvironment(o.environment);
-  } catch (err) {
-    if (err instanceof ProfileError) return usage(err.message);
-    const message = err instanceof Error ? err.message : String(err);
-    return usage(`cannot rehearse environment ${o.environment}: ${message}`);
-  }
-  const unknown = Object.keys(loaded.profile.cohorts).filter(
-    (c) => !env.cohorts.some((e) => e.name === c),
-  );
-  if (unknown.length > 0) {
-    io.err(
-      `cohort-rollout: warning: profile ${loaded.source} describes cohorts ${unknown.join(", ")} that environment ${o.environment} does not have (ignored)\n`,
-    );
-  }
-  let rehearsal: Rehearsal;
-  try {
-    rehearsal = await rehearse(env, {
-      fault: faultFor(o),
-      profile: loaded.profile,
-      policy: REHEARSAL_POLICY,
-      operatorResponseMs: o.operatorResponse * 60_000,
-      horizonMs: 0,
-      bakeFrom: o.bakeFrom,
-      ...(o.verbose ? { progress: runnerLines(io) } : {}),
-    });
-  } catch (err) {
-    // A refused plan is the environment's problem; anything else is ours and propagates.
-    if (err instanceof PlanRefusedError) return usage(err.message);
-    throw err;
-  }
-  const path = resolve(o.out);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, rehearsalHtml(rehearsal));
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return usage(
-      `invalid options:\n  - --out: cannot write ${path} (${message}); hint: --out .artifacts/rehearsal/report.html`,
-    );
-  }
-  io.out(o.json ? rehearsalJson(rehearsal) + "\n" : terminalSummary(rehearsal, o.out));
-  return exitFor(rehearsal);
-}
-
-export function registerRehearseCommand(program: Command, io: RehearseIo = processIo): void {
+export function registerRehearseCommand(program: Command, io?: RehearseIo): void {
   program
     .command("rehearse")
     .description(
@@ -158,6 +58,10 @@ export function registerRehearseCommand(program: Command, io: RehearseIo = proce
       "serving",
     )
     .action(async (flags: Record<string, unknown>) => {
-      io.exit(await runRehearse(flags, io));
+      // The rehearsal (component, Pulumi runtime, simulation) loads only when it runs,
+      // so `cohort-rollout --help` and the other commands never pay for it.
+      const { processIo, runRehearse } = await import("./run.js");
+      const out = io ?? processIo;
+      out.exit(await runRehearse(flags, out));
     });
 }

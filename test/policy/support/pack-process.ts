@@ -87,10 +87,21 @@ function waitForPort(
   });
 }
 
-export async function startPack(timeoutMs = 60_000): Promise<PackProcess> {
+/** Where the pack is and which runner starts it: by default this checkout's pack and runner. */
+export interface PackLocation {
+  /** The pack's directory (where PulumiPolicy.yaml and package.json are). */
+  packDir: string;
+  /** The @pulumi/pulumi `cmd/run-policy-pack` entry the CLI would use for that pack. */
+  runPolicyPack: string;
+}
+
+export async function startPack(
+  timeoutMs = 60_000,
+  location: PackLocation = { packDir: PACK_DIR, runPolicyPack: RUN_POLICY_PACK },
+): Promise<PackProcess> {
   // "127.0.0.1:0" stands for the engine address the CLI passes; the runner drops it.
-  const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", "."], {
-    cwd: PACK_DIR,
+  const child = spawn(process.execPath, [location.runPolicyPack, "127.0.0.1:0", "."], {
+    cwd: location.packDir,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
