@@ -1,0 +1,3 @@
+export interface KubernetesArgs {
+  clusterName: string;
+}
