@@ -8,7 +8,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Pin } from "./contract.js";
-import type { ContainerSpecInput, EnvironmentSpecInput, Part } from "./spec.js";
+import type { ContainerSpecInput } from "./aws/spec.js";
+import type { KubernetesArgs } from "./kubernetes/args.js";
+import type { EnvironmentSpecInput, Part } from "./spec.js";
 
 /** Networking is input: the component never creates a VPC, subnets or certificates. */
 export interface NetworkArgs {
@@ -58,9 +60,12 @@ export interface CohortSegmentedServiceArgs {
     string,
     Pin | { release: string; version: string; config?: Record<string, string> }
   >;
-  network: NetworkArgs;
-  /** The edge stack's listener and ALB; required for a shared-ingress cohort in `cohort` mode. */
+  /** AWS: the VPC, subnets and certificate; required when the environment's platform is `aws`. */
+  network?: NetworkArgs;
+  /** AWS: the edge stack's listener and ALB; required for a shared-ingress cohort in `cohort` mode. */
   edge?: EdgeReference;
-  /** Container settings shared by all cohorts. @default see containerSpecSchema */
+  /** AWS: container settings shared by all cohorts. @default see containerSpecSchema */
   container?: ContainerSpecInput;
+  /** Kubernetes: cluster, gateway, container and storage settings; required when the platform is `kubernetes`. */
+  kubernetes?: KubernetesArgs;
 }

@@ -1,32 +1,26 @@
 /**
- * CohortStack: one cohort's isolated compute, storage, identity, routing
- * entry and health alarms. Every resource is a child of this component and
- * carries the `cohort=<name>` tag (or, when untaggable, only this parent).
+ * CohortStack: one cohort's isolated compute, storage, identity, routing entry and health
+ * alarms, built by the environment's platform (components/platform.ts). Every resource is a
+ * child of this component and carries the cohort's marker (tag or label `cohort=<name>`), or,
+ * when unmarkable, only this parent. This component builds the cohort's contract output.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { EdgeReference, NetworkArgs } from "./args.js";
-import { createAlarms } from "./aws/alarms.js";
-import { createCompute, createLogGroup } from "./aws/compute.js";
-import type { CohortContext } from "./aws/context.js";
-import { createPolicies, createRoles } from "./aws/iam.js";
-import { createDedicatedIngress, createListenerRule, createTargetGroup } from "./aws/ingress.js";
-import { createStorage } from "./aws/storage.js";
 import type { CohortOutput, Pin } from "./contract.js";
-import { cohortTags } from "./identity.js";
-import { cohortNames } from "./naming.js";
-import type { CohortSpec, ContainerSpec, EnvironmentSpec } from "./spec.js";
+import type { CohortBuild, CohortScope } from "./platform.js";
+import type { CohortSpec, EnvironmentSpec } from "./spec.js";
 import { COHORT_STACK_TYPE } from "./types.js";
 
 export interface CohortStackArgs {
+  /** The validated environment. */
   environment: EnvironmentSpec;
+  /** The cohort this component holds. */
   cohort: CohortSpec;
+  /** The release the cohort runs. */
   pin: Pin;
-  network: NetworkArgs;
-  container: ContainerSpec;
-  accountId: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  /** The shared edge; required unless the cohort has dedicated ingress. */
-  edge?: EdgeReference;
+  /** The service component, parent of invokes its cohorts share. */
+  service: pulumi.ComponentResource;
+  /** The platform's cohort builder (PlatformBuilder.createCohort). */
+  build: (scope: CohortScope) => CohortBuild;
 }
 
 export class CohortStack extends pulumi.ComponentResource {
@@ -35,91 +29,32 @@ export class CohortStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: CohortStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COHORT_STACK_TYPE, name, {}, opts);
-    const { cohort, environment } = args;
-    const ctx: CohortContext = {
-      environment,
+    const { cohort } = args;
+    const built = args.build({
+      environment: args.environment,
       cohort,
       pin: args.pin,
-      names: cohortNames(environment.name, cohort.name),
-      tags: cohortTags(cohort.name),
       logical: name,
-      network: args.network,
-      container: args.container,
-      accountId: args.accountId,
-      region: args.region,
-      opts: { parent: this },
-    };
-
-    const roles = createRoles(ctx);
-    const storage = createStorage(ctx, roles);
-    const logGroup = createLogGroup(ctx);
-    createPolicies(ctx, roles, {
-      tableArn: storage.table.arn,
-      keyArn: storage.key.arn,
-      logGroupArn: logGroup.arn,
-      ...(storage.bucket !== undefined ? { bucketArn: storage.bucket.arn } : {}),
+      parent: this,
+      service: args.service,
     });
-
-    const targetGroup = createTargetGroup(ctx);
-    // A client can call a literal host; `*.example.com` is a pattern, not an address.
-    const literalHost = cohort.match.hosts?.find((h) => !h.includes("*") && !h.includes("?"));
-    let frontDoor: {
-      arnSuffix: pulumi.Input<string>;
-      securityGroupId: pulumi.Input<string>;
-      dependsOn: pulumi.Resource;
-      endpointHost: pulumi.Input<string>;
-    };
-    if (cohort.ingress === "dedicated") {
-      const lb = createDedicatedIngress(ctx, targetGroup);
-      frontDoor = {
-        arnSuffix: lb.loadBalancer.arnSuffix,
-        securityGroupId: lb.securityGroup.id,
-        dependsOn: lb.listener,
-        endpointHost: literalHost ?? lb.loadBalancer.dnsName,
-      };
-    } else {
-      if (args.edge === undefined) {
-        throw new pulumi.ResourceError(`cohort ${cohort.name} needs the edge's listener`, this);
-      }
-      const rule = createListenerRule(ctx, args.edge.listenerArn, targetGroup);
-      frontDoor = {
-        arnSuffix: args.edge.loadBalancerArnSuffix,
-        securityGroupId: args.edge.securityGroupId,
-        dependsOn: rule,
-        endpointHost: literalHost ?? args.network.host ?? args.edge.dnsName,
-      };
-    }
-
-    const alarms = createAlarms(ctx, {
-      targetGroupArnSuffix: targetGroup.arnSuffix,
-      loadBalancerArnSuffix: frontDoor.arnSuffix,
-    });
-    const compute = createCompute(ctx, {
-      roles,
-      storage,
-      logGroup,
-      targetGroup,
-      loadBalancerSecurityGroupId: frontDoor.securityGroupId,
-      deploymentAlarmNames: alarms.deploymentAlarmNames,
-      dependsOn: [frontDoor.dependsOn, ...alarms.metricAlarms],
-    });
-
     const header =
-      cohort.ingress === "shared" && cohort.match.header !== undefined
-        ? ` (header ${environment.headerName}: ${cohort.match.header})`
+      built.endpointHeader !== undefined
+        ? ` (header ${built.endpointHeader.name}: ${built.endpointHeader.value})`
         : "";
     this.output = pulumi
-      .all([pulumi.output(frontDoor.endpointHost), this.urn, compute.deployment])
+      .all([pulumi.output(built.endpointHost), this.urn, pulumi.output(built.deployment)])
       .apply(([host, urn, deployment]): CohortOutput => ({
         name: cohort.name,
         criticality: cohort.criticality,
         pin: args.pin,
-        alarmNames: alarms.details.map((d) => d.name),
-        compositeAlarmName: ctx.names.compositeAlarm,
-        alarms: alarms.details,
+        alarmNames: built.alarms.map((d) => d.name),
+        compositeAlarmName: built.compositeAlarmName,
+        alarms: built.alarms,
         endpoint: `https://${host}${header}`,
         urn,
-        deployment,
+        // Only platforms whose update returns before the new version serves name a deployment.
+        ...(deployment !== undefined ? { deployment } : {}),
       }));
     this.registerOutputs({ output: this.output });
   }

@@ -117,3 +117,8 @@ export function zodProblems(prefix: readonly PropertyKey[], error: z.ZodError): 
     return [{ path: formatPath(path), problem: issue.message, hint: hintFor(path) }];
   });
 }
+
+/** One problem at `path`, with the field's usual hint unless `hint` is given. */
+export function problem(path: readonly PropertyKey[], text: string, hint?: string): SpecProblem {
+  return { path: formatPath(path), problem: text, hint: hint ?? hintFor(path) };
+}

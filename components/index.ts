@@ -8,7 +8,6 @@ export type { CohortSegmentedServiceArgs, EdgeReference, NetworkArgs } from "./a
 export {
   alarmThresholdsSchema,
   cohortSpecSchema,
-  containerSpecSchema,
   environmentSpecSchema,
   matchSchema,
   partSchema,
@@ -16,11 +15,14 @@ export {
   type AlarmThresholds,
   type CohortSpec,
   type CohortSpecInput,
-  type ContainerSpecInput,
   type EnvironmentSpec,
   type EnvironmentSpecInput,
   type Part,
 } from "./spec.js";
+export { containerSpecSchema, type ContainerSpecInput } from "./aws/spec.js";
+export type { AwsEdgeOutputs } from "./aws/edge.js";
+export type * from "./platform.js";
+export { PLATFORMS } from "./platforms.js";
 export { validateArgs, rolloutOrder, type ValidatedArgs } from "./validate.js";
 export { CohortSpecError, type SpecProblem } from "./errors.js";
 export { cohortPriority, derivedPriority } from "./priority.js";

@@ -30,6 +30,9 @@ export const ALARM_KINDS = [
   "latency-p99",
   "unhealthy-hosts",
   "no-healthy-hosts",
+  // Kubernetes cohorts (Container Insights per namespace).
+  "running-pods",
+  "restarts",
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 

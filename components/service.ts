@@ -4,9 +4,8 @@
  * the environment this stack owns: the shared Edge, one CohortStack, or both
  * the edge and every cohort (single-stack mode).
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { CohortSegmentedServiceArgs, EdgeReference } from "./args.js";
+import type { CohortSegmentedServiceArgs } from "./args.js";
 import { CohortStack } from "./cohort.js";
 import type { CohortOutput, EnvironmentOutput } from "./contract.js";
 import { Edge, type EdgeOutputs } from "./edge.js";
@@ -58,45 +57,40 @@ export class CohortSegmentedService extends pulumi.ComponentResource {
     super(SERVICE_TYPE, name, {}, opts);
     this.part = spec.part;
 
-    let edgeRef: EdgeReference | undefined = spec.edge;
+    const builder = spec.builder;
     if (spec.part !== "cohort") {
       const edge = new Edge(
         `${name}-edge`,
-        { environment: spec.environment, network: spec.network },
+        {
+          environment: spec.environment,
+          build: (logical, environment, parent) => builder.createEdge(logical, environment, parent),
+        },
         { parent: this },
       );
       this.edge = edge.outputs;
-      edgeRef = edge.reference();
     } else {
       this.edge = undefined;
     }
 
     const stacks = new Map<string, CohortStack>();
-    if (spec.owned.length > 0) {
-      const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-      const region = aws.getRegionOutput({}, { parent: this }).region;
-      for (const cohort of spec.owned) {
-        const pin = spec.pins.get(cohort.name);
-        // validateArgs guarantees a pin for every owned cohort.
-        if (pin === undefined) throw new pulumi.ResourceError(`no pin for ${cohort.name}`, this);
-        stacks.set(
-          cohort.name,
-          new CohortStack(
-            `${name}-${cohort.name}`,
-            {
-              environment: spec.environment,
-              cohort,
-              pin,
-              network: spec.network,
-              container: spec.container,
-              accountId,
-              region,
-              ...(edgeRef !== undefined ? { edge: edgeRef } : {}),
-            },
-            { parent: this },
-          ),
-        );
-      }
+    for (const cohort of spec.owned) {
+      const pin = spec.pins.get(cohort.name);
+      // validateArgs guarantees a pin for every owned cohort.
+      if (pin === undefined) throw new pulumi.ResourceError(`no pin for ${cohort.name}`, this);
+      stacks.set(
+        cohort.name,
+        new CohortStack(
+          `${name}-${cohort.name}`,
+          {
+            environment: spec.environment,
+            cohort,
+            pin,
+            service: this,
+            build: (scope) => builder.createCohort(scope),
+          },
+          { parent: this },
+        ),
+      );
     }
     this.cohortStacks = stacks;
     const entries = [...stacks.entries()];

@@ -3,23 +3,21 @@
  * component registers anything, collects every problem (schema issues and
  * cross-cohort rules) and throws them as one CohortSpecError.
  */
-import * as pulumi from "@pulumi/pulumi";
-import type { CohortSegmentedServiceArgs, EdgeReference, NetworkArgs } from "./args.js";
+import type { CohortSegmentedServiceArgs } from "./args.js";
 import { pinSchema, type Pin } from "./contract.js";
-import { CohortSpecError, formatPath, hintFor, zodProblems, type SpecProblem } from "./errors.js";
-import { cohortNames, edgeNames, namesIn } from "./naming.js";
+import { CohortSpecError, hintFor, problem, zodProblems, type SpecProblem } from "./errors.js";
+import { matchKey } from "./match.js";
+import { namesIn } from "./naming.js";
+import type { IndexedCohort, PlatformBuilder } from "./platform.js";
+import { PLATFORMS } from "./platforms.js";
 import { cohortPriority } from "./priority.js";
 import {
   cohortSpecSchema,
-  containerSpecSchema,
   DEFAULT_BAKE_SECONDS,
   environmentSpecSchema,
-  fargateMemoryHint,
   partSchema,
-  SHARED_ALB_RULE_QUOTA,
-  SHARED_ALB_TARGET_GROUP_QUOTA,
+  platformIdSchema,
   type CohortSpec,
-  type ContainerSpec,
   type EnvironmentSpec,
   type Part,
 } from "./spec.js";
@@ -30,24 +28,13 @@ export interface ValidatedArgs {
   /** Cohorts this stack creates, in rollout order. */
   owned: CohortSpec[];
   pins: Map<string, Pin>;
-  network: NetworkArgs;
-  edge: EdgeReference | undefined;
-  container: ContainerSpec;
+  /** The environment's platform, bound to its validated settings. */
+  builder: PlatformBuilder;
 }
 
 /** Rollout order: criticality ascending, then name. */
 export function rolloutOrder(a: { criticality: number; name: string }, b: typeof a): number {
   return a.criticality - b.criticality || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-
-function isInputLike(value: unknown): boolean {
-  if (typeof value === "string") return value.length > 0;
-  if (Array.isArray(value)) return value.length > 0;
-  return pulumi.Output.isInstance(value) || value instanceof Promise;
-}
-
-function problem(path: readonly PropertyKey[], text: string, hint?: string): SpecProblem {
-  return { path: formatPath(path), problem: text, hint: hint ?? hintFor(path) };
 }
 
 function toCohortSpec(raw: ReturnType<typeof cohortSpecSchema.parse>, env: string): CohortSpec {
@@ -140,65 +127,8 @@ function duplicateNameProblems(names: (string | undefined)[]): SpecProblem[] {
   return problems;
 }
 
-/** ALB host matching: case-insensitive, `*` any run of characters, `?` exactly one. */
-function hostCovers(pattern: string, host: string): boolean {
-  const source = pattern
-    .toLowerCase()
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replaceAll("*", ".*")
-    .replaceAll("?", ".");
-  return new RegExp(`^${source}$`).test(host.toLowerCase());
-}
-
-function matchKey(spec: CohortSpec): string {
-  return `${[...(spec.match.hosts ?? [])].sort().join(",")}|${(spec.match.header ?? "").toLowerCase()}`;
-}
-
-/**
- * The ALB sends a request to the first rule (lowest priority) that matches it.
- * A shared cohort's rule must not be evaluated before another's when it would
- * take requests that cohort declares: the same header value (or no header
- * condition) and a host covering one of its hosts (or no host condition).
- */
-function shadowProblems(cohorts: { spec: CohortSpec; index: number }[]): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  const shared = cohorts
-    .filter((c) => c.spec.ingress === "shared")
-    .sort((a, b) => a.spec.priority - b.spec.priority);
-  shared.forEach((later, i) => {
-    const { hosts, header } = later.spec.match;
-    for (const first of shared.slice(0, i)) {
-      const m = first.spec.match;
-      if (
-        first.spec.priority === later.spec.priority ||
-        matchKey(first.spec) === matchKey(later.spec)
-      )
-        continue; // reported as a duplicate priority or match already
-      if (m.header !== undefined && m.header.toLowerCase() !== header?.toLowerCase()) continue;
-      let taken: string;
-      if (m.hosts === undefined) {
-        if (hosts === undefined) continue;
-        taken = `header value "${header ?? ""}"`;
-      } else {
-        const firstHosts = m.hosts;
-        const covered = (hosts ?? []).filter((h) => firstHosts.some((p) => hostCovers(p, h)));
-        if (covered.length === 0) continue;
-        taken = `host ${covered.map((h) => `"${h}"`).join(", ")}`;
-      }
-      problems.push(
-        problem(
-          ["environment", "cohorts", later.index, "match"],
-          `requests for its ${taken} reach cohorts[${first.index}] ("${first.spec.name}", priority ${first.spec.priority}) first: its listener rule (priority ${later.spec.priority}) is evaluated later`,
-          "make the matches disjoint, or give the more specific cohort the lower explicit priority",
-        ),
-      );
-    }
-  });
-  return problems;
-}
-
-/** Rules that span cohorts: unique matches, priorities, stacks; ALB quotas. */
-function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): SpecProblem[] {
+/** Rules that span cohorts on every platform: unique matches and stacks. */
+function crossCohortProblems(cohorts: IndexedCohort[]): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const firstBy = (key: string, seen: Map<string, number>, index: number): number | undefined => {
     const first = seen.get(key);
@@ -206,7 +136,6 @@ function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): Sp
     return first;
   };
   const matches = new Map<string, number>();
-  const priorities = new Map<string, number>();
   const stacks = new Map<string, number>();
   for (const { spec, index } of cohorts) {
     const at = (field: string) => ["environment", "cohorts", index, field];
@@ -220,18 +149,6 @@ function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): Sp
         ),
       );
     }
-    if (spec.ingress === "shared") {
-      const dupPriority = firstBy(String(spec.priority), priorities, index);
-      if (dupPriority !== undefined) {
-        problems.push(
-          problem(
-            at("priority"),
-            `listener priority ${spec.priority} is also used by cohorts[${dupPriority}]`,
-            "set an explicit, unique priority on one of them",
-          ),
-        );
-      }
-    }
     const dupStack = firstBy(spec.stack, stacks, index);
     if (dupStack !== undefined) {
       problems.push(
@@ -242,18 +159,6 @@ function crossCohortProblems(cohorts: { spec: CohortSpec; index: number }[]): Sp
         ),
       );
     }
-  }
-  problems.push(...shadowProblems(cohorts));
-  const shared = cohorts.filter((c) => c.spec.ingress === "shared").length;
-  const quota = Math.min(SHARED_ALB_RULE_QUOTA, SHARED_ALB_TARGET_GROUP_QUOTA);
-  if (shared > quota) {
-    problems.push(
-      problem(
-        ["environment", "cohorts"],
-        `${shared} cohorts share one load balancer, but an ALB allows ${SHARED_ALB_RULE_QUOTA} listener rules and ${SHARED_ALB_TARGET_GROUP_QUOTA} target groups`,
-        "mark some cohorts `ingress: dedicated` or split the environment",
-      ),
-    );
   }
   return problems;
 }
@@ -358,86 +263,17 @@ function crossReferenceProblems(env: EnvironmentSpec, pins: Map<string, Pin>): S
   return problems;
 }
 
-/** A cohort must not take the edge's stack or the edge's physical names. */
-function edgeCollisionProblems(
-  env: EnvironmentSpec,
-  cohorts: { spec: CohortSpec; index: number }[],
-): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  const edgeSecurityGroup = edgeNames(env.name).securityGroup;
-  for (const { spec, index } of cohorts) {
-    if (spec.stack === env.edgeStack) {
-      problems.push(
-        problem(
-          ["environment", "cohorts", index, "stack"],
-          `stack "${spec.stack}" is the edge stack`,
-          "a cohort needs a stack of its own, e.g. <environment>.<cohort>",
-        ),
-      );
-    }
-    const names = cohortNames(env.name, spec.name);
-    if (spec.ingress === "dedicated" && names.loadBalancerSecurityGroup === edgeSecurityGroup) {
-      problems.push(
-        problem(
-          ["environment", "cohorts", index, "name"],
-          `a dedicated cohort named "${spec.name}" would name its load balancer's security group "${edgeSecurityGroup}", the edge's`,
-          "rename the cohort",
-        ),
-      );
-    }
-  }
-  return problems;
-}
-
-function networkProblems(network: unknown): SpecProblem[] {
-  if (typeof network !== "object" || network === null) {
-    return [problem(["network"], "is required", "pass vpcId, subnetIds and certificateArn")];
-  }
-  const n = network as Record<string, unknown>;
-  const problems = (["vpcId", "subnetIds", "certificateArn"] as const)
-    .filter((key) => !isInputLike(n[key]))
-    .map((key) =>
+/** A cohort must not take the edge's stack. */
+function edgeStackProblems(env: EnvironmentSpec, cohorts: IndexedCohort[]): SpecProblem[] {
+  return cohorts
+    .filter(({ spec }) => spec.stack === env.edgeStack)
+    .map(({ spec, index }) =>
       problem(
-        ["network", key],
-        "is required",
-        key === "subnetIds"
-          ? "a non-empty list of private subnet ids, or an Output of one"
-          : "a value or an Output from your networking stack",
+        ["environment", "cohorts", index, "stack"],
+        `stack "${spec.stack}" is the edge stack`,
+        "a cohort needs a stack of its own, e.g. <environment>.<cohort>",
       ),
     );
-  // A plain string where a list belongs would reach the provider as a wrongly typed value.
-  for (const key of ["subnetIds", "loadBalancerSubnetIds"] as const) {
-    const value = n[key];
-    if (key === "loadBalancerSubnetIds" && value === undefined) continue;
-    if (typeof value === "string" && value !== "") {
-      problems.push(problem(["network", key], "must be a list of subnet ids, not a string"));
-    } else if (key === "loadBalancerSubnetIds" && !isInputLike(value)) {
-      problems.push(problem(["network", key], "must not be empty when set"));
-    }
-  }
-  if (n.internal !== undefined && typeof n.internal !== "boolean") {
-    problems.push(
-      problem(["network", "internal"], "must be true or false", "true for internal load balancers"),
-    );
-  }
-  return problems;
-}
-
-function edgeProblems(edge: unknown): SpecProblem[] {
-  const keys = ["listenerArn", "loadBalancerArnSuffix", "securityGroupId", "dnsName"] as const;
-  if (typeof edge !== "object" || edge === null) {
-    return [
-      problem(
-        ["edge"],
-        "is required for a shared-ingress cohort stack",
-        "read the edge stack's `edge` output by stack reference",
-      ),
-    ];
-  }
-  const e = edge as Record<string, unknown>;
-  return keys
-    .filter((key) => !isInputLike(e[key]))
-    .map((key) => problem(["edge", key], "is required", "from the edge stack's `edge` output"));
 }
 
 /** Problems in path order (cohorts[2] before cohorts[10]), so each cohort's read together. */
@@ -467,13 +303,9 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
   problems.push(...duplicateNameProblems(writtenNames));
   // A duplicate name is one problem: its second definition is not checked again against the
   // first (same stack, maybe same priority), which would only repeat it in other words.
-  problems.push(
-    ...crossCohortProblems(
-      parsedCohorts.filter((c) => writtenNames.indexOf(c.spec.name) === c.index),
-    ),
-  );
+  const distinct = parsedCohorts.filter((c) => writtenNames.indexOf(c.spec.name) === c.index);
+  problems.push(...crossCohortProblems(distinct));
 
-  const defined = new Map(parsedCohorts.map((c) => [c.spec.name, c.spec]));
   // Names as written: a cohort whose definition is invalid is still not "unknown".
   const known = new Set(writtenNames.filter((n): n is string => n !== undefined));
   if (part === "cohort") {
@@ -492,25 +324,10 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
   const owned = part === "cohort" ? raw.cohort : undefined;
   const pins = parsePins(raw.pins, part, owned, known, problems);
 
-  const containerResult = containerSpecSchema.safeParse(raw.container ?? {});
-  if (!containerResult.success) {
-    const cpu = (raw.container as { cpu?: unknown } | null | undefined)?.cpu;
-    problems.push(
-      ...zodProblems(["container"], containerResult.error).map((p) =>
-        p.path === "container.memory"
-          ? { ...p, hint: fargateMemoryHint(typeof cpu === "string" ? cpu : "256") }
-          : p,
-      ),
-    );
-  }
-  problems.push(...networkProblems(raw.network));
-  const ownedSpec = owned !== undefined ? defined.get(owned) : undefined;
-  if (part === "cohort" && ownedSpec?.ingress === "shared")
-    problems.push(...edgeProblems(raw.edge));
-
   const environment: EnvironmentSpec | undefined = envResult.success
     ? {
         name: envResult.data.name,
+        platform: envResult.data.platform,
         edgeStack: envResult.data.edgeStack ?? envResult.data.name,
         headerName: envResult.data.headerName,
         cohorts: parsedCohorts.map((c) => c.spec).sort(rolloutOrder),
@@ -522,10 +339,26 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
     : undefined;
   if (environment !== undefined) {
     problems.push(...crossReferenceProblems(environment, pins));
-    problems.push(...edgeCollisionProblems(environment, parsedCohorts));
+    problems.push(...edgeStackProblems(environment, parsedCohorts));
   }
 
-  if (problems.length > 0 || environment === undefined || !containerResult.success) {
+  // The platform checks its own args and rules even when the environment failed, so one
+  // error still names every problem.
+  const rawPlatform = platformIdSchema.safeParse(
+    (raw.environment as { platform?: unknown } | undefined)?.platform ?? "aws",
+  );
+  const platform = PLATFORMS[environment?.platform ?? rawPlatform.data ?? "aws"];
+  const defined = new Map(parsedCohorts.map((c) => [c.spec.name, c.spec]));
+  const prepared = platform.prepare({
+    args: raw as CohortSegmentedServiceArgs,
+    environment,
+    cohorts: distinct,
+    part,
+    owned: owned !== undefined ? defined.get(owned) : undefined,
+  });
+  problems.push(...prepared.problems);
+
+  if (problems.length > 0 || environment === undefined || prepared.builder === undefined) {
     throw new CohortSpecError(`CohortSegmentedService "${name}"`, byPath(problems));
   }
 
@@ -540,8 +373,6 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
     part,
     owned: ownedCohorts,
     pins,
-    network: raw.network as NetworkArgs,
-    edge: raw.edge,
-    container: containerResult.data,
+    builder: prepared.builder,
   };
 }

@@ -20,7 +20,8 @@ import {
 import type { EdgeOutputs } from "../components/edge.js";
 import { CohortSpecError, type SpecProblem } from "../components/errors.js";
 import { CohortSegmentedService } from "../components/service.js";
-import type { ContainerSpecInput, EnvironmentSpecInput, Part } from "../components/spec.js";
+import type { ContainerSpecInput } from "../components/aws/spec.js";
+import type { EnvironmentSpecInput, Part } from "../components/spec.js";
 import { validateArgs } from "../components/validate.js";
 import { loadEnvironmentFile } from "./environment.js";
 

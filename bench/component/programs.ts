@@ -12,13 +12,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { CohortSegmentedServiceArgs } from "../../components/args.js";
+import type { CohortSegmentedServiceArgs, NetworkArgs } from "../../components/args.js";
 import { createAlarms } from "../../components/aws/alarms.js";
 import { createCompute, createLogGroup } from "../../components/aws/compute.js";
 import type { CohortContext } from "../../components/aws/context.js";
 import { createPolicies, createRoles } from "../../components/aws/iam.js";
 import { createListenerRule, createTargetGroup } from "../../components/aws/ingress.js";
 import { createHttpsLoadBalancer } from "../../components/aws/load-balancer.js";
+import { containerSpecSchema, type ContainerSpec } from "../../components/aws/spec.js";
 import { createStorage } from "../../components/aws/storage.js";
 import { cohortTags, ingressTags } from "../../components/identity.js";
 import { cohortNames, edgeNames } from "../../components/naming.js";
@@ -84,12 +85,22 @@ export function loadProviderModules(): number {
   return classes.filter((c) => typeof c === "function").length;
 }
 
+/** What the flat program declares from: the validated specs and the AWS settings. */
+export interface FlatInput {
+  spec: ValidatedArgs;
+  network: NetworkArgs;
+  container: ContainerSpec;
+}
+
 /** Work done before the clock starts (only the flat program has any). */
-export function prepare(
-  variant: Variant,
-  args: CohortSegmentedServiceArgs,
-): ValidatedArgs | undefined {
-  return variant === "flat" ? validateArgs("bench", args) : undefined;
+export function prepare(variant: Variant, args: CohortSegmentedServiceArgs): FlatInput | undefined {
+  if (variant !== "flat") return undefined;
+  if (args.network === undefined) throw new Error("the bench environment needs a network");
+  return {
+    spec: validateArgs("bench", args),
+    network: args.network,
+    container: containerSpecSchema.parse(args.container ?? {}),
+  };
 }
 
 export function runComponent(args: CohortSegmentedServiceArgs): pulumi.Output<unknown> {
@@ -97,7 +108,7 @@ export function runComponent(args: CohortSegmentedServiceArgs): pulumi.Output<un
 }
 
 /** The same resources as the component, declared flat (mirrors components/edge.ts and cohort.ts). */
-export function runFlat(spec: ValidatedArgs): pulumi.Output<unknown> {
+export function runFlat({ spec, network, container }: FlatInput): pulumi.Output<unknown> {
   const env = spec.environment;
   const names = edgeNames(env.name);
   const edge = createHttpsLoadBalancer({
@@ -105,7 +116,7 @@ export function runFlat(spec: ValidatedArgs): pulumi.Output<unknown> {
     loadBalancerName: names.loadBalancer,
     securityGroupName: names.securityGroup,
     description: `Shared edge ALB of environment ${env.name}`,
-    network: spec.network,
+    network,
     tags: ingressTags(),
     defaultActions: [
       {
@@ -132,8 +143,8 @@ export function runFlat(spec: ValidatedArgs): pulumi.Output<unknown> {
       names: cohortNames(env.name, cohort.name),
       tags: cohortTags(cohort.name),
       logical: `flat-${cohort.name}`,
-      network: spec.network,
-      container: spec.container,
+      network,
+      container,
       accountId,
       region,
       opts: {},

@@ -7,7 +7,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkArgs } from "../args.js";
 import type { Pin } from "../contract.js";
 import type { CohortNames } from "../naming.js";
-import type { CohortSpec, ContainerSpec, EnvironmentSpec } from "../spec.js";
+import type { CohortSpec, EnvironmentSpec } from "../spec.js";
+import type { ContainerSpec } from "./spec.js";
 
 export interface CohortContext {
   environment: EnvironmentSpec;

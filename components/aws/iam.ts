@@ -59,7 +59,9 @@ export interface CohortStorageArns {
   logGroupArn: pulumi.Input<string>;
 }
 
-export function taskPolicyDocument(arns: CohortStorageArns): pulumi.Output<string> {
+export function taskPolicyDocument(
+  arns: Omit<CohortStorageArns, "logGroupArn">,
+): pulumi.Output<string> {
   const statements: object[] = [
     {
       Sid: "CohortTable",

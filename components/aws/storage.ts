@@ -9,13 +9,22 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CohortContext } from "./context.js";
 import type { CohortRoles } from "./iam.js";
 
+/** What storage needs of a cohort's context: no network, no container (Kubernetes uses it too). */
+export type StorageContext = Pick<
+  CohortContext,
+  "environment" | "cohort" | "names" | "tags" | "logical" | "accountId" | "region" | "opts"
+>;
+
+/** The role whose principal alone may use the cohort's key and bucket objects. */
+export type StorageRoles = Pick<CohortRoles, "taskRole">;
+
 export interface CohortStorage {
   key: aws.kms.Key;
   table: aws.dynamodb.Table;
   bucket?: aws.s3.Bucket;
 }
 
-function keyPolicy(ctx: CohortContext, roles: CohortRoles): pulumi.Output<string> {
+function keyPolicy(ctx: StorageContext, roles: StorageRoles): pulumi.Output<string> {
   return pulumi.jsonStringify({
     Version: "2012-10-17",
     Statement: [
@@ -39,7 +48,7 @@ function keyPolicy(ctx: CohortContext, roles: CohortRoles): pulumi.Output<string
   });
 }
 
-export function createStorage(ctx: CohortContext, roles: CohortRoles): CohortStorage {
+export function createStorage(ctx: StorageContext, roles: StorageRoles): CohortStorage {
   const key = new aws.kms.Key(
     `${ctx.logical}-key`,
     {
@@ -78,7 +87,7 @@ export function createStorage(ctx: CohortContext, roles: CohortRoles): CohortSto
   return bucket === undefined ? { key, table } : { key, table, bucket };
 }
 
-function createBucket(ctx: CohortContext, key: aws.kms.Key, roles: CohortRoles): aws.s3.Bucket {
+function createBucket(ctx: StorageContext, key: aws.kms.Key, roles: StorageRoles): aws.s3.Bucket {
   const bucket = new aws.s3.Bucket(
     `${ctx.logical}-bucket`,
     {

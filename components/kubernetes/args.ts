@@ -1,0 +1,128 @@
+/**
+ * The Kubernetes platform's arguments (`args.kubernetes`) and their schema. Plain values, so
+ * they are validated before anything is created; every stack of an environment passes the same
+ * gateway settings, so cohort stacks name the edge's Gateway without reading its outputs.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** A DNS-1123 label (namespaces, Gateway and Service names): at most 63 characters. */
+const dnsLabel = z
+  .string()
+  .max(63, "must be at most 63 characters (a Kubernetes DNS label)")
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'");
+
+/** A DNS-1123 subdomain (StorageClass, Secret and GatewayClass names): at most 253 characters. */
+const dnsSubdomain = z
+  .string()
+  .max(253, "must be at most 253 characters (a Kubernetes DNS subdomain)")
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    "must be lowercase letters, digits, '-' and '.'",
+  );
+
+const quantity = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, "must be a Kubernetes quantity");
+
+const ipv4Cidr = z
+  .string()
+  .regex(
+    /^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\/([0-9]|[12][0-9]|3[0-2])$/,
+    "must be an IPv4 CIDR, e.g. 10.0.0.0/16",
+  );
+
+export const kubernetesSettingsSchema = z
+  .object({
+    /**
+     * The cluster's name: the `ClusterName` dimension of the Container Insights metrics the
+     * cohorts' alarms watch, and the EKS cluster of their pod identity associations.
+     */
+    clusterName: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "must be an EKS cluster name"),
+    /** Pod, service, node and VPC CIDRs: cohort egress to them is refused (NetworkPolicy). */
+    clusterCidrs: z.array(ipv4Cidr).min(1, "list the cluster's pod, service and VPC CIDRs"),
+    gateway: z
+      .object({
+        /** The shared Gateway's name. @default "public" */
+        name: dnsLabel.default("public"),
+        /** Its namespace, created by the edge stack. @default "gateway-system" */
+        namespace: dnsLabel.default("gateway-system"),
+        /** The GatewayClass of the installed Gateway controller. @default "default" */
+        className: dnsSubdomain.default("default"),
+        /** The listener cohorts attach to. @default "https" */
+        listener: dnsLabel.default("https"),
+        /** TLS certificate Secret in the gateway namespace; without one the listener is HTTP on port 80. */
+        tlsSecretName: dnsSubdomain.optional(),
+        /** Public host of header-matched cohorts' endpoints. @default "<gateway>.<namespace>" */
+        host: z.string().min(1).max(253).optional(),
+      })
+      .strict()
+      .default({
+        name: "public",
+        namespace: "gateway-system",
+        className: "default",
+        listener: "https",
+      }),
+    container: z
+      .object({
+        /** Image repository without tag or digest; the cohort's pinned version is appended. */
+        image: z
+          .string()
+          .min(1)
+          .refine(
+            (image) => !/[:@]/.test(image.slice(image.lastIndexOf("/") + 1)),
+            "must be a repository without a tag or digest: the pin's version is appended",
+          )
+          .default("public.ecr.aws/nginx/nginx"),
+        /** Port the container listens on (not privileged: pods run as non-root). @default 8080 */
+        port: z.number().int().min(1024).max(65535).default(8080),
+        /** CPU request and limit per pod. @default "250m" */
+        cpu: quantity.default("250m"),
+        /** Memory request and limit per pod. @default "256Mi" */
+        memory: quantity.default("256Mi"),
+        /** Readiness and liveness probe path. @default "/" */
+        healthCheckPath: z.string().startsWith("/").max(1024).default("/"),
+      })
+      .strict()
+      .default({
+        image: "public.ecr.aws/nginx/nginx",
+        port: 8080,
+        cpu: "250m",
+        memory: "256Mi",
+        healthCheckPath: "/",
+      }),
+    /**
+     * Cohorts that run as a StatefulSet with a volume, by name, each with a StorageClass of its
+     * own (e.g. an EBS CSI class with the cohort's own `kmsKeyId`), which no other cohort names.
+     */
+    volumes: z
+      .record(
+        z.string(),
+        z
+          .object({
+            storageClassName: dnsSubdomain,
+            /** @default "1Gi" */
+            size: quantity.default("1Gi"),
+          })
+          .strict(),
+      )
+      .default({}),
+    /**
+     * `aws`: each cohort gets its own DynamoDB table (and S3 bucket when `storage.bucket`) and KMS
+     * key, reached through an EKS Pod Identity role that lists only its ARNs. @default "none"
+     */
+    cloudStorage: z.enum(["none", "aws"]).default("none"),
+  })
+  .strict();
+
+export type KubernetesSettings = z.infer<typeof kubernetesSettingsSchema>;
+
+/** `args.kubernetes`, as a user writes it. */
+export type KubernetesArgs = z.input<typeof kubernetesSettingsSchema> & {
+  /** The Kubernetes provider every object is created with. @default the stack's default provider */
+  provider?: pulumi.ProviderResource;
+};

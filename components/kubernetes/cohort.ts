@@ -1,0 +1,48 @@
+/**
+ * One cohort on Kubernetes: its namespace and walls, its own AWS storage when asked, its
+ * workload and Service, its HTTPRoute on the edge's Gateway and its CloudWatch alarms, wired
+ * together. The CohortStack component calls this through the platform seam.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { CohortBuild } from "../platform.js";
+import { createKubernetesAlarms } from "./alarms.js";
+import { createCloudStorage } from "./cloud-storage.js";
+import type { KubernetesCohortContext } from "./context.js";
+import { createIsolation } from "./isolation.js";
+import { createRoute } from "./route.js";
+import { createWorkload } from "./workload.js";
+
+/**
+ * Creates the cohort's Kubernetes objects (and AWS storage and alarms).
+ * @param ctx the cohort's names, labels, settings and options.
+ * @param account the account and region of the cohort's AWS storage; read only when it has any.
+ */
+export function createKubernetesCohort(
+  ctx: KubernetesCohortContext,
+  account: () => { accountId: pulumi.Input<string>; region: pulumi.Input<string> },
+): CohortBuild {
+  const isolation = createIsolation(ctx);
+  const cloud =
+    ctx.settings.cloudStorage === "aws" ? createCloudStorage(ctx, account()) : undefined;
+  const alarms = createKubernetesAlarms(ctx);
+  const { service } = createWorkload(ctx, {
+    storageEnvironment: cloud?.environment ?? {},
+    dependsOn: [
+      isolation.serviceAccount,
+      ...isolation.guards,
+      ...(cloud !== undefined ? [cloud.association] : []),
+    ],
+  });
+  createRoute(ctx, service);
+  const { match } = ctx.cohort;
+  const literalHost = match.hosts?.find((h) => !h.includes("*"));
+  const gateway = ctx.settings.gateway;
+  return {
+    alarms: alarms.details,
+    compositeAlarmName: ctx.cloudNames.compositeAlarm,
+    endpointHost: literalHost ?? gateway.host ?? `${gateway.name}.${gateway.namespace}`,
+    ...(match.header !== undefined
+      ? { endpointHeader: { name: ctx.environment.headerName, value: match.header } }
+      : {}),
+  };
+}
