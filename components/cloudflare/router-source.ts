@@ -58,9 +58,14 @@ function cookie(header, name) {
 
 async function fromSignedCookie(request, source, secret) {
   const value = cookie(request.headers.get("cookie"), source.cookieName);
-  const parts = value === null ? [] : value.split(".");
-  if (parts.length !== 3) return null;
-  const [cohort, expires, signature] = parts;
+  if (value === null) return null;
+  // Split from the right: the cohort's identity may itself contain '.'.
+  const last = value.lastIndexOf(".");
+  const middle = last > 0 ? value.lastIndexOf(".", last - 1) : -1;
+  if (middle <= 0) return null;
+  const cohort = value.slice(0, middle);
+  const expires = value.slice(middle + 1, last);
+  const signature = value.slice(last + 1);
   if (!COHORT.test(cohort) || !/^[0-9]{1,12}$/.test(expires)) return null;
   if (Number(expires) * 1000 <= Date.now()) return null;
   const bytes = base64UrlBytes(signature);

@@ -42,7 +42,7 @@ export function routerBindings(
 ): cloudflare.types.input.WorkersScriptBinding[] {
   return [
     { type: "json", name: "ROUTER_CONFIG", json: JSON.stringify(config) },
-    { type: "secret_text", name: "COHORT_SECRET", text: pulumi.secret(secret) },
+    { type: "secret_text", name: "COHORT_SECRET", text: secret },
     { type: "kv_namespace", name: "COHORT_ROUTES", namespaceId },
   ];
 }
@@ -84,7 +84,11 @@ export function createRoutingWorker(
       mainModule: ROUTER_MODULE,
       content: ROUTER_SOURCE,
       compatibilityDate: ROUTER_COMPATIBILITY_DATE,
-      bindings: routerBindings(routerConfig(spec, args.defaultOrigin), args.secret, namespace.id),
+      bindings: routerBindings(
+        routerConfig(spec, args.defaultOrigin),
+        pulumi.secret(args.secret),
+        namespace.id,
+      ),
     },
     opts,
   );
