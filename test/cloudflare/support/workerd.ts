@@ -96,19 +96,25 @@ function capnpString(value: string): string {
   return JSON.stringify(value);
 }
 
+/** A binding field given as a plain string (the test passes no Outputs). */
+function plain(value: unknown): string {
+  if (typeof value !== "string") throw new Error(`expected a plain string, got ${typeof value}`);
+  return value;
+}
+
 /** The builder's bindings, translated to workerd's config: the same names and values. */
 function capnpBindings(router: RouterInstance): string {
   return routerBindings(router.config, router.secret, "routes")
     .map((b) => {
       switch (b.type) {
         case "json":
-          return `(name = ${capnpString(String(b.name))}, json = ${capnpString(String(b.json))})`;
+          return `(name = ${capnpString(plain(b.name))}, json = ${capnpString(plain(b.json))})`;
         case "secret_text":
-          return `(name = ${capnpString(String(b.name))}, text = ${capnpString(String(b.text))})`;
+          return `(name = ${capnpString(plain(b.name))}, text = ${capnpString(plain(b.text))})`;
         case "kv_namespace":
-          return `(name = ${capnpString(String(b.name))}, kvNamespace = "kv")`;
+          return `(name = ${capnpString(plain(b.name))}, kvNamespace = "kv")`;
         default:
-          throw new Error(`no workerd translation for binding type ${String(b.type)}`);
+          throw new Error(`no workerd translation for binding type ${plain(b.type)}`);
       }
     })
     .join(",\n      ");
