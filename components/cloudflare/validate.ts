@@ -134,7 +134,8 @@ function expressionProblems(
         ),
       );
     }
-    if (!isSafeRuleValue(c.identity)) {
+    // An identity defaulted from an unsafe name is the name's problem, reported above.
+    if (!isSafeRuleValue(c.identity) && (c.identity !== c.name || isSafeRuleValue(c.name))) {
       problems.push(
         problem(
           cohortPath(parsed, c.name, at, "identity"),
