@@ -113,8 +113,8 @@ describe("Cloudflare edge validation", () => {
       ["free", "pro", "Bad Name"],
     );
     expect(problems.map((p) => p.path)).toEqual([
-      "cloudflare.cohorts.(Bad Name)",
       "cloudflare.cohorts[0].identity",
+      "cloudflare.cohorts.(Bad Name)",
     ]);
     expect(problems.every((p) => p.problem.includes("cannot be expressed safely"))).toBe(true);
   });
