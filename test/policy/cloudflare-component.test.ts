@@ -86,7 +86,7 @@ describe("shared-nothing pack over the Cloudflare module's output", () => {
       copy.push({
         ...structuredClone(ruleset),
         name: "zz-dashboard-rules",
-        urn: `${ruleset.urn}-copy`,
+        urn: ruleset.urn.replace(/::[^:]*$/, "::zz-dashboard-rules"),
       });
     }
     const run = await runPack(copy);
