@@ -18,10 +18,9 @@ const ipv4Cidr = z
 const ipv6Cidr = z
   .string()
   .regex(
-    /^[0-9a-f:]+\/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$/i,
+    /^(?=[0-9a-f]*:)[0-9a-f:]+\/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$/i,
     "must be an IPv6 CIDR block such as 2400:cb00::/32",
-  )
-  .refine((c) => c.includes(":"), "must be an IPv6 CIDR block such as 2400:cb00::/32");
+  );
 
 export const cloudflareRangesSchema = z
   .object({
