@@ -30,3 +30,4 @@ export { cohortNames, edgeNames } from "./naming.js";
 export { SERVICE_TYPE, COHORT_STACK_TYPE, EDGE_TYPE } from "./types.js";
 export * from "./contract.js";
 export * from "./identity.js";
+export * as cloudflare from "./cloudflare/index.js";

@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { cloudflareEdgeStaysInCohort } from "./rules/cloudflare-edge-stays-in-cohort.js";
 import { cohortHealthAlarm } from "./rules/cohort-health-alarm.js";
 import { computeStaysInCohort } from "./rules/compute-stays-in-cohort.js";
 import { iamGrantSingleCohort } from "./rules/iam-grant-single-cohort.js";
@@ -23,6 +24,7 @@ export const policies: Policies = [
   iamGrantSingleCohort,
   computeStaysInCohort,
   routesStayInCohort,
+  cloudflareEdgeStaysInCohort,
   k8sDefaultDeny,
   k8sNoHostPath,
   k8sNoCrossNamespacePvcSource,

@@ -1,0 +1,144 @@
+/**
+ * Cloudflare edge environments for tests: the example environment and random ones (every
+ * routing mode, plan, load balancing, identities), with a program that builds the edge part and
+ * every cohort's part the way the stacks would (each cohort under its own parent, its origin a
+ * load balancer tagged with the cohort).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import fc from "fast-check";
+import { createCloudflareCohort } from "../../../components/cloudflare/cohort.js";
+import { createCloudflareEdge } from "../../../components/cloudflare/edge.js";
+import type {
+  CloudflareEdgeInput,
+  CloudflareEdgeSpec,
+} from "../../../components/cloudflare/schema.js";
+import { validateCloudflareEdge } from "../../../components/cloudflare/validate.js";
+import { cohortTags } from "../../../components/identity.js";
+
+export const ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
+export const ZONE_ID = "fedcba9876543210fedcba9876543210";
+
+export interface EdgeEnvironment {
+  name: string;
+  cohorts: string[];
+  input: CloudflareEdgeInput;
+}
+
+/** The example: a Worker on api.example.com routing by signed cookie, hostnames per cohort under it. */
+export const EXAMPLE: EdgeEnvironment = {
+  name: "prod",
+  cohorts: ["free", "pro", "enterprise"],
+  input: {
+    accountId: ACCOUNT_ID,
+    zone: { id: ZONE_ID, name: "example.com", plan: "pro" },
+    routing: "worker",
+    hostname: "api.example.com",
+    cohortSource: { kind: "signed-cookie", cookieName: "cohort" },
+  },
+};
+
+const cohortName = fc.stringMatching(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/);
+
+export const edgeEnvironments: fc.Arbitrary<EdgeEnvironment> = fc
+  .record({
+    cohorts: fc.uniqueArray(cohortName, { minLength: 1, maxLength: 5 }),
+    routing: fc.constantFrom("hostname" as const, "worker" as const, "origin-rules" as const),
+    plan: fc.constantFrom(
+      "free" as const,
+      "pro" as const,
+      "business" as const,
+      "enterprise" as const,
+    ),
+    loadBalanced: fc.boolean(),
+    cookie: fc.boolean(),
+    customIdentities: fc.boolean(),
+    cacheShared: fc.boolean(),
+  })
+  .map(({ cohorts, routing, plan, loadBalanced, cookie, customIdentities, cacheShared }) => {
+    const upstream =
+      "set by the auth gateway after it verifies the session; client copies are removed";
+    const cohortSource =
+      routing === "hostname"
+        ? undefined
+        : routing === "worker" && cookie
+          ? { kind: "signed-cookie" as const }
+          : {
+              kind: "trusted-header" as const,
+              trustedUpstream: upstream,
+              ...(routing === "worker" ? { secretHeaderName: "x-upstream-secret" } : {}),
+            };
+    return {
+      name: "env",
+      cohorts,
+      input: {
+        accountId: ACCOUNT_ID,
+        zone: {
+          id: ZONE_ID,
+          name: "example.com",
+          plan: routing === "origin-rules" ? "enterprise" : plan,
+        },
+        routing,
+        hostname: "svc.example.com",
+        ...(cohortSource !== undefined ? { cohortSource } : {}),
+        ...(customIdentities
+          ? { cohorts: cohorts.map((c) => ({ name: c, identity: `id.${c}` })) }
+          : {}),
+        ...(cacheShared
+          ? {
+              cache: {
+                sharedHostname: "shared" as const,
+                reason: "every response is private, no-store",
+              },
+            }
+          : {}),
+        ...(loadBalanced ? { loadBalancing: { path: "/healthz" } } : {}),
+      },
+    };
+  });
+
+/** Each cohort's origin: a load balancer tagged with the cohort. */
+export function originLoadBalancer(cohort: string, parent: pulumi.Resource): aws.lb.LoadBalancer {
+  return new aws.lb.LoadBalancer(
+    `${cohort}-origin`,
+    {
+      name: `svc-env-${cohort}`,
+      loadBalancerType: "application",
+      subnets: ["subnet-a", "subnet-b"],
+      tags: cohortTags(cohort),
+    },
+    { parent },
+  );
+}
+
+/**
+ * Builds the edge part and every cohort's part, as the edge stack and the cohort stacks would
+ * (single-stack mode). Returns the validated spec.
+ */
+export function buildEnvironment(env: EdgeEnvironment): CloudflareEdgeSpec {
+  const spec = validateCloudflareEdge(env.input, env.cohorts);
+  const edgeParent = new pulumi.ComponentResource("test:index:Edge", `${env.name}-edge`);
+  const edge = createCloudflareEdge(
+    `${env.name}-edge`,
+    { spec, prefix: `svc-${env.name}`, secret: "test-secret" },
+    { parent: edgeParent },
+  );
+  for (const cohort of env.cohorts) {
+    const parent = new pulumi.ComponentResource("test:index:Cohort", `${env.name}-${cohort}`);
+    const alb = originLoadBalancer(cohort, parent);
+    createCloudflareCohort(
+      `${env.name}-${cohort}`,
+      {
+        spec,
+        environment: env.name,
+        cohort,
+        origins: [alb.dnsName],
+        ...(edge.outputs.routesNamespaceId !== undefined
+          ? { routesNamespaceId: edge.outputs.routesNamespaceId }
+          : {}),
+      },
+      { parent },
+    );
+  }
+  return spec;
+}
