@@ -155,7 +155,10 @@ describe("Cloudflare edge validation", () => {
       zone: { ...EXAMPLE.input.zone, plan: "gold" },
       proxy: true,
     });
-    expect(problems.map((p) => p.path).sort()).toEqual(["cloudflare", "cloudflare.zone.plan"]);
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      "cloudflare.proxy",
+      "cloudflare.zone.plan",
+    ]);
   });
 
   it("no args route one cohort to another's origin: taking another cohort's hostname or identity is refused", () => {

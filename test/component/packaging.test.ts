@@ -205,9 +205,12 @@ describe("the packed packages", () => {
     const pack = tarballs.pack.files;
     expect(pack).toEqual(expect.arrayContaining(["run.cjs", "PulumiPolicy.yaml"]));
     expect(pack).toContain("dist/policies/shared-nothing/index.js");
-    // The pack reaches the component's code only through the identity convention.
-    expect(pack.filter((f) => f.startsWith("dist/components/"))).toEqual([
+    // The pack reaches the component's code only through the identity convention and the
+    // naming table (how a cohort's physical names read), which import nothing else.
+    expect(pack.filter((f) => f.startsWith("dist/components/")).sort()).toEqual([
+      "dist/components/hash.js",
       "dist/components/identity.js",
+      "dist/components/naming.js",
     ]);
 
     for (const t of Object.values(tarballs)) {
@@ -221,13 +224,25 @@ describe("the packed packages", () => {
 
   it("carry only their own runtime dependencies", () => {
     const deps = (name: string) => Object.keys(manifest(name).dependencies ?? {}).sort();
-    expect(deps("cohort-segmented-service")).toEqual(["@pulumi/aws", "@pulumi/pulumi", "zod"]);
+    // The component builds on AWS, Kubernetes and Cloudflare (its platform modules).
+    expect(deps("cohort-segmented-service")).toEqual([
+      "@pulumi/aws",
+      "@pulumi/cloudflare",
+      "@pulumi/kubernetes",
+      "@pulumi/pulumi",
+      "zod",
+    ]);
     expect(deps("shared-nothing-policy-pack")).toEqual(["@pulumi/policy", "@pulumi/pulumi", "zod"]);
     expect(deps("cohort-rollout")).toEqual([
       "@aws-sdk/client-cloudwatch",
       "@aws-sdk/client-dynamodb",
+      "@aws-sdk/client-ecs",
+      "@aws-sdk/client-sns",
       "@aws-sdk/lib-dynamodb",
+      // The rehearsal runs the component (every platform module) under mocks.
       "@pulumi/aws",
+      "@pulumi/cloudflare",
+      "@pulumi/kubernetes",
       "@pulumi/pulumi",
       "commander",
       "yaml",
