@@ -8,6 +8,8 @@ export const GOALS = {
   detectionToRevertOverPoll: { op: "<=", value: 1.1 },
   /** Orchestration beyond bakes and updates, as a share of a good rollout's wall time. */
   orchestrationOverheadPct: { op: "<", value: 1 },
+  /** The driver's apply of a pin change over a bare `pulumi up` of one, real engine, in percent. */
+  controllerOverheadVsBareUpPct: { op: "<", value: 5 },
   /** Bad-release exposure under a fleet-wide push / under the plan. */
   planVsFleetwideExposureReduction: { op: ">=", value: 10 },
 } as const satisfies Record<string, Goal>;

@@ -11,9 +11,15 @@
  * 2. Orchestration overhead: a good 3-wave rollout; wall time minus bakes
  *    minus time inside updates, as a share of the wall time. Goal < 1%.
  *
- * Both are repeated (ROUNDS) and reduced with the median, so one slow moment of a
- * shared machine does not decide them. Both have goals: the process exits 1
- * when either misses. The headline, printed last:
+ * 3. Controller overhead on the REAL Pulumi engine (engine-overhead.ts): the
+ *    AutomationDriver's apply of a pin change against a bare `pulumi config
+ *    set-all` + `pulumi up` of one on the same stack, medians of ENGINE_ROUNDS
+ *    each, as a share of the bare update. Goal < 5 %. Skipped with a loud
+ *    `!!! SKIPPED` line when the engine is absent outside CI (never in CI).
+ *
+ * All are repeated and reduced with the median, so one slow moment of a
+ * shared machine does not decide them. All have goals: the process exits 1
+ * when one misses. The headline, printed last:
  * `detection_to_revert_over_poll: <median over rounds of each round's worst ratio>`.
  * A further figure (e.g. against a real engine) is one more `report.figure` or
  * `report.headline` call with its goal in bench/goals.ts.
@@ -29,12 +35,15 @@ import { quietSdkNodeVersionNotice } from "../../stacks/rollout/adapters/aws-cli
 import { GOALS } from "../goals.js";
 import { BenchReport, median } from "../report.js";
 import { type AlarmWorld, alarmWorld } from "./alarm-world.js";
+import { measureEngineOverhead } from "./engine-overhead.js";
 import { TimedDriver } from "./timed-driver.js";
 
 const POLL_MS = 200;
 /** Repetitions of each measurement; the figures are their medians. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const COHORTS = ["free", "pro", "enterprise"];
+/** Updates per side on the real engine (each is seconds long: keep it small). */
+const ENGINE_ROUNDS = Number(process.env.BENCH_ENGINE_ROUNDS ?? 3);
 
 function waves(prefix: string, bakeMs: number[]): PlannedWave[] {
   return COHORTS.map((cohort, index) => ({
@@ -147,6 +156,26 @@ function fmt(n: number, digits = 1): string {
 async function main(): Promise<void> {
   quietSdkNodeVersionNotice();
   const report = new BenchReport();
+
+  // 3 first, before the alarm emulator starts: the real engine has the machine to itself.
+  const engine = await measureEngineOverhead(ENGINE_ROUNDS, (line) => console.log(line));
+  if (engine) {
+    console.log(
+      `real engine ${engine.engineVersion}: bare config set + up median ${fmt(median(engine.bareMs))} ms, driver apply median ${fmt(median(engine.driverMs))} ms (n=${engine.bareMs.length} each)`,
+    );
+    const calls = [...engine.cliMsByCall]
+      .map(([call, ms]) => `${call} ${fmt(median(ms), 0)}`)
+      .join(", ");
+    console.log(`  driver apply, median ms per CLI call: ${calls}`);
+    report.headline(
+      "controller_overhead_vs_bare_up_pct",
+      engine.overheadPct,
+      GOALS.controllerOverheadVsBareUpPct,
+    );
+  } else {
+    console.log("controller_overhead_vs_bare_up_pct: SKIPPED (no real Pulumi engine; see above)");
+  }
+
   const world = await alarmWorld();
   try {
     console.log(`gate: ${world.label}`);

@@ -389,6 +389,57 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     ]);
   });
 
+  it("preview passes on only the engine's warnings and errors as progress: its steps and counts are the runner's preview summary (issue 10)", async () => {
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["preview"],
+          {
+            stdout: "Previewing...",
+            events: [
+              {
+                resourcePreEvent: {
+                  metadata: {
+                    op: "update",
+                    urn: "urn:pulumi:prod.free::cohort-service::aws:ecs/service:Service::free-svc",
+                    type: "aws:ecs/service:Service",
+                  },
+                },
+              },
+              {
+                diagnosticEvent: {
+                  message: "deprecated argument `inlinePolicies`\n",
+                  color: "never",
+                  severity: "warning",
+                },
+              },
+              {
+                summaryEvent: {
+                  maybeCorrupt: false,
+                  durationSeconds: 0,
+                  resourceChanges: { update: 1, same: 5 },
+                },
+              },
+            ],
+          },
+        ],
+      ]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    const lines: string[] = [];
+    const result = await driver.preview(STACK, release, (line) => lines.push(line));
+    expect(result.summary).toEqual({ update: 1, same: 5 });
+    expect(lines).toEqual(["warning: deprecated argument `inlinePolicies`"]);
+  });
+
+  it("apply reports each step once as progress, and the engine's summary once", async () => {
+    const lines: string[] = [];
+    await driver.apply(STACK, release, (line) => lines.push(line));
+    const steps = lines.filter((l) => l.includes("free-svc"));
+    expect(steps).toEqual(["update aws:ecs/service:Service free-svc"]);
+    expect(lines.filter((l) => l.startsWith("summary "))).toEqual(["summary update=1 same=5"]);
+  });
+
   it("a preview that fails throws the CLI's error line and still restores the previous pin", async () => {
     cli = new RecordingPulumi(
       rules([

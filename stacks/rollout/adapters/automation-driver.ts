@@ -145,7 +145,9 @@ export class AutomationDriver implements StackDriver {
     const changes = this.releaseConfig(stack, before, release);
     await selected.setAllConfig(changes);
     try {
-      const collector = new ChangeCollector(onProgress);
+      // Steps and counts go back in the result, which the runner prints once as the
+      // preview summary; only the engine's warnings and errors are progress here.
+      const collector = new ChangeCollector(onProgress, "problems");
       const result = await selected.preview({
         onEvent: collector.onEvent,
         ...(signal ? { signal } : {}),

@@ -44,12 +44,23 @@ const SEVERITY: Record<ChangeOp, number> = {
   replace: 5,
 };
 
+/**
+ * Which engine events become progress lines: `all` (steps, warnings, errors, the
+ * summary) for an operation whose steps are reported nowhere else (up, refresh);
+ * `problems` (warnings and errors only) for a preview, whose steps and counts the
+ * caller reports once as its own preview summary.
+ */
+export type ProgressEcho = "all" | "problems";
+
 /** Collects the planned changes of one operation from its engine events. */
 export class ChangeCollector {
   private readonly byUrn = new Map<string, PlannedChange>();
   private summaryCounts: Record<string, number> | undefined;
 
-  constructor(private readonly onProgress?: ProgressSink) {}
+  constructor(
+    private readonly onProgress?: ProgressSink,
+    private readonly echo: ProgressEcho = "all",
+  ) {}
 
   readonly onEvent = (event: EngineEvent): void => {
     const pre = event.resourcePreEvent?.metadata;
@@ -61,7 +72,8 @@ export class ChangeCollector {
           this.byUrn.set(pre.urn, { urn: pre.urn, type: pre.type, op });
         }
       }
-      if (pre.op !== "same") this.onProgress?.(`${pre.op} ${pre.type} ${nameOf(pre.urn)}`);
+      if (this.echo === "all" && pre.op !== "same")
+        this.onProgress?.(`${pre.op} ${pre.type} ${nameOf(pre.urn)}`);
     }
     const diagnostic = event.diagnosticEvent;
     if (diagnostic && (diagnostic.severity === "error" || diagnostic.severity === "warning")) {
@@ -69,7 +81,7 @@ export class ChangeCollector {
     }
     if (event.summaryEvent) {
       this.summaryCounts = { ...event.summaryEvent.resourceChanges };
-      this.onProgress?.(`summary ${formatCounts(this.summaryCounts)}`);
+      if (this.echo === "all") this.onProgress?.(`summary ${formatCounts(this.summaryCounts)}`);
     }
   };
 
