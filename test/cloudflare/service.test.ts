@@ -185,3 +185,38 @@ describe.each(["aws", "kubernetes"] as const)(
     });
   },
 );
+
+describe("AWS origins behind Cloudflare with its ranges", () => {
+  const SG = "aws:ec2/securityGroup:SecurityGroup";
+  const ranges = { ipv4: ["173.245.48.0/20", "103.21.244.0/22"], ipv6: ["2400:cb00::/32"] };
+
+  async function loadBalancerIngress(args: CohortSegmentedServiceArgs): Promise<unknown[]> {
+    const { graph } = await run("prod", {
+      ...args,
+      part: "all",
+      pins: { free: pin(), pro: pin(), enterprise: pin() },
+    });
+    // The shared edge's and the dedicated cohort's load balancer security groups.
+    const groups = graph.ofType(SG).filter((r) => r.name.endsWith("-lb-sg"));
+    expect(groups.map((g) => g.name).sort()).toEqual(["svc-edge-lb-sg", "svc-enterprise-lb-sg"]);
+    return groups.map((g) => g.inputs["ingress"]);
+  }
+
+  it("admits only Cloudflare's ranges on every load balancer", async () => {
+    for (const ingress of await loadBalancerIngress({
+      ...baseArgs("aws"),
+      cloudflareRanges: ranges,
+    })) {
+      expect(ingress).toEqual([
+        expect.objectContaining({ fromPort: 443, cidrBlocks: ranges.ipv4 }),
+        expect.objectContaining({ fromPort: 443, ipv6CidrBlocks: ranges.ipv6 }),
+      ]);
+    }
+  });
+
+  it("keeps HTTPS from anywhere without ranges", async () => {
+    for (const ingress of await loadBalancerIngress(baseArgs("aws"))) {
+      expect(ingress).toEqual([expect.objectContaining({ cidrBlocks: ["0.0.0.0/0"] })]);
+    }
+  });
+});
