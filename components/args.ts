@@ -9,6 +9,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Pin } from "./contract.js";
 import type { ContainerSpecInput } from "./aws/spec.js";
+import type { CloudflareEdgeInput } from "./cloudflare/schema.js";
+import type { CloudflareRangesInput } from "./cloudflare/origin-lock.js";
 import type { KubernetesArgs } from "./kubernetes/args.js";
 import type { EnvironmentSpecInput, Part } from "./spec.js";
 
@@ -68,4 +70,26 @@ export interface CohortSegmentedServiceArgs {
   container?: ContainerSpecInput;
   /** Kubernetes: cluster, gateway, container and storage settings; required when the platform is `kubernetes`. */
   kubernetes?: KubernetesArgs;
+  /**
+   * A Cloudflare edge in front of the cohorts of either platform: per-cohort hostnames, or a
+   * shared hostname routed by a Worker or Origin Rules (components/cloudflare/schema.ts).
+   * Shared parts are created in the edge stack, each cohort's parts in its own stack.
+   */
+  cloudflare?: CloudflareEdgeInput;
+  /**
+   * Cloudflare Worker routing: the cookie signing key, or the trusted upstream's shared
+   * secret. Give it as a secret (`config.requireSecret`); it is never logged. Required in the
+   * edge stack with `routing: worker`.
+   */
+  cloudflareSecret?: pulumi.Input<string>;
+  /**
+   * Cloudflare Worker routing, `cohort` part: the edge stack's `edge.routesNamespaceId`
+   * (read by stack reference), where the cohort writes its route entry.
+   */
+  cloudflareRoutesNamespaceId?: pulumi.Input<string>;
+  /**
+   * AWS with `cloudflare`: Cloudflare's published ranges (https://www.cloudflare.com/ips/).
+   * When given, load balancers admit only these instead of 0.0.0.0/0.
+   */
+  cloudflareRanges?: CloudflareRangesInput;
 }

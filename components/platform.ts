@@ -73,6 +73,19 @@ export interface CohortBuild {
    * returns before the new version serves (ECS). Absent: the update's return means serving.
    */
   deployment?: pulumi.Input<DeploymentRef>;
+  /**
+   * The cohort's front door as an edge in front of it (e.g. Cloudflare) must reach it: its
+   * load balancer's DNS name, or its Gateway's address. Absent when the platform cannot know
+   * it (a Gateway without a configured address).
+   */
+  origin?: CohortOrigin;
+}
+
+/** Where an edge in front of a platform reaches one cohort's front door. */
+export interface CohortOrigin {
+  address: pulumi.Input<string>;
+  /** DNS record type an edge's record pointing at `address` takes. */
+  type: "CNAME" | "A" | "AAAA";
 }
 
 /** What the edge builder returns. */

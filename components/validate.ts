@@ -8,7 +8,8 @@ import { pinSchema, type Pin } from "./contract.js";
 import { CohortSpecError, hintFor, problem, zodProblems, type SpecProblem } from "./errors.js";
 import { matchKey } from "./match.js";
 import { namesIn } from "./naming.js";
-import type { IndexedCohort, PlatformBuilder } from "./platform.js";
+import { withCloudflareEdge } from "./cloudflare/platform.js";
+import type { IndexedCohort, PlatformBuilder, PlatformInput } from "./platform.js";
 import { PLATFORMS } from "./platforms.js";
 import { cohortPriority } from "./priority.js";
 import {
@@ -349,16 +350,20 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
   );
   const platform = PLATFORMS[environment?.platform ?? rawPlatform.data ?? "aws"];
   const defined = new Map(parsedCohorts.map((c) => [c.spec.name, c.spec]));
-  const prepared = platform.prepare({
+  const platformInput: PlatformInput = {
     args: raw as CohortSegmentedServiceArgs,
     environment,
     cohorts: distinct,
     part,
     owned: owned !== undefined ? defined.get(owned) : undefined,
-  });
+  };
+  const prepared = platform.prepare(platformInput);
   problems.push(...prepared.problems);
+  // An edge in front of the platform (Cloudflare) wraps its builder; its problems join too.
+  const edged = withCloudflareEdge(platformInput, prepared.builder);
+  problems.push(...edged.problems);
 
-  if (problems.length > 0 || environment === undefined || prepared.builder === undefined) {
+  if (problems.length > 0 || environment === undefined || edged.builder === undefined) {
     throw new CohortSpecError(`CohortSegmentedService "${name}"`, byPath(problems));
   }
 
@@ -373,6 +378,6 @@ export function validateArgs(name: string, args: CohortSegmentedServiceArgs): Va
     part,
     owned: ownedCohorts,
     pins,
-    builder: prepared.builder,
+    builder: edged.builder,
   };
 }

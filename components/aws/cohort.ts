@@ -44,6 +44,8 @@ export function createAwsCohort(
     securityGroupId: pulumi.Input<string>;
     dependsOn: pulumi.Resource;
     endpointHost: pulumi.Input<string>;
+    /** The load balancer's own DNS name, whatever host clients call. */
+    dnsName: pulumi.Input<string>;
   };
   if (cohort.ingress === "dedicated") {
     const lb = createDedicatedIngress(ctx, targetGroup);
@@ -52,6 +54,7 @@ export function createAwsCohort(
       securityGroupId: lb.securityGroup.id,
       dependsOn: lb.listener,
       endpointHost: literalHost ?? lb.loadBalancer.dnsName,
+      dnsName: lb.loadBalancer.dnsName,
     };
   } else {
     if (edge === undefined) fail(`cohort ${cohort.name} needs the edge's listener`);
@@ -61,6 +64,7 @@ export function createAwsCohort(
       securityGroupId: edge.securityGroupId,
       dependsOn: rule,
       endpointHost: literalHost ?? ctx.network.host ?? edge.dnsName,
+      dnsName: edge.dnsName,
     };
   }
 
@@ -82,6 +86,7 @@ export function createAwsCohort(
     alarms: alarms.details,
     compositeAlarmName: ctx.names.compositeAlarm,
     endpointHost: frontDoor.endpointHost,
+    origin: { address: frontDoor.dnsName, type: "CNAME" },
     deployment: compute.deployment,
     ...(cohort.ingress === "shared" && cohort.match.header !== undefined
       ? { endpointHeader: { name: ctx.environment.headerName, value: cohort.match.header } }

@@ -3,6 +3,7 @@
  * validated specs, the cohort's physical names and tags, and the parent
  * (the CohortStack) every resource is created under.
  */
+import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkArgs } from "../args.js";
 import type { Pin } from "../contract.js";
@@ -21,6 +22,8 @@ export interface CohortContext {
   logical: string;
   network: NetworkArgs;
   container: ContainerSpec;
+  /** Who may reach a dedicated ALB (e.g. only Cloudflare's ranges). @default HTTPS from anywhere */
+  loadBalancerIngress?: aws.types.input.ec2.SecurityGroupIngress[];
   accountId: pulumi.Input<string>;
   region: pulumi.Input<string>;
   /** Options every child is created with (`parent` is the CohortStack). */

@@ -3,6 +3,7 @@
  * request that matches no cohort reaches no cohort. Cohorts attach their own rules to this
  * listener from their own stacks. Every resource carries the ingress marker, never a cohort tag.
  */
+import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EdgeReference, NetworkArgs } from "../args.js";
 import { ingressTags } from "../identity.js";
@@ -25,12 +26,14 @@ export interface AwsEdgeOutputs {
  * @param environment the validated environment (its name goes into physical names).
  * @param network the VPC, subnets and certificate.
  * @param parent the Edge component.
+ * @param ingress who may reach the listener. @default HTTPS from anywhere
  */
 export function createAwsEdge(
   logical: string,
   environment: EnvironmentSpec,
   network: NetworkArgs,
   parent: pulumi.Resource,
+  ingress?: aws.types.input.ec2.SecurityGroupIngress[],
 ): { outputs: AwsEdgeOutputs; reference: EdgeReference } {
   const names = edgeNames(environment.name);
   const lb = createHttpsLoadBalancer({
@@ -50,6 +53,7 @@ export function createAwsEdge(
         },
       },
     ],
+    ...(ingress !== undefined ? { ingress } : {}),
     opts: { parent },
   });
   const outputs: AwsEdgeOutputs = {

@@ -78,6 +78,7 @@ export function createDedicatedIngress(
     network: ctx.network,
     tags: ctx.tags,
     defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+    ...(ctx.loadBalancerIngress !== undefined ? { ingress: ctx.loadBalancerIngress } : {}),
     opts: ctx.opts,
   });
 }

@@ -17,6 +17,8 @@ export interface HttpsLoadBalancerArgs {
   network: NetworkArgs;
   tags: Record<string, string>;
   defaultActions: aws.types.input.lb.ListenerDefaultAction[];
+  /** Who may reach the listener (e.g. only Cloudflare's ranges). @default HTTPS from anywhere */
+  ingress?: aws.types.input.ec2.SecurityGroupIngress[];
   opts: pulumi.CustomResourceOptions;
 }
 
@@ -33,7 +35,9 @@ export function createHttpsLoadBalancer(args: HttpsLoadBalancerArgs): HttpsLoadB
       name: args.securityGroupName,
       description: args.description,
       vpcId: args.network.vpcId,
-      ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+      ingress: args.ingress ?? [
+        { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+      ],
       egress: [{ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }],
       tags: args.tags,
     },

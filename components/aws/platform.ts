@@ -9,6 +9,7 @@ import type { EdgeReference, NetworkArgs } from "../args.js";
 import { cohortTags } from "../identity.js";
 import { cohortNames } from "../naming.js";
 import type { Platform, PlatformBuilder, PlatformInput } from "../platform.js";
+import { cloudflareOnlyIngress, cloudflareRangesSchema } from "../cloudflare/origin-lock.js";
 import { createAwsCohort } from "./cohort.js";
 import { createAwsEdge } from "./edge.js";
 import type { ContainerSpec } from "./spec.js";
@@ -24,13 +25,14 @@ function awsBuilder(
   network: NetworkArgs,
   container: ContainerSpec,
   givenEdge: EdgeReference | undefined,
+  loadBalancerIngress: aws.types.input.ec2.SecurityGroupIngress[] | undefined,
 ): PlatformBuilder {
   let edge = givenEdge;
   // Account and region are read once per service, and only when a cohort needs them.
   let account: { accountId: pulumi.Output<string>; region: pulumi.Output<string> } | undefined;
   return {
     createEdge(logical, environment, parent) {
-      const created = createAwsEdge(logical, environment, network, parent);
+      const created = createAwsEdge(logical, environment, network, parent, loadBalancerIngress);
       edge = created.reference;
       return { outputs: { ...created.outputs } };
     },
@@ -50,6 +52,7 @@ function awsBuilder(
           logical: scope.logical,
           network,
           container,
+          ...(loadBalancerIngress !== undefined ? { loadBalancerIngress } : {}),
           accountId: account.accountId,
           region: account.region,
           opts: { parent: scope.parent },
@@ -63,6 +66,18 @@ function awsBuilder(
   };
 }
 
+/**
+ * Behind a Cloudflare edge with its ranges given, load balancers admit only Cloudflare
+ * (cloudflareOnlyIngress); invalid ranges are reported by the Cloudflare validation.
+ */
+function cloudflareIngress(
+  args: PlatformInput["args"],
+): aws.types.input.ec2.SecurityGroupIngress[] | undefined {
+  if (args.cloudflare === undefined || args.cloudflareRanges === undefined) return undefined;
+  const ranges = cloudflareRangesSchema.safeParse(args.cloudflareRanges);
+  return ranges.success ? cloudflareOnlyIngress(ranges.data, 443) : undefined;
+}
+
 export const awsPlatform: Platform = {
   id: "aws",
   prepare(input: PlatformInput) {
@@ -73,7 +88,7 @@ export const awsPlatform: Platform = {
     if (environment !== undefined) problems.push(...edgeNameProblems(environment, cohorts));
     const builder =
       problems.length === 0 && container !== undefined && args.network !== undefined
-        ? awsBuilder(args.network, container, args.edge)
+        ? awsBuilder(args.network, container, args.edge, cloudflareIngress(args))
         : undefined;
     return { problems, builder };
   },

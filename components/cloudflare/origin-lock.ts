@@ -31,6 +31,8 @@ export const cloudflareRangesSchema = z
   })
   .strict();
 export type CloudflareRanges = z.infer<typeof cloudflareRangesSchema>;
+/** The ranges as given (`ipv6` may be left out). */
+export type CloudflareRangesInput = z.input<typeof cloudflareRangesSchema>;
 
 /** Problems of a ranges input, with `at` prefixed to each path. */
 export function cloudflareRangesProblems(raw: unknown, at: readonly PropertyKey[]): SpecProblem[] {

@@ -59,6 +59,11 @@ export const kubernetesSettingsSchema = z
         tlsSecretName: dnsSubdomain.optional(),
         /** Public host of header-matched cohorts' endpoints. @default "<gateway>.<namespace>" */
         host: z.string().min(1).max(253).optional(),
+        /**
+         * The Gateway's public address (its load balancer's IP or DNS name), where an edge in
+         * front of the cluster (Cloudflare) reaches it; required with `cloudflare`.
+         */
+        address: z.string().min(1).max(253).optional(),
       })
       .strict()
       .default({

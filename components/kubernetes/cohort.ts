@@ -3,14 +3,21 @@
  * workload and Service, its HTTPRoute on the edge's Gateway and its CloudWatch alarms, wired
  * together. The CohortStack component calls this through the platform seam.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import type * as pulumi from "@pulumi/pulumi";
-import type { CohortBuild } from "../platform.js";
+import type { CohortBuild, CohortOrigin } from "../platform.js";
 import { createKubernetesAlarms } from "./alarms.js";
 import { createCloudStorage } from "./cloud-storage.js";
 import type { KubernetesCohortContext } from "./context.js";
 import { createIsolation } from "./isolation.js";
 import { createRoute } from "./route.js";
 import { createWorkload } from "./workload.js";
+
+/** An IP address is an A or AAAA record's target; anything else a CNAME's. */
+function gatewayOrigin(address: string): CohortOrigin {
+  const type = isIPv4(address) ? "A" : isIPv6(address) ? "AAAA" : "CNAME";
+  return { address, type };
+}
 
 /**
  * Creates the cohort's Kubernetes objects (and AWS storage and alarms).
@@ -41,6 +48,7 @@ export function createKubernetesCohort(
     alarms: alarms.details,
     compositeAlarmName: ctx.cloudNames.compositeAlarm,
     endpointHost: literalHost ?? gateway.host ?? `${gateway.name}.${gateway.namespace}`,
+    ...(gateway.address !== undefined ? { origin: gatewayOrigin(gateway.address) } : {}),
     ...(match.header !== undefined
       ? { endpointHeader: { name: ctx.environment.headerName, value: match.header } }
       : {}),
