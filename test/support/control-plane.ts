@@ -175,12 +175,17 @@ export async function startControlPlane(tools: ControlPlaneTools): Promise<Contr
   writeFileSync(join(dir, "tokens.csv"), `${token},admin,admin,system:masters\n`);
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   const processes: ChildProcess[] = [];
+  // Once stopped, the folder is gone: a process's exit (which arrives after the SIGKILL) must
+  // not write its log there, or the write throws outside any test.
+  let stopped = false;
   const log = (name: string) => join(dir, `${name}.log`);
   const start = (name: string, command: string, args: string[]) => {
     const child = spawn(command, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
     const chunks: Buffer[] = [];
     child.stderr?.on("data", (d: Buffer) => chunks.push(d));
-    child.on("exit", () => writeFileSync(log(name), Buffer.concat(chunks)));
+    child.on("exit", () => {
+      if (!stopped) writeFileSync(log(name), Buffer.concat(chunks));
+    });
     processes.push(child);
   };
   start("etcd", tools.etcd, [
@@ -248,6 +253,7 @@ export async function startControlPlane(tools: ControlPlaneTools): Promise<Contr
       req.end(payload);
     });
   const stop = () => {
+    stopped = true;
     for (const child of processes) {
       if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
     }
