@@ -3,6 +3,7 @@
  * accepts) and the shared ALB's quotas. The neutral spec (../spec.ts) knows none of this.
  */
 import { z } from "zod";
+import { imageRepositorySchema } from "../image.js";
 
 /** ALB quotas (rules per ALB and target groups per ALB, excluding defaults). */
 export const SHARED_ALB_RULE_QUOTA = 100;
@@ -39,14 +40,7 @@ export function fargateMemoryHint(cpu: string): string {
 export const containerSpecSchema = z
   .object({
     /** Image repository without tag or digest; the cohort's pinned version becomes the tag (or digest). */
-    image: z
-      .string()
-      .min(1)
-      .refine(
-        (image) => !/[:@]/.test(image.slice(image.lastIndexOf("/") + 1)),
-        "must be a repository without a tag or digest: the pin's version is appended",
-      )
-      .default("public.ecr.aws/nginx/nginx"),
+    image: imageRepositorySchema,
     /** Port the container listens on. @default 80 */
     port: z.number().int().min(1).max(65535).default(80),
     /** Fargate CPU units. @default "256" */

@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { imageRepositorySchema } from "../image.js";
 
 /** A DNS-1123 label (namespaces, Gateway and Service names): at most 63 characters. */
 const dnsLabel = z
@@ -75,14 +76,7 @@ export const kubernetesSettingsSchema = z
     container: z
       .object({
         /** Image repository without tag or digest; the cohort's pinned version is appended. */
-        image: z
-          .string()
-          .min(1)
-          .refine(
-            (image) => !/[:@]/.test(image.slice(image.lastIndexOf("/") + 1)),
-            "must be a repository without a tag or digest: the pin's version is appended",
-          )
-          .default("public.ecr.aws/nginx/nginx"),
+        image: imageRepositorySchema,
         /** Port the container listens on (not privileged: pods run as non-root). @default 8080 */
         port: z.number().int().min(1024).max(65535).default(8080),
         /** CPU request and limit per pod. @default "250m" */
