@@ -53,3 +53,16 @@ export function redactUrl(url: string): string {
     return "(unparsable URL)";
   }
 }
+
+/** What every sink is configured with besides its transport: its name, kinds and delivery budget. */
+export type SinkSettings = Omit<Sink, "send">;
+
+/** The settings part of a sink's options, as every sink carries them. */
+export function sinkSettings(o: SinkSettings): SinkSettings {
+  return {
+    name: o.name,
+    attempts: o.attempts,
+    timeoutMs: o.timeoutMs,
+    ...(o.kinds ? { kinds: o.kinds } : {}),
+  };
+}

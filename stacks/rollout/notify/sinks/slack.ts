@@ -5,7 +5,7 @@
  * by reference and never written to a message.
  */
 import type { Notification } from "../notification.js";
-import { type Sink, checkHttpAnswer } from "./sink.js";
+import { type Sink, checkHttpAnswer, sinkSettings } from "./sink.js";
 
 /** Slack mrkdwn needs &, < and > escaped; everything else is literal. */
 function escape(text: string): string {
@@ -57,10 +57,7 @@ export interface SlackSinkOptions {
 
 export function slackSink(o: SlackSinkOptions): Sink {
   return {
-    name: o.name,
-    attempts: o.attempts,
-    timeoutMs: o.timeoutMs,
-    ...(o.kinds ? { kinds: o.kinds } : {}),
+    ...sinkSettings(o),
     async send(n: Notification, signal: AbortSignal): Promise<void> {
       let response: Response;
       try {

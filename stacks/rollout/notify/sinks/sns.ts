@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { type AwsAdapterOptions, awsClientSettings } from "../../adapters/aws-client-config.js";
 import type { Notification } from "../notification.js";
-import type { Sink } from "./sink.js";
+import { type Sink, sinkSettings } from "./sink.js";
 
 export interface SnsSinkOptions extends AwsAdapterOptions {
   name: string;
@@ -56,10 +56,7 @@ export function snsSink(o: SnsSinkOptions): Sink & { close(): void } {
       : {}),
   });
   return {
-    name: o.name,
-    attempts: o.attempts,
-    timeoutMs: o.timeoutMs,
-    ...(o.kinds ? { kinds: o.kinds } : {}),
+    ...sinkSettings(o),
     async send(n: Notification, signal: AbortSignal): Promise<void> {
       await client.send(new PublishCommand(snsPublishInput(o.topicArn, n)), {
         abortSignal: signal,

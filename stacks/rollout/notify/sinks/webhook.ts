@@ -11,7 +11,7 @@
 import { createHmac } from "node:crypto";
 import type { Clock } from "../../ports.js";
 import type { Notification } from "../notification.js";
-import { type Sink, checkHttpAnswer, redactUrl } from "./sink.js";
+import { type Sink, checkHttpAnswer, redactUrl, sinkSettings } from "./sink.js";
 
 export const SIGNATURE_HEADER = "x-cohort-rollout-signature";
 export const DELIVERY_HEADER = "x-cohort-rollout-delivery";
@@ -35,10 +35,7 @@ export interface WebhookSinkOptions {
 
 export function webhookSink(o: WebhookSinkOptions): Sink {
   return {
-    name: o.name,
-    attempts: o.attempts,
-    timeoutMs: o.timeoutMs,
-    ...(o.kinds ? { kinds: o.kinds } : {}),
+    ...sinkSettings(o),
     async send(n: Notification, signal: AbortSignal): Promise<void> {
       const body = JSON.stringify(n);
       const t = Math.floor(o.clock.now() / 1000);
