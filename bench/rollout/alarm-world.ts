@@ -10,7 +10,7 @@ import {
   SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchGate } from "../../stacks/rollout/adapters/cloudwatch-gate.js";
-import type { AlarmReading, AlarmStateValue, HealthGate } from "../../stacks/rollout/ports.js";
+import type { AlarmReading, AlarmStateValue, HealthGate } from "../../stacks/rollout/core/ports.js";
 import { awsTestClientConfig, motoAvailability, startMoto } from "../../test/support/moto.js";
 
 export const ALARM_PERIOD_SECONDS = 10;

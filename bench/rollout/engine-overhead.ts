@@ -17,7 +17,7 @@ import {
   type PulumiCommandLike,
   resolvePulumiCommand,
 } from "../../stacks/rollout/adapters/pulumi-command.js";
-import type { Release } from "../../stacks/rollout/ports.js";
+import type { Release } from "../../stacks/rollout/core/ports.js";
 import { pulumiEngineFor } from "../../test/support/engine.js";
 import { EngineProject, PROJECT } from "../../test/support/engine-project.js";
 import { median } from "../report.js";

@@ -27,10 +27,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { realClock } from "../../stacks/rollout/clock.js";
-import type { PlannedWave, RolloutEvent } from "../../stacks/rollout/events.js";
-import { FileLedger } from "../../stacks/rollout/ledger-file.js";
-import { Runner } from "../../stacks/rollout/runner.js";
+import { realClock } from "../../stacks/rollout/adapters/real-clock.js";
+import type { PlannedWave, RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
+import { Runner } from "../../stacks/rollout/executor/runner.js";
 import { quietSdkNodeVersionNotice } from "../../stacks/rollout/adapters/aws-client-config.js";
 import { GOALS } from "../goals.js";
 import { BenchReport, median } from "../report.js";

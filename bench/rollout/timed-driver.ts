@@ -10,7 +10,7 @@ import type {
   Release,
   StackDriver,
   UpdateRecord,
-} from "../../stacks/rollout/ports.js";
+} from "../../stacks/rollout/core/ports.js";
 
 export interface DriverCall {
   op: string;

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../../stacks/rollout/bin/cohort-rollout.js", import.meta.url));
 const COMPILED = fileURLToPath(
-  new URL("../../stacks/rollout/dist/stacks/rollout/cli.js", import.meta.url),
+  new URL("../../stacks/rollout/dist/stacks/rollout/cli/main.js", import.meta.url),
 );
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const GOAL_RATIO = 5;

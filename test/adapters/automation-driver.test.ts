@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AutomationDriver } from "../../stacks/rollout/adapters/automation-driver.js";
 import type { ProgramRevisions } from "../../stacks/rollout/adapters/program-revision.js";
-import type { Release } from "../../stacks/rollout/ports.js";
+import type { Release } from "../../stacks/rollout/core/ports.js";
 import { RecordingPulumi, type Rule } from "./recording-pulumi.js";
 
 const HEAD = "1111111111111111111111111111111111111111";

@@ -13,7 +13,7 @@ import {
   createLedgerTable,
   DynamoDbLedger,
 } from "../../stacks/rollout/adapters/dynamodb-ledger.js";
-import { LedgerConflictError } from "../../stacks/rollout/ports.js";
+import { LedgerConflictError } from "../../stacks/rollout/core/ports.js";
 import { awsTestClientConfig, ensureMoto, sharedMoto, type MotoServer } from "../support/moto.js";
 
 const run = promisify(execFile);

@@ -17,9 +17,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pinSchema } from "../../components/contract.js";
 import { CloudWatchGate } from "../../stacks/rollout/adapters/cloudwatch-gate.js";
-import { realClock } from "../../stacks/rollout/clock.js";
-import type { RolloutEvent } from "../../stacks/rollout/events.js";
-import { FileLedger } from "../../stacks/rollout/ledger-file.js";
+import { realClock } from "../../stacks/rollout/adapters/real-clock.js";
+import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
 import type {
   ApplyResult,
   Pin,
@@ -27,9 +27,9 @@ import type {
   Release,
   StackDriver,
   UpdateRecord,
-} from "../../stacks/rollout/ports.js";
-import type { ProgressUpdate } from "../../stacks/rollout/progress.js";
-import { Runner } from "../../stacks/rollout/runner.js";
+} from "../../stacks/rollout/core/ports.js";
+import type { ProgressUpdate } from "../../stacks/rollout/core/progress.js";
+import { Runner } from "../../stacks/rollout/executor/runner.js";
 import { awsTestClientConfig, ensureMoto, startMoto, type MotoServer } from "../support/moto.js";
 
 /** One stack's pin and update history, in memory. */

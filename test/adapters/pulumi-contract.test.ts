@@ -1,5 +1,5 @@
 /**
- * Contract suite: the specification of `StackDriver` (stacks/rollout/ports.ts)
+ * Contract suite: the specification of `StackDriver` (stacks/rollout/core/ports.ts)
  * on the REAL Pulumi engine — the CLI, its Node language host and the dynamic
  * provider plugin — with a file backend, driving the provider-free cohort
  * program (test/support/engine-program). What the rollout relies on is proved
@@ -12,9 +12,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { AutomationDriver } from "../../stacks/rollout/adapters/automation-driver.js";
-import { dataLossChanges } from "../../stacks/rollout/data-loss.js";
-import type { Release } from "../../stacks/rollout/ports.js";
-import { isUpdateOfRelease, sameUpdate } from "../../stacks/rollout/update-identity.js";
+import { dataLossChanges } from "../../stacks/rollout/core/data-loss.js";
+import type { Release } from "../../stacks/rollout/core/ports.js";
+import { isUpdateOfRelease, sameUpdate } from "../../stacks/rollout/core/update-identity.js";
 import { pulumiEngineFor } from "../support/engine.js";
 import { EngineProject, PROJECT } from "../support/engine-project.js";
 

@@ -23,7 +23,7 @@ import {
   PortsOptionsError,
   type PortsOptions,
 } from "../../stacks/rollout/adapters/wiring.js";
-import { FileLedger } from "../../stacks/rollout/ledger-file.js";
+import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
 import { awsTestClientConfig, ensureMoto, sharedMoto, type MotoServer } from "../support/moto.js";
 import { RecordingPulumi } from "./recording-pulumi.js";
 

@@ -197,7 +197,7 @@ describe("the packed packages", () => {
 
     const rollout = tarballs.rollout.files;
     expect(rollout).toContain("bin/cohort-rollout.js");
-    expect(rollout).toContain("dist/stacks/rollout/cli.js");
+    expect(rollout).toContain("dist/stacks/rollout/cli/main.js");
     // Data files the rehearsal reads beside its modules.
     expect(rollout).toContain("dist/stacks/rollout/rehearsal/profiles/prod.yaml");
     expect(rollout).toContain("dist/stacks/environments/prod.yaml");

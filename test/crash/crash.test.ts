@@ -1,5 +1,5 @@
 /**
- * Crash safety of the real CLI (stacks/rollout/cli.ts): kill -9 at every
+ * Crash safety of the real CLI (stacks/rollout/cli/main.ts): kill -9 at every
  * step boundary of a three-wave rollout (prod: free, pro, enterprise), then
  * `resume` until done, and the outcome must equal an uninterrupted run's.
  *

@@ -23,7 +23,7 @@ import { FAKE_PULUMI_ROOT, type FakeFixture } from "../support/fake-pulumi/proje
 import type { MotoServer } from "../support/moto.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const CLI = join(ROOT, "stacks", "rollout", "cli.ts");
+export const CLI = join(ROOT, "stacks", "rollout", "cli", "main.ts");
 const FAKE_BIN = join(FAKE_PULUMI_ROOT, "bin");
 export const PROJECT = "cohort-service";
 export const COHORTS = ["free", "pro", "enterprise"] as const;

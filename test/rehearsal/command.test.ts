@@ -164,7 +164,7 @@ describe("cohort-rollout rehearse", () => {
   });
 
   it("is wired into the cohort-rollout CLI (what `npm run rehearse` runs)", async () => {
-    const { main } = await import("../../stacks/rollout/cli.js");
+    const { main } = await import("../../stacks/rollout/cli/main.js");
     let out = "";
     let err = "";
     const code = await main(

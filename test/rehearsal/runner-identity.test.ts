@@ -1,6 +1,6 @@
 /**
  * The rehearsal drives the deploy runner itself, not a copy: the Runner the
- * plan strategy uses is the very class of stacks/rollout/runner.ts, its
+ * plan strategy uses is the very class of stacks/rollout/executor/runner.ts, its
  * `run` is what executes during a rehearsal, and no rehearsal module
  * re-implements the runner or the decision logic.
  */
@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import * as machine from "../../stacks/rollout/machine.js";
-import { Runner as DeployRunner } from "../../stacks/rollout/runner.js";
+import * as machine from "../../stacks/rollout/core/machine.js";
+import { Runner as DeployRunner } from "../../stacks/rollout/executor/runner.js";
 import { Runner as RehearsalRunner } from "../../stacks/rollout/rehearsal/strategies/plan.js";
 import { prodEnvironment, rehearseCase } from "./support/rehearse.js";
 
@@ -27,11 +27,11 @@ afterEach(() => {
 });
 
 describe("the rehearsal's runner is the deploy runner", () => {
-  it("is the same class object as stacks/rollout/runner.ts exports", () => {
+  it("is the same class object as stacks/rollout/executor/runner.ts exports", () => {
     expect(RehearsalRunner).toBe(DeployRunner);
   });
 
-  it("executes Runner.prototype.run of stacks/rollout/runner.ts during a rehearsal", async () => {
+  it("executes Runner.prototype.run of stacks/rollout/executor/runner.ts during a rehearsal", async () => {
     const run = vi.spyOn(DeployRunner.prototype, "run");
     const env = await prodEnvironment();
     const r = await rehearseCase(env, { fault: { kind: "error-spike" }, strategies: ["plan"] });

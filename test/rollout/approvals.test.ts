@@ -7,11 +7,11 @@
  * one in the train.
  */
 import { describe, expect, it } from "vitest";
-import type { RolloutEvent } from "../../stacks/rollout/events.js";
-import { approvalGate } from "../../stacks/rollout/approvals.js";
-import { decide } from "../../stacks/rollout/machine.js";
-import { readState } from "../../stacks/rollout/runner.js";
-import { statusOf } from "../../stacks/rollout/state.js";
+import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { approvalGate } from "../../stacks/rollout/core/approvals.js";
+import { decide } from "../../stacks/rollout/core/machine.js";
+import { readState } from "../../stacks/rollout/executor/runner.js";
+import { statusOf } from "../../stacks/rollout/core/state.js";
 import { DEFAULT_POLICY, wavesOf, THREE_COHORTS } from "./support/fakes.js";
 import { OLD_PIN, harness } from "./support/harness.js";
 

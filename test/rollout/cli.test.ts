@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../stacks/rollout/cli.js";
-import type { CliIo } from "../../stacks/rollout/commands/context.js";
-import { progressListener } from "../../stacks/rollout/commands/drive.js";
-import type { RolloutEvent } from "../../stacks/rollout/events.js";
-import { FileLedger } from "../../stacks/rollout/ledger-file.js";
+import { main } from "../../stacks/rollout/cli/main.js";
+import type { CliIo } from "../../stacks/rollout/cli/commands/context.js";
+import { progressListener } from "../../stacks/rollout/cli/commands/drive.js";
+import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
 import { FakeClock } from "./support/fakes.js";
 import {
   FileWorld,

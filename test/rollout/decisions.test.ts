@@ -5,11 +5,11 @@
  * state keyed by (release, cohort) so a release train needs no redesign.
  */
 import { describe, expect, it } from "vitest";
-import type { PlannedWave, RolloutEvent } from "../../stacks/rollout/events.js";
-import { bakeVerdict, precheckVerdict } from "../../stacks/rollout/gate-policy.js";
-import { decide, revertOrder } from "../../stacks/rollout/machine.js";
-import { type FoldRecord, fold } from "../../stacks/rollout/state.js";
-import { Runner } from "../../stacks/rollout/runner.js";
+import type { PlannedWave, RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { bakeVerdict, precheckVerdict } from "../../stacks/rollout/core/gate-policy.js";
+import { decide, revertOrder } from "../../stacks/rollout/core/machine.js";
+import { type FoldRecord, fold } from "../../stacks/rollout/core/state.js";
+import { Runner } from "../../stacks/rollout/executor/runner.js";
 import {
   FakeClock,
   FakeDriver,

@@ -9,8 +9,8 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:f
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FileLedger } from "../../stacks/rollout/ledger-file.js";
-import { LedgerConflictError } from "../../stacks/rollout/ports.js";
+import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
+import { LedgerConflictError } from "../../stacks/rollout/core/ports.js";
 
 let path: string;
 let now: number;

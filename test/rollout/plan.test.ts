@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CohortOutput, EnvironmentOutput } from "../../components/contract.js";
-import { buildPlan, detectionWindowMs } from "../../stacks/rollout/plan.js";
-import type { AlarmReading } from "../../stacks/rollout/ports.js";
+import { buildPlan, detectionWindowMs } from "../../stacks/rollout/core/plan.js";
+import type { AlarmReading } from "../../stacks/rollout/core/ports.js";
 
 const LAG = 60_000;
 

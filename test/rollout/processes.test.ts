@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { realClock } from "../../stacks/rollout/clock.js";
-import type { RolloutEvent } from "../../stacks/rollout/events.js";
+import { realClock } from "../../stacks/rollout/adapters/real-clock.js";
+import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
 import { FileWorld, OLD_PIN, type WorldState, threeCohortWorld } from "./support/file-world.js";
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "support", "cli-child.ts");

@@ -6,11 +6,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RolloutEvent } from "../../stacks/rollout/events.js";
-import { decide } from "../../stacks/rollout/machine.js";
-import type { AlarmStateValue } from "../../stacks/rollout/ports.js";
-import { readState } from "../../stacks/rollout/runner.js";
-import { type FoldRecord, apply, fold } from "../../stacks/rollout/state.js";
+import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { decide } from "../../stacks/rollout/core/machine.js";
+import type { AlarmStateValue } from "../../stacks/rollout/core/ports.js";
+import { readState } from "../../stacks/rollout/executor/runner.js";
+import { type FoldRecord, apply, fold } from "../../stacks/rollout/core/state.js";
 import { CrashError, type CohortSpec } from "./support/fakes.js";
 import { OLD_PIN, harness } from "./support/harness.js";
 

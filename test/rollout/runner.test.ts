@@ -5,10 +5,10 @@
  * interrupted updates and the edge wave.
  */
 import { describe, expect, it } from "vitest";
-import type { RolloutEvent } from "../../stacks/rollout/events.js";
-import { REVERT_ATTEMPTS } from "../../stacks/rollout/machine.js";
-import { Runner } from "../../stacks/rollout/runner.js";
-import type { Release } from "../../stacks/rollout/ports.js";
+import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { REVERT_ATTEMPTS } from "../../stacks/rollout/core/machine.js";
+import { Runner } from "../../stacks/rollout/executor/runner.js";
+import type { Release } from "../../stacks/rollout/core/ports.js";
 import { OLD_PIN, harness } from "./support/harness.js";
 import { DEFAULT_POLICY, THREE_COHORTS } from "./support/fakes.js";
 

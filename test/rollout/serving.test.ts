@@ -8,11 +8,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { DeploymentRef } from "../../components/contract.js";
-import type { PlannedWave, RolloutEvent } from "../../stacks/rollout/events.js";
-import { decide } from "../../stacks/rollout/machine.js";
-import type { DeploymentStatus, DeploymentWatcher } from "../../stacks/rollout/ports.js";
-import { Runner } from "../../stacks/rollout/runner.js";
-import { type FoldRecord, fold } from "../../stacks/rollout/state.js";
+import type { PlannedWave, RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { decide } from "../../stacks/rollout/core/machine.js";
+import type { DeploymentStatus, DeploymentWatcher } from "../../stacks/rollout/core/ports.js";
+import { Runner } from "../../stacks/rollout/executor/runner.js";
+import { type FoldRecord, fold } from "../../stacks/rollout/core/state.js";
 import {
   type CohortSpec,
   DEFAULT_POLICY,

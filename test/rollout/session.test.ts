@@ -7,10 +7,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CliError, takeLease } from "../../stacks/rollout/commands/context.js";
-import { crashAfterAppends } from "../../stacks/rollout/crash-hook.js";
-import { FileLedger } from "../../stacks/rollout/ledger-file.js";
-import { LedgerConflictError } from "../../stacks/rollout/ports.js";
+import { CliError, takeLease } from "../../stacks/rollout/cli/commands/context.js";
+import { crashAfterAppends } from "../../stacks/rollout/adapters/crash-hook.js";
+import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
+import { LedgerConflictError } from "../../stacks/rollout/core/ports.js";
 
 const fileLedger = () => new FileLedger(join(mkdtempSync(join(tmpdir(), "session-")), "l.jsonl"));
 

@@ -1,8 +1,8 @@
 /**
  * `cohort-rollout --help` (and a usage error) must not load the heavy
  * modules: the AWS SDK, Pulumi (automation or runtime), the rehearsal's
- * component. Commands import them when they run (cli.ts `commands()`,
- * commands/default-ports.ts, rehearsal/command.ts). Checked by recording the
+ * component. Commands import them when they run (cli/main.ts `commands()`,
+ * cli/commands/default-ports.ts, rehearsal/command.ts). Checked by recording the
  * npm packages the process resolves, not by timing; bench/startup measures
  * the time.
  */
@@ -16,7 +16,7 @@ const RECORDER = fileURLToPath(new URL("./support/record-packages.mjs", import.m
 function packagesLoadedBy(args: string[]): { status: number | null; packages: string[] } {
   const result = spawnSync(
     process.execPath,
-    ["--import", "tsx", "--import", RECORDER, "stacks/rollout/cli.ts", ...args],
+    ["--import", "tsx", "--import", RECORDER, "stacks/rollout/cli/main.ts", ...args],
     { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
   );
   const packages = [...result.stderr.matchAll(/^loaded-package (\S+)$/gm)].map((m) => m[1] ?? "");

@@ -27,8 +27,8 @@ import type {
   Release,
   StackDriver,
   UpdateRecord,
-} from "../ports.js";
-import { describeUpdate } from "../update-identity.js";
+} from "../core/ports.js";
+import { describeUpdate } from "../core/update-identity.js";
 import { ChangeCollector } from "./engine-events.js";
 import { killOrphans } from "./orphan-processes.js";
 import { pendingOperations, planForPending } from "./pending-operations.js";

@@ -12,7 +12,7 @@ import {
   type CompositeAlarm,
   type MetricAlarm,
 } from "@aws-sdk/client-cloudwatch";
-import type { AlarmReading, AlarmStateValue, HealthGate } from "../ports.js";
+import type { AlarmReading, AlarmStateValue, HealthGate } from "../core/ports.js";
 import { awsClientSettings, type AwsAdapterOptions } from "./aws-client-config.js";
 
 /** DescribeAlarms accepts at most 100 AlarmNames per call. */

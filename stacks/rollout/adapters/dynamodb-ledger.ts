@@ -39,7 +39,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { LedgerConflictError, type Lease, type Ledger, type LedgerRecord } from "../ports.js";
+import { LedgerConflictError, type Lease, type Ledger, type LedgerRecord } from "../core/ports.js";
 import { awsClientSettings, type AwsAdapterOptions } from "./aws-client-config.js";
 
 /** The lease item's sort key; events start at 1. */

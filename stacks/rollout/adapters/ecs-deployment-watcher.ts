@@ -26,7 +26,7 @@ import {
   type Service,
 } from "@aws-sdk/client-ecs";
 import type { DeploymentRef } from "../../../components/contract.js";
-import type { DeploymentStatus, DeploymentWatcher } from "../ports.js";
+import type { DeploymentStatus, DeploymentWatcher } from "../core/ports.js";
 import { awsClientSettings, type AwsAdapterOptions } from "./aws-client-config.js";
 
 export interface EcsDeploymentWatcherOptions extends AwsAdapterOptions {

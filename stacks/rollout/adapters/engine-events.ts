@@ -4,7 +4,7 @@
  * summary, and one-line progress for long operations.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
-import type { ChangeOp, PlannedChange, ProgressSink } from "../ports.js";
+import type { ChangeOp, PlannedChange, ProgressSink } from "../core/ports.js";
 
 /** The engine's step ops folded onto the ports' coarser ChangeOp. */
 export function changeOpOf(op: string): ChangeOp | undefined {

@@ -14,7 +14,7 @@
  *   table beside an orphaned one splits a cohort's data. A pending create of
  *   storage stops the run with the exact commands to run.
  */
-import { isStorage } from "../data-loss.js";
+import { isStorage } from "../core/data-loss.js";
 
 export interface PendingOperation {
   /** The engine's word: "creating", "updating", "deleting", "reading" or "importing". */

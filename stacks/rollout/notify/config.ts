@@ -11,7 +11,7 @@ import {
   notificationsConfigSchema,
 } from "../../../components/contract.js";
 import type { AwsAdapterOptions } from "../adapters/aws-client-config.js";
-import type { Clock, StackDriver } from "../ports.js";
+import type { Clock, StackDriver } from "../core/ports.js";
 import type { Sink } from "./sinks/sink.js";
 import { resolveSecret } from "./sinks/sink.js";
 import { slackSink } from "./sinks/slack.js";

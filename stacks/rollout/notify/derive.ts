@@ -5,15 +5,15 @@
  * the same notifications with the same ids, so a restart re-derives exactly
  * what a crashed run would have sent, and receivers de-duplicate on `id`.
  */
-import type { RolloutEvent } from "../events.js";
-import { revertOrder } from "../machine.js";
+import type { RolloutEvent } from "../core/events.js";
+import { revertOrder } from "../core/machine.js";
 import {
   type FoldRecord,
   type ReleaseState,
   type RolloutState,
   apply,
   emptyState,
-} from "../state.js";
+} from "../core/state.js";
 import { NOTIFICATION_SCHEMA_ID, type Notification } from "./notification.js";
 
 type Draft = Omit<

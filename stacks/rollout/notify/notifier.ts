@@ -11,9 +11,9 @@
  * derived; a restart derives from there and resends what was enqueued but not
  * finished (receivers de-duplicate on the notification id).
  */
-import type { Clock, Ledger } from "../ports.js";
-import { retry } from "../retry.js";
-import { readState } from "../runner.js";
+import type { Clock, Ledger } from "../core/ports.js";
+import { retry } from "../core/retry.js";
+import { readState } from "../executor/runner.js";
 import { deriveNotifications } from "./derive.js";
 import type { Notification } from "./notification.js";
 import { type Delivery, type OutboxEntry, OutboxFile, deliveryKey, foldOutbox } from "./outbox.js";

@@ -3,9 +3,9 @@
  * from the edge stack beside the run, so a slow `pulumi stack output` never
  * delays the first step), the outbox beside the ledger, the run's clock.
  */
-import { realClock } from "../clock.js";
-import type { BuiltPorts, CliIo } from "../commands/context.js";
-import type { CommonOptions } from "../commands/options.js";
+import { realClock } from "../adapters/real-clock.js";
+import type { BuiltPorts, CliIo } from "../cli/commands/context.js";
+import type { CommonOptions } from "../cli/commands/options.js";
 import { readNotificationsConfig, sinksFromConfig } from "./config.js";
 import { Notifier } from "./notifier.js";
 import { OutboxFile, outboxPathFor } from "./outbox.js";

@@ -3,8 +3,8 @@
  * used, or refused) and deliveries still pending, from the outbox. An outbox
  * that cannot be read is shown as such, never fails `status`.
  */
-import type { BuiltPorts } from "../commands/context.js";
-import type { CommonOptions } from "../commands/options.js";
+import type { BuiltPorts } from "../cli/commands/context.js";
+import type { CommonOptions } from "../cli/commands/options.js";
 import { type Delivery, readDeliveryProblems } from "./outbox.js";
 import { outboxPathOf } from "./start.js";
 

@@ -3,7 +3,7 @@
  * which release it ran when, its health alarm's states, and the requests the
  * bad release served (exposure), plus time to detect and time to revert.
  */
-import type { AlarmStateValue } from "../ports.js";
+import type { AlarmStateValue } from "../core/ports.js";
 import { compositeAlarmName, cohortAlarmNames } from "./environment.js";
 import { CANDIDATE } from "./sim/world.js";
 import { SLICE_MS } from "./sim/traffic.js";

@@ -3,7 +3,7 @@
  * reported at once, with the flag it came from and a hint.
  */
 import { z } from "zod";
-import type { RolloutPolicy } from "../events.js";
+import type { RolloutPolicy } from "../core/events.js";
 import { parseFault, type Fault } from "./sim/faults.js";
 
 /** The fault names the command accepts (`latency` is short for a latency regression). */

@@ -2,8 +2,8 @@
  * A rehearsal: one fault, four strategies, each in its own simulated world
  * built from the same seed, then measured over the same window.
  */
-import type { PlannedWave, RolloutPolicy } from "../events.js";
-import type { ProgressListener } from "../progress.js";
+import type { PlannedWave, RolloutPolicy } from "../core/events.js";
+import type { ProgressListener } from "../core/progress.js";
 import { analyse, type StrategyAnalysis } from "./analysis.js";
 import { planVerdict, type PlanVerdict } from "./verdict.js";
 import type { RehearsalEnvironment } from "./environment.js";

@@ -11,8 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { EXIT, type ExitCode } from "../exit-codes.js";
-import { renderLine, type ProgressListener } from "../progress.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { renderLine, type ProgressListener } from "../core/progress.js";
 import { REHEARSAL_POLICY, faultFor, parseRehearseOptions } from "./options.js";
 import { loadRehearsalEnvironment } from "./program/component-alarms.js";
 import { ProfileError, loadProfile, type LoadedProfile } from "./profiles.js";

@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../../stacks/rollout/cli.js";
-import type { CliIo } from "../../../stacks/rollout/commands/context.js";
+import { main } from "../../../stacks/rollout/cli/main.js";
+import type { CliIo } from "../../../stacks/rollout/cli/commands/context.js";
 import { FakeClock } from "../support/fakes.js";
 import { FileWorld, threeCohortWorld, worldPorts } from "../support/file-world.js";
 

@@ -7,13 +7,13 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { RolloutEvent } from "../../../stacks/rollout/events.js";
+import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
 import { deriveNotifications } from "../../../stacks/rollout/notify/derive.js";
 import {
   notificationJsonSchema,
   notificationSchema,
 } from "../../../stacks/rollout/notify/notification.js";
-import type { FoldRecord } from "../../../stacks/rollout/state.js";
+import type { FoldRecord } from "../../../stacks/rollout/core/state.js";
 import { harness } from "../support/harness.js";
 
 function records(h: Awaited<ReturnType<typeof harness>>): FoldRecord[] {

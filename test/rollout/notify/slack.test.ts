@@ -13,7 +13,7 @@ import {
   type Notification,
 } from "../../../stacks/rollout/notify/notification.js";
 import { slackPayload, slackSink } from "../../../stacks/rollout/notify/sinks/slack.js";
-import { retry } from "../../../stacks/rollout/retry.js";
+import { retry } from "../../../stacks/rollout/core/retry.js";
 import { ManualClock } from "../support/manual-clock.js";
 
 const n: Notification = {

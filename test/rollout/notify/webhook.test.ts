@@ -13,13 +13,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RolloutEvent } from "../../../stacks/rollout/events.js";
+import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
 import { notificationSchema } from "../../../stacks/rollout/notify/notification.js";
 import { Notifier } from "../../../stacks/rollout/notify/notifier.js";
 import { OutboxFile, readDeliveryProblems } from "../../../stacks/rollout/notify/outbox.js";
 import { webhookSink } from "../../../stacks/rollout/notify/sinks/webhook.js";
-import type { Clock } from "../../../stacks/rollout/ports.js";
-import { Runner } from "../../../stacks/rollout/runner.js";
+import type { Clock } from "../../../stacks/rollout/core/ports.js";
+import { Runner } from "../../../stacks/rollout/executor/runner.js";
 import { harness } from "../support/harness.js";
 import { ManualClock } from "../support/manual-clock.js";
 

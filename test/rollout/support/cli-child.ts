@@ -3,8 +3,8 @@
  * cli-child.ts <world.json> <cli args...>`): the real `main`, real file
  * ledger and lease, real clock; only the stacks and alarms are stand-ins.
  */
-import { realClock } from "../../../stacks/rollout/clock.js";
-import { main } from "../../../stacks/rollout/cli.js";
+import { realClock } from "../../../stacks/rollout/adapters/real-clock.js";
+import { main } from "../../../stacks/rollout/cli/main.js";
 import { FileWorld, worldPorts } from "./file-world.js";
 
 const [worldPath, ...argv] = process.argv.slice(2);

@@ -3,7 +3,11 @@
  * sleep advances time, a ledger in an array, a driver that keeps each stack's
  * config and update history, and a gate scripted by time.
  */
-import type { RolloutEvent, PlannedWave, RolloutPolicy } from "../../../stacks/rollout/events.js";
+import type {
+  RolloutEvent,
+  PlannedWave,
+  RolloutPolicy,
+} from "../../../stacks/rollout/core/events.js";
 import { VirtualClock } from "../../../stacks/rollout/rehearsal/adapters/virtual-clock.js";
 import {
   type AlarmReading,
@@ -20,7 +24,7 @@ import {
   type Release,
   type StackDriver,
   type UpdateRecord,
-} from "../../../stacks/rollout/ports.js";
+} from "../../../stacks/rollout/core/ports.js";
 
 /**
  * The rehearsal's discrete-event clock (concurrent sleepers, such as an update and the runner

@@ -1,7 +1,7 @@
 /** Builds a runner over the in-memory ports with a planned release, for the decision tests. */
-import type { RolloutEvent, RolloutPolicy } from "../../../stacks/rollout/events.js";
-import { Runner, readState } from "../../../stacks/rollout/runner.js";
-import type { ProgressUpdate } from "../../../stacks/rollout/progress.js";
+import type { RolloutEvent, RolloutPolicy } from "../../../stacks/rollout/core/events.js";
+import { Runner, readState } from "../../../stacks/rollout/executor/runner.js";
+import type { ProgressUpdate } from "../../../stacks/rollout/core/progress.js";
 import {
   type CohortSpec,
   DEFAULT_POLICY,

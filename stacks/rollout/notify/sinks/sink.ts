@@ -4,7 +4,7 @@
  * every sink gets the same backoff over the same Clock.
  */
 import type { NotificationKind } from "../../../../components/contract.js";
-import { PermanentError } from "../../retry.js";
+import { PermanentError } from "../../core/retry.js";
 import type { Notification } from "../notification.js";
 
 export interface Sink {

@@ -9,7 +9,7 @@
  * 5 minutes, compare in constant time, de-duplicate on X-Cohort-Rollout-Delivery).
  */
 import { createHmac } from "node:crypto";
-import type { Clock } from "../../ports.js";
+import type { Clock } from "../../core/ports.js";
 import type { Notification } from "../notification.js";
 import { type Sink, checkHttpAnswer, redactUrl, sinkSettings } from "./sink.js";
 

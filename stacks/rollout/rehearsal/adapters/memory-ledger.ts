@@ -9,7 +9,7 @@ import {
   type Ledger,
   LedgerConflictError,
   type LedgerRecord,
-} from "../../ports.js";
+} from "../../core/ports.js";
 
 export class MemoryLedger<E = unknown> implements Ledger<E> {
   private readonly records: LedgerRecord<E>[] = [];

@@ -4,7 +4,7 @@
  * ECS watcher answers from DescribeServices.
  */
 import type { DeploymentRef } from "../../../../components/contract.js";
-import type { DeploymentStatus, DeploymentWatcher } from "../../ports.js";
+import type { DeploymentStatus, DeploymentWatcher } from "../../core/ports.js";
 import type { SimulatedDriver } from "./simulated-driver.js";
 
 export class SimulatedDeploymentWatcher implements DeploymentWatcher {

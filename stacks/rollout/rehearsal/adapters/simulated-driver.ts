@@ -18,7 +18,7 @@ import type {
   Release,
   StackDriver,
   UpdateRecord,
-} from "../../ports.js";
+} from "../../core/ports.js";
 import type { SimulatedFleet } from "../sim/fleet.js";
 import type { SimulationProfile, UpdateFailure } from "../sim/profile.js";
 import { hashString, uniformAt } from "../sim/random.js";

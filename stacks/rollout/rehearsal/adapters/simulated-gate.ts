@@ -3,7 +3,7 @@
  * evaluation up to the virtual clock's now, then reads states as
  * DescribeAlarms would.
  */
-import type { AlarmReading, Clock, HealthGate } from "../../ports.js";
+import type { AlarmReading, Clock, HealthGate } from "../../core/ports.js";
 import type { SimulatedCloudWatch } from "../cloudwatch/simulated-cloudwatch.js";
 
 /**

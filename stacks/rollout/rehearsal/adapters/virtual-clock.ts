@@ -9,7 +9,7 @@
  * simulation awaits does real I/O — which is why the rehearsal's ledger is
  * in memory.
  */
-import type { Clock } from "../../ports.js";
+import type { Clock } from "../../core/ports.js";
 
 interface Timer {
   at: number;

@@ -3,7 +3,7 @@
  * combined with AND, OR, NOT and parentheses. Alarm names may be quoted
  * (double or single quotes) or bare, as CloudWatch accepts both.
  */
-import type { AlarmStateValue } from "../../ports.js";
+import type { AlarmStateValue } from "../../core/ports.js";
 
 type Rule =
   | { t: "const"; v: boolean }

@@ -4,7 +4,7 @@
  * missing; `treatMissingData` decides what missing ones mean; the alarm goes
  * to ALARM when at least `datapointsToAlarm` of them breach.
  */
-import type { AlarmStateValue } from "../../ports.js";
+import type { AlarmStateValue } from "../../core/ports.js";
 import type { TreatMissingData } from "./alarm-spec.js";
 
 export type Comparison =

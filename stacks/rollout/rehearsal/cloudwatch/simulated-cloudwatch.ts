@@ -5,7 +5,7 @@
  * (each minute, or each period for high-resolution alarms) in order, so a
  * reader sees exactly the states CloudWatch would have shown at t.
  */
-import type { AlarmReading, AlarmStateValue } from "../../ports.js";
+import type { AlarmReading, AlarmStateValue } from "../../core/ports.js";
 import type { SimulatedFleet } from "../sim/fleet.js";
 import { SLICE_MS } from "../sim/traffic.js";
 import { parseAlarmRule, type AlarmRule } from "./alarm-rule.js";

@@ -1,5 +1,5 @@
 /** The report's colours, shared by the charts and their legends. */
-import type { AlarmStateValue } from "../../ports.js";
+import type { AlarmStateValue } from "../../core/ports.js";
 
 export const COLORS = {
   baseline: "#cbd5e1",

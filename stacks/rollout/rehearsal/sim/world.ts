@@ -3,7 +3,7 @@
  * driver and gate, all from the same seed, so every strategy faces exactly
  * the same traffic and the same fault.
  */
-import type { Pin, Release } from "../../ports.js";
+import type { Pin, Release } from "../../core/ports.js";
 import { SimulatedDeploymentWatcher } from "../adapters/simulated-deployments.js";
 import { SimulatedDriver } from "../adapters/simulated-driver.js";
 import { SimulatedGate } from "../adapters/simulated-gate.js";

@@ -4,7 +4,7 @@
  * cohort that received the release, all at once. Without this the ungated
  * strategies would never revert at all, which would flatter the plan.
  */
-import type { UpdateRecord } from "../../ports.js";
+import type { UpdateRecord } from "../../core/ports.js";
 import { CANDIDATE, type World } from "../sim/world.js";
 import type { Decision } from "./types.js";
 

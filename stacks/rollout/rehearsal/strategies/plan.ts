@@ -4,10 +4,10 @@
  * simulated ports. What the rehearsal shows is what `deploy` would do.
  */
 import type { AlarmOutput, CohortOutput } from "../../../../components/contract.js";
-import type { PlannedWave, RolloutEvent, RolloutPolicy } from "../../events.js";
-import { DEFAULT_PUBLICATION_LAG_MS, buildPlan } from "../../plan.js";
-import type { ProgressListener } from "../../progress.js";
-import { DEFAULT_RUNNER_OPTIONS, Runner } from "../../runner.js";
+import type { PlannedWave, RolloutEvent, RolloutPolicy } from "../../core/events.js";
+import { DEFAULT_PUBLICATION_LAG_MS, buildPlan } from "../../core/plan.js";
+import type { ProgressListener } from "../../core/progress.js";
+import { DEFAULT_RUNNER_OPTIONS, Runner } from "../../executor/runner.js";
 import { MemoryLedger } from "../adapters/memory-ledger.js";
 import { cohortAlarmNames, compositeAlarmName, type RehearsalEnvironment } from "../environment.js";
 import { alarmPeriodSeconds } from "../cloudwatch/alarm-spec.js";

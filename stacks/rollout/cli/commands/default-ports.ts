@@ -7,6 +7,6 @@
 import type { PortsFactory } from "./context.js";
 
 export const defaultPortsFactory: PortsFactory = async (request) => {
-  const { createPorts } = await import("../adapters/wiring.js");
+  const { createPorts } = await import("../../adapters/wiring.js");
   return createPorts(request);
 };

@@ -10,8 +10,8 @@
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
-import { quietSdkNodeVersionNotice } from "./adapters/aws-client-config.js";
-import { EXIT, type ExitCode } from "./exit-codes.js";
+import { quietSdkNodeVersionNotice } from "../adapters/aws-client-config.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import {
   type BuiltPorts,
   type CliIo,
@@ -316,9 +316,9 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
 
 /** Registers `rehearse` when the rehearsal module is present (it is optional to the core). */
 async function registerRehearse(program: Command, io: CliIo, setExit: (c: ExitCode) => void) {
-  let mod: typeof import("./rehearsal/command.js") | undefined;
+  let mod: typeof import("../rehearsal/command.js") | undefined;
   try {
-    mod = await import("./rehearsal/command.js");
+    mod = await import("../rehearsal/command.js");
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw err;

@@ -3,10 +3,10 @@
  * stacks, record it, and drive the release; or continue one from the ledger.
  * Re-running `deploy` with the same release id is a resume.
  */
-import { EXIT, type ExitCode, exitCodeFor } from "../exit-codes.js";
-import type { PlannedWave, RolloutEvent } from "../events.js";
-import { readState } from "../runner.js";
-import { type ReleaseState, activeReleases, statusOf } from "../state.js";
+import { EXIT, type ExitCode, exitCodeFor } from "../../core/exit-codes.js";
+import type { PlannedWave, RolloutEvent } from "../../core/events.js";
+import { readState } from "../../executor/runner.js";
+import { type ReleaseState, activeReleases, statusOf } from "../../core/state.js";
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
 import { drive, reportRun } from "./drive.js";
 import { type CommonOptions, type ReleaseOptions, type RunOptions, cliCommand } from "./options.js";

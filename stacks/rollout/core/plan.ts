@@ -8,7 +8,7 @@
  * time its alarms need to notice a problem (period × evaluation periods +
  * publication lag): such a bake would pass a release nobody watched.
  */
-import type { AlarmOutput, CohortOutput, EnvironmentOutput } from "../../components/contract.js";
+import type { AlarmOutput, CohortOutput, EnvironmentOutput } from "../../../components/contract.js";
 import type { PlannedTarget, PlannedWave } from "./events.js";
 import type { AlarmReading } from "./ports.js";
 

@@ -5,9 +5,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { crashAfterAppends } from "../crash-hook.js";
-import { EXIT, type ExitCode } from "../exit-codes.js";
-import type { Clock, DeploymentWatcher, HealthGate, Ledger, StackDriver } from "../ports.js";
+import { crashAfterAppends } from "../../adapters/crash-hook.js";
+import { EXIT, type ExitCode } from "../../core/exit-codes.js";
+import type {
+  Clock,
+  DeploymentWatcher,
+  HealthGate,
+  Ledger,
+  StackDriver,
+} from "../../core/ports.js";
 import { type CommonOptions, cliCommand } from "./options.js";
 
 export interface CliIo {

@@ -9,12 +9,12 @@
  * Also the approval part of `status`: the condition a release waits in, and
  * the approvals recorded.
  */
-import { approvalGate, approvalGates } from "../approvals.js";
-import type { RolloutEvent } from "../events.js";
-import { EXIT, type ExitCode } from "../exit-codes.js";
-import { LedgerConflictError } from "../ports.js";
-import { readState } from "../runner.js";
-import { type ReleaseState, type RolloutState, statusOf } from "../state.js";
+import { approvalGate, approvalGates } from "../../core/approvals.js";
+import type { RolloutEvent } from "../../core/events.js";
+import { EXIT, type ExitCode } from "../../core/exit-codes.js";
+import { LedgerConflictError } from "../../core/ports.js";
+import { readState } from "../../executor/runner.js";
+import { type ReleaseState, type RolloutState, statusOf } from "../../core/state.js";
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
 import { drive, reportRun } from "./drive.js";
 import { type CommonOptions, cliCommand } from "./options.js";

@@ -2,12 +2,12 @@
  * `status` and `history`: read-only views of the ledger (no lease, no stack
  * calls), so they are safe to run while a deploy is in flight.
  */
-import { EXIT, type ExitCode } from "../exit-codes.js";
-import { deliveriesView, deliveryLines } from "../notify/status-view.js";
+import { EXIT, type ExitCode } from "../../core/exit-codes.js";
+import { deliveriesView, deliveryLines } from "../../notify/status-view.js";
 import { approvalLines, approvalView } from "./approval-commands.js";
-import { renderLine } from "../progress.js";
-import { readState } from "../runner.js";
-import { type ReleaseState, statusOf } from "../state.js";
+import { renderLine } from "../../core/progress.js";
+import { readState } from "../../executor/runner.js";
+import { type ReleaseState, statusOf } from "../../core/state.js";
 import { type BuiltPorts, type CliIo, usageError } from "./context.js";
 import type { CommonOptions } from "./options.js";
 

@@ -7,7 +7,7 @@
  * (the runner appends the event); the rest ask the runner to act through a
  * port (precheck, apply, observe, revert) and record what happened.
  */
-import type { DeploymentRef } from "../../components/contract.js";
+import type { DeploymentRef } from "../../../components/contract.js";
 import { approvalHold } from "./approvals.js";
 import type { PlannedTarget, RolloutEvent } from "./events.js";
 import { bakeVerdict, precheckVerdict } from "./gate-policy.js";

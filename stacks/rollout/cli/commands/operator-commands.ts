@@ -5,11 +5,16 @@
  * the lease, abort carries out the reverts itself. A manual revert returns a
  * cohort's stack to the update it had before the release that last reached it.
  */
-import type { RolloutEvent } from "../events.js";
-import { EXIT, type ExitCode } from "../exit-codes.js";
-import { LedgerConflictError } from "../ports.js";
-import { readState } from "../runner.js";
-import { type ReleaseState, type RolloutState, activeReleases, statusOf } from "../state.js";
+import type { RolloutEvent } from "../../core/events.js";
+import { EXIT, type ExitCode } from "../../core/exit-codes.js";
+import { LedgerConflictError } from "../../core/ports.js";
+import { readState } from "../../executor/runner.js";
+import {
+  type ReleaseState,
+  type RolloutState,
+  activeReleases,
+  statusOf,
+} from "../../core/state.js";
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
 import { drive, recoverCommandFor, reportRun } from "./drive.js";
 import type { CommonOptions } from "./options.js";

@@ -12,7 +12,7 @@ import type {
   DeploymentRef,
   EnvironmentOutput,
   Pin,
-} from "../../components/contract.js";
+} from "../../../components/contract.js";
 
 export type { CohortOutput, DeploymentRef, EnvironmentOutput, Pin };
 

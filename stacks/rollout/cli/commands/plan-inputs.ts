@@ -9,9 +9,9 @@ import {
   OUTPUT_KEYS,
   cohortOutputSchema,
   environmentOutputSchema,
-} from "../../../components/contract.js";
-import { type PlanResult, buildPlan } from "../plan.js";
-import type { HealthGate, StackDriver } from "../ports.js";
+} from "../../../../components/contract.js";
+import { type PlanResult, buildPlan } from "../../core/plan.js";
+import type { HealthGate, StackDriver } from "../../core/ports.js";
 
 export interface PlanRequest {
   environment: string;

@@ -1,5 +1,5 @@
 /** The real clock: wall time and timers. Everything that waits goes through a Clock. */
-import type { Clock } from "./ports.js";
+import type { Clock } from "../core/ports.js";
 
 export const realClock: Clock = {
   now: () => Date.now(),

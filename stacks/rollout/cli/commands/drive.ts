@@ -3,12 +3,12 @@
  * (redrawn in place on a terminal) or NDJSON to stdout with --json, SIGINT/
  * SIGTERM stop between steps, and the outcome mapped to an exit code.
  */
-import { type ExitCode, exitCodeFor } from "../exit-codes.js";
-import type { PlannedTarget } from "../events.js";
-import { type ProgressListener, type ProgressUpdate, renderLine } from "../progress.js";
-import { NOTIFY_GRACE_MS, startNotifier } from "../notify/start.js";
-import { Runner, type RunResult } from "../runner.js";
-import { statusOf } from "../state.js";
+import { type ExitCode, exitCodeFor } from "../../core/exit-codes.js";
+import type { PlannedTarget } from "../../core/events.js";
+import { type ProgressListener, type ProgressUpdate, renderLine } from "../../core/progress.js";
+import { NOTIFY_GRACE_MS, startNotifier } from "../../notify/start.js";
+import { Runner, type RunResult } from "../../executor/runner.js";
+import { statusOf } from "../../core/state.js";
 import type { BuiltPorts, CliIo, HeldLease } from "./context.js";
 import { type CommonOptions, cliCommand } from "./options.js";
 

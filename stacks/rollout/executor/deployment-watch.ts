@@ -4,8 +4,8 @@
  * decisions (hold the bake, fail on a timeout, a failure or a rollback) are machine.ts
  * `decideDeployment`'s, from the events the runner records with these.
  */
-import { deploymentRefSchema, type DeploymentRef } from "../../components/contract.js";
-import type { Clock, DeploymentStatus, DeploymentWatcher } from "./ports.js";
+import { deploymentRefSchema, type DeploymentRef } from "../../../components/contract.js";
+import type { Clock, DeploymentStatus, DeploymentWatcher } from "../core/ports.js";
 
 /** What an `applied` event carries about the cohort's deployment. */
 export type DeploymentOfUpdate = { deployment?: DeploymentRef } | { deploymentUnknown: string };

@@ -21,7 +21,7 @@ import {
   withLock,
   isStale,
 } from "./file-lock.js";
-import { type Lease, type Ledger, LedgerConflictError, type LedgerRecord } from "./ports.js";
+import { type Lease, type Ledger, LedgerConflictError, type LedgerRecord } from "../core/ports.js";
 
 export interface FileLedgerOptions {
   /** Time source for record timestamps and lease expiry (a virtual clock in tests). */

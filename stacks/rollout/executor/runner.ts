@@ -7,7 +7,7 @@
  * No Pulumi or AWS imports: drivers, gates, ledgers and clocks are ports, so
  * tests and the rehearsal drive the same code on a virtual clock.
  */
-import { dataLossChanges, describeChange } from "./data-loss.js";
+import { dataLossChanges, describeChange } from "../core/data-loss.js";
 import {
   type DeploymentOfUpdate,
   checkDeployment,
@@ -20,9 +20,9 @@ import {
   type RecordedReading,
   type RolloutEvent,
   parseEvent,
-} from "./events.js";
-import { type Command, type Outcome, cancelsRunningUpdate, decide } from "./machine.js";
-import type { ProgressListener } from "./progress.js";
+} from "../core/events.js";
+import { type Command, type Outcome, cancelsRunningUpdate, decide } from "../core/machine.js";
+import type { ProgressListener } from "../core/progress.js";
 import {
   type AlarmReading,
   type ApplyResult,
@@ -37,9 +37,9 @@ import {
   type Release,
   type StackDriver,
   type UpdateRecord,
-} from "./ports.js";
-import { type FoldRecord, type ReleaseState, type RolloutState, fold } from "./state.js";
-import { isUpdateOfRelease } from "./update-identity.js";
+} from "../core/ports.js";
+import { type FoldRecord, type ReleaseState, type RolloutState, fold } from "../core/state.js";
+import { isUpdateOfRelease } from "../core/update-identity.js";
 
 export interface RunnerPorts {
   driver: StackDriver;

@@ -5,7 +5,7 @@
  * same records always yields the same state.
  */
 import type { z } from "zod";
-import type { DeploymentRef } from "../../components/contract.js";
+import type { DeploymentRef } from "../../../components/contract.js";
 import { type ApprovalState, applyApprovalEvent } from "./approvals.js";
 import type {
   EventOf,

@@ -8,7 +8,7 @@
  * state is keyed by (release, cohort) so several releases can be in flight.
  */
 import { z } from "zod";
-import { deploymentRefSchema } from "../../components/contract.js";
+import { deploymentRefSchema } from "../../../components/contract.js";
 
 const stringMap = z.record(z.string(), z.string());
 

@@ -4,7 +4,7 @@
  * that process, so a test can stop it at every step boundary and check that
  * `resume` (or re-running `deploy`) reaches the same outcome.
  */
-import type { Ledger } from "./ports.js";
+import type { Ledger } from "../core/ports.js";
 
 export function crashAfterAppends(
   inner: Ledger<unknown>,

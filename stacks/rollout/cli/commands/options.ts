@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from "commander";
 import { z } from "zod";
-import { insufficientDataPolicySchema } from "../events.js";
+import { insufficientDataPolicySchema } from "../../core/events.js";
 
 /** "200ms", "30s", "2m", or a bare number of seconds -> milliseconds. */
 export function parseDurationMs(text: string): number | undefined {
