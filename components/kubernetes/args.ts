@@ -115,6 +115,16 @@ export const kubernetesSettingsSchema = z
      * key, reached through an EKS Pod Identity role that lists only its ARNs. @default "none"
      */
     cloudStorage: z.enum(["none", "aws"]).default("none"),
+    /**
+     * Who creates the cohorts' CloudWatch alarms. `component`: this component, on Container
+     * Insights metrics (alarms.ts). `external`: someone else (an existing monitoring stack, or a
+     * local emulator when the AWS provider is unavailable); the component creates no alarm and
+     * exports, exactly as with `component`, the names the rollout gates on:
+     * `cohort-<env>-<cohort>-running-pods`, `-restarts` and the composite `-health`. Those
+     * alarms must exist before the first rollout: the rollout refuses a cohort whose alarms it
+     * cannot read. @default "component"
+     */
+    alarms: z.enum(["component", "external"]).default("component"),
   })
   .strict();
 
