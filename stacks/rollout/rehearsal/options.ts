@@ -56,7 +56,8 @@ export type ParsedOptions =
 export function parseRehearseOptions(raw: Record<string, unknown>): ParsedOptions {
   const parsed = rehearseOptionsSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
-  if (raw.activateAfter !== undefined && (raw.fault ?? "error-spike") !== "latent") {
+  const fault = raw.fault ?? rehearseOptionsSchema.shape.fault.def.defaultValue;
+  if (raw.activateAfter !== undefined && fault !== "latent") {
     problems.push("--activate-after: only used with --fault latent; add --fault latent or drop it");
   }
   if (parsed.success && problems.length === 0) return { ok: true, options: parsed.data };
