@@ -23,8 +23,12 @@ export function registerRehearseCommand(program: Command, io?: RehearseIo): void
     )
     .option(
       "--environment <name>",
-      "environment to rehearse (stacks/environments/<name>.yaml)",
+      "environment to rehearse (its edge or single stack has <project>:environment: <name>)",
       flagDefault(rehearseOptionsSchema, "environment"),
+    )
+    .option(
+      "--program <dir>",
+      "folder of the Pulumi project to rehearse (its Pulumi.yaml; its stack config files say which stacks form the environment); default: the current folder",
     )
     // Validated by the options schema, not commander's choices, so that a bad --fault is
     // reported with every other bad option in one error (exit 2).

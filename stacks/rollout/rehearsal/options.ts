@@ -31,6 +31,8 @@ export const rehearseOptionsSchema = z.object({
       error: "--environment: lowercase letters, digits and '-' (e.g. prod)",
     })
     .default("prod"),
+  // No default here: the current folder, resolved when the program is loaded.
+  program: z.string().min(1, { error: "--program: the Pulumi project's folder" }).optional(),
   fault: z
     .enum(FAULT_CHOICES, { error: `--fault: one of ${FAULT_CHOICES.join(", ")}` })
     .default("error-spike"),
