@@ -85,6 +85,12 @@ export const kubernetesSettingsSchema = z
         memory: quantity.default("256Mi"),
         /** Readiness and liveness probe path. @default "/" */
         healthCheckPath: z.string().startsWith("/").max(1024).default("/"),
+        /**
+         * How long an update waits for the new version's pods to become ready before it fails
+         * (and the rollout reverts the cohort): the Deployment's `progressDeadlineSeconds` and
+         * Pulumi's readiness await (`pulumi.com/timeoutSeconds`). @default 600
+         */
+        readyTimeoutSeconds: z.number().int().min(10).max(3600).default(600),
       })
       .strict()
       .default({
@@ -93,6 +99,7 @@ export const kubernetesSettingsSchema = z
         cpu: "250m",
         memory: "256Mi",
         healthCheckPath: "/",
+        readyTimeoutSeconds: 600,
       }),
     /**
      * Cohorts that run as a StatefulSet with a volume, by name, each with a StorageClass of its
