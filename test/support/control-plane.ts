@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { inCi, PROJECT_ROOT } from "./engine.js";
+import { writeKwokStages } from "./kwok-stages.js";
 
 export interface ControlPlaneTools {
   binDir: string;
@@ -371,8 +372,9 @@ export async function startControlPlane(
     // cannot be created in a namespace before the controller manager has made it).
     for (;;) {
       const n = await call("GET", "/api/v1/nodes/kwok-node-0");
-      const conditions = ((n.body.status ?? {}) as { conditions?: { type: string; status: string }[] })
-        .conditions;
+      const conditions = (
+        (n.body.status ?? {}) as { conditions?: { type: string; status: string }[] }
+      ).conditions;
       const sa = await call("GET", "/api/v1/namespaces/default/serviceaccounts/default");
       if (conditions?.some((c) => c.type === "Ready" && c.status === "True") && sa.status === 200)
         break;
@@ -429,9 +431,7 @@ function startWorkloadControllers(
     "--bind-address=127.0.0.1",
     "--secure-port=0",
   ]);
-  const stages = readdirSync(tools.kwokStagesDir)
-    .filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")
-    .map((f) => `--config=${join(tools.kwokStagesDir, f)}`);
+  const stages = writeKwokStages(tools.kwokStagesDir, dir).map((f) => `--config=${f}`);
   start("kwok", join(tools.binDir, "kwok"), [
     `--kubeconfig=${kubeconfig}`,
     "--manage-all-nodes=false",
