@@ -23,7 +23,8 @@ const file = loadEnvironmentFile(
   config.require(CONFIG_KEYS.environment),
   config.get("environmentsDir") ?? KUBERNETES_EXAMPLES_DIR,
 ) as { environment: EnvironmentSpecInput; kubernetes: KubernetesArgs };
-const part = (config.get(CONFIG_KEYS.part) ?? "edge") as Part;
+// Validated with every other argument: a wrong part is reported with them.
+const part = config.get<Part>(CONFIG_KEYS.part) ?? "edge";
 const cohort = config.get(CONFIG_KEYS.cohort);
 const pin = config.getObject<Pin>(CONFIG_KEYS.pin);
 
