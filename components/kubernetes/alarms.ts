@@ -12,7 +12,10 @@ import type { AlarmKind } from "../naming.js";
 const NAMESPACE = "ContainerInsights";
 
 /** The metric alarms a Kubernetes cohort has, in the order they are created. */
-export const ALARM_KINDS_ON_KUBERNETES = ["running-pods", "restarts"] as const satisfies readonly AlarmKind[];
+export const ALARM_KINDS_ON_KUBERNETES = [
+  "running-pods",
+  "restarts",
+] as const satisfies readonly AlarmKind[];
 
 export interface KubernetesAlarms {
   details: AlarmOutput[];

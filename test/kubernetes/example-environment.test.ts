@@ -50,7 +50,9 @@ describe("examples/kubernetes.yaml", () => {
           .filter((i) => (i.metadata as { namespace?: string }).namespace === ns);
       const deployments = inNs("kubernetes:apps/v1:Deployment");
       expect(deployments).toHaveLength(1);
-      expect(JSON.stringify(deployments[0])).toContain('"image":"public.ecr.aws/nginx/nginx:1.0.0"');
+      expect(JSON.stringify(deployments[0])).toContain(
+        '"image":"public.ecr.aws/nginx/nginx:1.0.0"',
+      );
       // Default deny in both directions, beside the allow-lists.
       const policies = inNs("kubernetes:networking.k8s.io/v1:NetworkPolicy");
       const denyAll = policies.filter((p) => {
