@@ -129,7 +129,9 @@ export const kubernetesSettingsSchema = z
      * exports, exactly as with `component`, the names the rollout gates on:
      * `cohort-<env>-<cohort>-running-pods`, `-restarts` and the composite `-health`. Those
      * alarms must exist before the first rollout: the rollout refuses a cohort whose alarms it
-     * cannot read. @default "component"
+     * cannot read. The policy pack's `cohort-health-alarm` sees no alarm in such a stack and says
+     * so: set that rule `advisory` (or exempt the workloads) where alarms live elsewhere.
+     * @default "component"
      */
     alarms: z.enum(["component", "external"]).default("component"),
   })
