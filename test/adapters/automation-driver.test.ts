@@ -202,24 +202,23 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     expect(checkouts).toEqual([]);
   });
 
-  it("on a DIY backend (every update numbered 0), apply asks nothing after the up", async () => {
-    driver = new AutomationDriver({
+  /** A driver on a file backend, where every update is numbered 0. */
+  const diyBackendDriver = (): AutomationDriver =>
+    new AutomationDriver({
       workDir,
       pulumiCommand: cli,
       revisions,
       envVars: { PULUMI_BACKEND_URL: "file:///var/state" },
     });
+
+  it("on a DIY backend (every update numbered 0), apply asks nothing after the up", async () => {
+    driver = diyBackendDriver();
     expect(await driver.apply(STACK, release)).toEqual({ ok: true });
     expect(cli.argv().at(-1)?.[0]).toBe("up");
   });
 
   it("a second apply of a stack in the same run is one CLI call: selection, part and pending operations are known", async () => {
-    driver = new AutomationDriver({
-      workDir,
-      pulumiCommand: cli,
-      revisions,
-      envVars: { PULUMI_BACKEND_URL: "file:///var/state" },
-    });
+    driver = diyBackendDriver();
     expect((await driver.apply(STACK, release)).ok).toBe(true);
     cli.clear();
     expect((await driver.apply(STACK, { ...release, id: "r3" })).ok).toBe(true);
@@ -239,12 +238,7 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
         ],
       ]),
     );
-    driver = new AutomationDriver({
-      workDir,
-      pulumiCommand: cli,
-      revisions,
-      envVars: { PULUMI_BACKEND_URL: "file:///var/state" },
-    });
+    driver = diyBackendDriver();
     expect((await driver.apply(STACK, release)).ok).toBe(false);
     cli.clear();
     expect((await driver.apply(STACK, release)).ok).toBe(true);
