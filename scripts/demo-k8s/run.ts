@@ -26,12 +26,17 @@ import { probePulumiEngine } from "../../test/support/engine.js";
 import { KubernetesProject } from "../../test/support/kubernetes-rollout.js";
 import { UNREADY_TAG_SUFFIX } from "../../test/support/kwok-stages.js";
 import { startMoto } from "../../test/support/moto.js";
+import { quietSdkNodeVersionNotice } from "../../stacks/rollout/adapters/aws-client-config.js";
 import { renderLine, type ProgressUpdate } from "../../stacks/rollout/core/progress.js";
 
 const say = (line: string) => console.log(`\n== ${line}`);
 
+const SHOWN = new Set<string>(["event", "wave", "bake", "preview", "log"]);
+
 /** Prints the rollout's progress as the CLI does, minus the engine's routine warnings. */
 function show(update: ProgressUpdate): void {
+  // The final `result` line is the exit code's summary, which the demo prints itself.
+  if (!SHOWN.has(update.kind)) return;
   if (update.kind === "log" && update.line.startsWith("warning:")) return;
   if (update.kind === "bake" && update.msLeft > 0 && update.msLeft % 5000 > 250) return;
   console.log(renderLine(update));
@@ -48,6 +53,8 @@ async function images(project: KubernetesProject): Promise<string> {
 }
 
 async function main(): Promise<number> {
+  // Not about this demo (the SDK's notice that its 2027 releases need Node 22).
+  quietSdkNodeVersionNotice();
   const engine = probePulumiEngine();
   const plane = probeControlPlane();
   if (!engine.available) throw new Error(`no Pulumi CLI: ${engine.reason}`);

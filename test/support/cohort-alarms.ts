@@ -64,7 +64,11 @@ export async function setAlarmState(
 ): Promise<void> {
   const client = new CloudWatchClient(awsTestClientConfig(endpoint));
   await client.send(
-    new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: "test" }),
+    new SetAlarmStateCommand({
+      AlarmName: name,
+      StateValue: state,
+      StateReason: "set by hand in the emulator",
+    }),
   );
   client.destroy();
 }
