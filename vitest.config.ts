@@ -8,7 +8,6 @@ import { defineConfig } from "vitest/config";
  */
 const SLOW = [
   "test/crash/**/*.test.ts",
-  "test/adapters/automation-driver-fake.test.ts",
   "test/adapters/cloudwatch-gate.test.ts",
   "test/adapters/dynamodb-ledger.test.ts",
   "test/adapters/gate-outage.test.ts",

@@ -240,7 +240,7 @@ export class EngineProject {
   }
 }
 
-export type HoldStep = "storage-create" | "service-create" | "service-update";
+export type HoldStep = "storage-create" | "service-create" | "service-update" | "queue-create";
 
 /** The program in a project dir: Pulumi.yaml, and links to the program and the project's modules. */
 export function writeProgram(projectDir: string): void {
