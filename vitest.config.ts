@@ -3,8 +3,8 @@ import { defineConfig } from "vitest/config";
 /**
  * Two projects: `fast` (unit and property tests: no emulator, no engine, no
  * browser, no child processes of the CLI; `npm run test:fast`, the inner
- * loop) and `slow` (everything that starts processes: moto, the stand-in or
- * real Pulumi, the policy pack, Chromium). `npm run test:unit` runs both.
+ * loop) and `slow` (everything that starts processes: moto, the real Pulumi
+ * engine, the policy pack, Chromium). `npm run test:unit` runs both.
  */
 const SLOW = [
   "test/crash/**/*.test.ts",

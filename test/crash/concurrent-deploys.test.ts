@@ -18,7 +18,14 @@ import {
 } from "../../stacks/rollout/adapters/dynamodb-ledger.js";
 import { pulumiEngineFor } from "../support/engine.js";
 import { EngineProject } from "../support/engine-project.js";
-import { EngineWorld, GOOD, describeRun, pool } from "../support/engine-world.js";
+import {
+  CHAIN_TIMEOUT_MS,
+  EngineWorld,
+  GOOD,
+  SEED_TIMEOUT_MS,
+  describeRun,
+  pool,
+} from "../support/engine-world.js";
 import { awsTestClientConfig, ensureMoto, sharedMoto } from "../support/moto.js";
 
 const TABLE = "concurrent-deploys-ledger";
@@ -35,67 +42,78 @@ describe.skipIf(!engine || !moto.available)(
       template = await EngineWorld.seed(engine!, (await sharedMoto()).endpoint, "concurrent", [
         "free",
       ]);
-    }, 120_000);
+    }, SEED_TIMEOUT_MS);
     afterAll(() => EngineProject.cleanUp());
 
-    it("one proceeds to the end, the other exits 3 naming the holder (file and DynamoDB ledgers)", async () => {
-      const kinds = ["file", "dynamodb"] as const;
-      await pool(
-        2,
-        kinds.map((kind) => async () => {
-          const aws = (await sharedMoto()).endpoint;
-          const w = await template.clone(`concurrent-${kind}`, aws);
-          let dynamo: DynamoDbLedger | undefined;
-          if (kind === "dynamodb") {
-            await createLedgerTable(TABLE, awsTestClientConfig(aws));
-            dynamo = new DynamoDbLedger({
-              ...awsTestClientConfig(aws),
-              tableName: TABLE,
-              environment: "prod",
-            });
-            w.ledgerArgs = ["--ledger", "dynamodb", "--ledger-table", TABLE, "--endpoint-url", aws];
-          }
-          const leaseHolder = async (): Promise<string | undefined> => {
-            if (dynamo) return (await dynamo.currentLease())?.owner;
-            return existsSync(`${w.ledgerPath()}.lease`) ? "someone" : undefined;
-          };
-          const events = async () =>
-            dynamo ? (await dynamo.read()).map((r) => r.event) : w.ledger().map((l) => l.event);
-          try {
-            w.hold("prod.free");
-            const first = w.deploy(GOOD);
-            let second;
-            try {
-              await w.reached("prod.free");
-              expect(await leaseHolder()).toBeDefined();
-              const locked = w.project.locks("prod.free");
-              expect(locked).toHaveLength(1);
-              const before = (await events()).length;
-              second = await w.deploy({ ...GOOD, id: "r3", version: "3.0.0" });
-              expect((await events()).length).toBe(before);
-              // The first's `pulumi up` holds its lock: the second never touched it.
-              expect(w.project.locks("prod.free")).toEqual(locked);
-            } finally {
-              w.release("prod.free");
+    it(
+      "one proceeds to the end, the other exits 3 naming the holder (file and DynamoDB ledgers)",
+      async () => {
+        const kinds = ["file", "dynamodb"] as const;
+        await pool(
+          2,
+          kinds.map((kind) => async () => {
+            const aws = (await sharedMoto()).endpoint;
+            const w = await template.clone(`concurrent-${kind}`, aws);
+            let dynamo: DynamoDbLedger | undefined;
+            if (kind === "dynamodb") {
+              await createLedgerTable(TABLE, awsTestClientConfig(aws));
+              dynamo = new DynamoDbLedger({
+                ...awsTestClientConfig(aws),
+                tableName: TABLE,
+                environment: "prod",
+              });
+              w.ledgerArgs = [
+                "--ledger",
+                "dynamodb",
+                "--ledger-table",
+                TABLE,
+                "--endpoint-url",
+                aws,
+              ];
             }
-            expect(second.code, describeRun(second)).toBe(3);
-            expect(second.stderr).toMatch(
-              /environment prod is being driven by deploy@\S+ \(lease until /,
-            );
-            const winner = await first;
-            expect(winner.code, describeRun(winner)).toBe(0);
-            const recorded = (await events()) as { type: string; release: string }[];
-            expect(new Set(recorded.map((e) => e.release))).toEqual(new Set([GOOD.id]));
-            expect(recorded.at(-1)?.type).toBe("completed");
-            expect(w.pin("free").version).toBe(GOOD.version);
-            expect(w.deployedVersion("free")).toBe(GOOD.version);
-            expect(await leaseHolder()).toBeUndefined();
-            expect(w.locks()).toEqual([]);
-          } finally {
-            dynamo?.close();
-          }
-        }),
-      );
-    }, 240_000);
+            const leaseHolder = async (): Promise<string | undefined> => {
+              if (dynamo) return (await dynamo.currentLease())?.owner;
+              return existsSync(`${w.ledgerPath()}.lease`) ? "someone" : undefined;
+            };
+            const events = async () =>
+              dynamo ? (await dynamo.read()).map((r) => r.event) : w.ledger().map((l) => l.event);
+            try {
+              w.hold("prod.free");
+              const first = w.deploy(GOOD);
+              let second;
+              try {
+                await w.reached("prod.free");
+                expect(await leaseHolder()).toBeDefined();
+                const locked = w.project.locks("prod.free");
+                expect(locked).toHaveLength(1);
+                const before = (await events()).length;
+                second = await w.deploy({ ...GOOD, id: "r3", version: "3.0.0" });
+                expect((await events()).length).toBe(before);
+                // The first's `pulumi up` holds its lock: the second never touched it.
+                expect(w.project.locks("prod.free")).toEqual(locked);
+              } finally {
+                w.release("prod.free");
+              }
+              expect(second.code, describeRun(second)).toBe(3);
+              expect(second.stderr).toMatch(
+                /environment prod is being driven by deploy@\S+ \(lease until /,
+              );
+              const winner = await first;
+              expect(winner.code, describeRun(winner)).toBe(0);
+              const recorded = (await events()) as { type: string; release: string }[];
+              expect(new Set(recorded.map((e) => e.release))).toEqual(new Set([GOOD.id]));
+              expect(recorded.at(-1)?.type).toBe("completed");
+              expect(w.pin("free").version).toBe(GOOD.version);
+              expect(w.deployedVersion("free")).toBe(GOOD.version);
+              expect(await leaseHolder()).toBeUndefined();
+              expect(w.locks()).toEqual([]);
+            } finally {
+              dynamo?.close();
+            }
+          }),
+        );
+      },
+      CHAIN_TIMEOUT_MS,
+    );
   },
 );

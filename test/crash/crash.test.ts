@@ -11,7 +11,7 @@
  * (queue-create, service-update) so the test kills the CLI's process group
  * (the CLI and its `pulumi`) while the engine is mid-create or mid-update.
  *
- * Two chains of kills, each resumed until the release ends, compared with
+ * Three chains of kills, run side by side (each in a world of its own), each resumed until the release ends, compared with
  * what an uninterrupted run of the release gives (both pins, the terminal
  * event, the exit code):
  *
@@ -26,6 +26,11 @@
  *     and reports it (exit 3), never cancelling the live lock -> the colleague
  *     finishes -> the printed recovery command, then resume: release-failed,
  *     both on r1, exit 1
+ *   bad   again, the kills inside a revert
+ *     kill -9 after `reverting:pro` (recorded, not run) -> resume: its `pulumi` alone
+ *     killed mid-revert of pro (the CLI lives, records revert-failed, retries past
+ *     the dead lock) -> CLI and `pulumi` killed mid-retry -> resume: release-failed,
+ *     both on r1, exit 1
  *
  * After the last run of a chain: no lock, no pending operation, no process of
  * the world left running (language hosts, plugins), and each physical resource
@@ -36,6 +41,8 @@ import { pulumiEngineFor } from "../support/engine.js";
 import { EngineProject } from "../support/engine-project.js";
 import {
   BAD,
+  CHAIN_TIMEOUT_MS,
+  SEED_TIMEOUT_MS,
   EngineWorld,
   GOOD,
   PIN_R1,
@@ -125,7 +132,7 @@ describe.skipIf(!engine || !moto.available)(
     let template: EngineWorld;
     beforeAll(async () => {
       template = await EngineWorld.seed(engine!, (await sharedMoto()).endpoint, "crash", COHORTS);
-    }, 120_000);
+    }, SEED_TIMEOUT_MS);
     afterAll(() => EngineProject.cleanUp());
 
     it.concurrent(
@@ -171,7 +178,7 @@ describe.skipIf(!engine || !moto.available)(
           expect(r2, c).toHaveLength(1);
         }
       },
-      240_000,
+      CHAIN_TIMEOUT_MS,
     );
 
     it.concurrent(
@@ -214,7 +221,9 @@ describe.skipIf(!engine || !moto.available)(
           expect(stuck.code, describeRun(stuck)).toBe(3);
           expect(stuck.stderr).toMatch(/revert of pro failed 3 time\(s\)/);
           expect(stuck.stderr).toContain("currently locked");
-          expect(stuck.stderr).toContain("revert --cohort pro");
+          expect(stuck.stderr).toMatch(
+            /recover with: npx cohort-rollout revert --environment prod --cohort pro --release r2 /,
+          );
           expect(w.pin("free")).toEqual(PIN_R1);
           expect(w.deployedVersion("free")).toBe(PIN_R1.version);
           // The live update's lock is the one it took: never cancelled.
@@ -240,7 +249,56 @@ describe.skipIf(!engine || !moto.available)(
         const reverts = w.ledger().filter((l) => l.event.type === "reverted");
         expect(reverts.map((l) => l.event.cohort)).toEqual(["free", "pro"]);
       },
-      240_000,
+      CHAIN_TIMEOUT_MS,
+    );
+
+    it.concurrent(
+      "bad release: killed after reverting:pro (before its revert ran); its pulumi killed mid-revert (the live CLI retries), then CLI and pulumi killed mid-retry; resumed: failed as uninterrupted",
+      async () => {
+        const w = await template.clone("crash-revert", (await sharedMoto()).endpoint);
+        const recorded = await w.deploy(BAD, "reverting:pro");
+        expect(recorded.signal, describeRun(recorded)).toBe("SIGKILL");
+        // Recorded, not yet run: pro still runs the bad release.
+        expect(w.deployedVersion("pro")).toBe(BAD.version);
+
+        w.project.resetMarker("prod.pro", "service-update");
+        w.hold("prod.pro", "service-update");
+        let pid: number | undefined;
+        const running = w.resume(undefined, { onStart: (p) => (pid = p) });
+        try {
+          await w.reached("prod.pro", "service-update");
+          const [child, ...more] = w.pulumiOf("prod.pro");
+          expect(more).toEqual([]);
+          // Forgotten before the kill: only the retry's update can write the marker again.
+          w.project.resetMarker("prod.pro", "service-update");
+          process.kill(child ?? 0, "SIGKILL");
+          // The CLI lives on: the revert fails, is recorded and retried past the dead `pulumi`'s
+          // lock and pending update; the retry's update reaches the hold point again.
+          await w.reached("prod.pro", "service-update");
+          const tail = w.ledger().map((l) => `${l.event.type}:${l.event.cohort ?? ""}`);
+          expect(tail.slice(-2)).toEqual(["revert-failed:pro", "reverting:pro"]);
+          expect(w.project.locks("prod.pro")).toHaveLength(1);
+          process.kill(-(pid ?? 0), "SIGKILL");
+        } finally {
+          w.release("prod.pro", "service-update");
+        }
+        const killed = await running;
+        expect(killed.signal, describeRun(killed)).toBe("SIGKILL");
+        expect(killed.stderr).toMatch(/prod\.pro: its lock is held by a dead pulumi/);
+
+        const done = await w.resume();
+        expect(done.stderr).toMatch(/prod\.pro: its lock is held by a dead pulumi/);
+        expectOutcome(w, done, BAD, false);
+        await expectClean(w, false);
+        const reverts = w.ledger().filter((l) => l.event.type === "reverted");
+        expect(reverts.map((l) => l.event.cohort)).toEqual(["pro", "free"]);
+        // One revert of pro got through; the two cut off never counted as done.
+        const proReverts = (await w.history("prod.pro")).filter(
+          (h) => h.result === "succeeded" && h.message.includes("release=revert-to-"),
+        );
+        expect(proReverts).toHaveLength(1);
+      },
+      CHAIN_TIMEOUT_MS,
     );
   },
 );

@@ -17,7 +17,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pulumiEngineFor } from "../support/engine.js";
 import { EngineProject } from "../support/engine-project.js";
-import { EngineWorld, GOOD, PIN_R1, describeRun, pinOf } from "../support/engine-world.js";
+import {
+  CHAIN_TIMEOUT_MS,
+  EngineWorld,
+  GOOD,
+  PIN_R1,
+  SEED_TIMEOUT_MS,
+  describeRun,
+  pinOf,
+} from "../support/engine-world.js";
 import { ensureMoto, sharedMoto } from "../support/moto.js";
 
 const engine = pulumiEngineFor("rollout process tests on the real engine");
@@ -40,7 +48,7 @@ describe.skipIf(!engine || !moto.available)(
       template = await EngineWorld.seed(engine!, (await sharedMoto()).endpoint, "processes", [
         "free",
       ]);
-    }, 120_000);
+    }, SEED_TIMEOUT_MS);
     afterAll(() => EngineProject.cleanUp());
 
     it.concurrent(
@@ -75,7 +83,7 @@ describe.skipIf(!engine || !moto.available)(
         expect((await w.project.exported("prod.free")).pending).toEqual([]);
         expect(w.leftovers()).toEqual([]);
       },
-      240_000,
+      CHAIN_TIMEOUT_MS,
     );
 
     it.concurrent(
@@ -106,7 +114,7 @@ describe.skipIf(!engine || !moto.available)(
         expect(w.locks()).toEqual([]);
         expect(w.leftovers()).toEqual([]);
       },
-      240_000,
+      CHAIN_TIMEOUT_MS,
     );
   },
 );

@@ -158,7 +158,7 @@ export class EngineProject {
   }
 
   /** Resolves once the program reached `step` of `stack` (polls a marker file). */
-  async reached(stack: string, step: HoldStep, timeoutMs = 120_000): Promise<void> {
+  async reached(stack: string, step: HoldStep, timeoutMs = 300_000): Promise<void> {
     const marker = join(this.holdDir, `${stack}.${step}.started`);
     const until = Date.now() + timeoutMs;
     while (!existsSync(marker)) {

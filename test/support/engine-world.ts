@@ -27,6 +27,7 @@ import {
   SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import type { EnvironmentOutput, Pin } from "../../components/contract.js";
+import { STACK_TAG } from "../../stacks/rollout/adapters/orphan-processes.js";
 import { PROJECT_ROOT, type PulumiEngine } from "./engine.js";
 import { EngineProject, PROJECT, type HoldStep } from "./engine-project.js";
 import { awsTestClientConfig } from "./moto.js";
@@ -78,6 +79,17 @@ export function environmentOf(cohorts: readonly CohortName[]): EnvironmentOutput
     })),
   };
 }
+
+/**
+ * Guards against a hang only. Every interleaving is forced by markers and ledger events, so
+ * a busy machine (two cores shared with other work: a real `up` then takes a minute) makes a
+ * chain slow, never wrong.
+ */
+export const SEED_TIMEOUT_MS = 300_000;
+/** One chain of CLI runs (a test case): several real `up`s, each a few seconds on an idle machine. */
+export const CHAIN_TIMEOUT_MS = 600_000;
+/** One CLI run. */
+const RUN_TIMEOUT_MS = 400_000;
 
 /** Deploy flags: bakes shrunk after the plan's validation (0.3 s..0.9 s), polls every 100 ms. */
 export const TUNING = ["--bake-scale", "0.001", "--poll-interval", "100ms"];
@@ -331,6 +343,26 @@ export class EngineWorld {
     return found;
   }
 
+  /**
+   * Pids of the `pulumi` processes the rollout runs on `stack` in this world (not their
+   * plugins, not a `pulumi` the test started itself): the driver tags each call it makes.
+   */
+  pulumiOf(stack: string): number[] {
+    const mark = `COHORT_TEST_CLOUD_DIR=${this.project.cloudDir}`;
+    const found: number[] = [];
+    for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "pulumi") continue;
+        const vars = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+        if (vars.includes(mark) && vars.includes(`${STACK_TAG}=${stack}`))
+          found.push(Number(entry));
+      } catch {
+        // gone, or not ours
+      }
+    }
+    return found;
+  }
+
   hold(stack: string, step: HoldStep = "service-update"): void {
     this.project.hold(stack, step);
   }
@@ -374,7 +406,7 @@ export function spawnAsync(
   cwd: string,
   env: Record<string, string>,
   options: StartOptions = {},
-  timeoutMs = 150_000,
+  timeoutMs = RUN_TIMEOUT_MS,
 ): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve) => {
