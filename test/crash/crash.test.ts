@@ -28,9 +28,9 @@
  *     both on r1, exit 1
  *   bad   again, the kills inside a revert
  *     kill -9 after `reverting:pro` (recorded, not run) -> resume: its `pulumi` alone
- *     killed mid-revert of pro (the CLI lives, records revert-failed, retries past
- *     the dead lock) -> CLI and `pulumi` killed mid-retry -> resume: release-failed,
- *     both on r1, exit 1
+ *     killed mid-revert of pro (the CLI lives, records revert-failed, reverts free
+ *     meanwhile, retries pro past the dead lock) -> CLI and `pulumi` killed
+ *     mid-retry -> resume: release-failed, both on r1, exit 1
  *
  * After the last run of a chain: no lock, no pending operation, no process of
  * the world left running (language hosts, plugins), and each physical resource
@@ -272,11 +272,18 @@ describe.skipIf(!engine || !moto.available)(
           // Forgotten before the kill: only the retry's update can write the marker again.
           w.project.resetMarker("prod.pro", "service-update");
           process.kill(child ?? 0, "SIGKILL");
-          // The CLI lives on: the revert fails, is recorded and retried past the dead `pulumi`'s
-          // lock and pending update; the retry's update reaches the hold point again.
+          // The CLI lives on: the revert fails and is recorded; free's revert is not held back
+          // by it; pro's is retried past the dead `pulumi`'s lock and pending update, and the
+          // retry's update reaches the hold point again.
           await w.reached("prod.pro", "service-update");
           const tail = w.ledger().map((l) => `${l.event.type}:${l.event.cohort ?? ""}`);
-          expect(tail.slice(-2)).toEqual(["revert-failed:pro", "reverting:pro"]);
+          expect(tail.slice(-4)).toEqual([
+            "revert-failed:pro",
+            "reverting:free",
+            "reverted:free",
+            "reverting:pro",
+          ]);
+          expect(w.deployedVersion("free")).toBe(PIN_R1.version);
           expect(w.project.locks("prod.pro")).toHaveLength(1);
           process.kill(-(pid ?? 0), "SIGKILL");
         } finally {
@@ -291,7 +298,7 @@ describe.skipIf(!engine || !moto.available)(
         expectOutcome(w, done, BAD, false);
         await expectClean(w, false);
         const reverts = w.ledger().filter((l) => l.event.type === "reverted");
-        expect(reverts.map((l) => l.event.cohort)).toEqual(["pro", "free"]);
+        expect(reverts.map((l) => l.event.cohort)).toEqual(["free", "pro"]);
         // One revert of pro got through; the two cut off never counted as done.
         const proReverts = (await w.history("prod.pro")).filter(
           (h) => h.result === "succeeded" && h.message.includes("release=revert-to-"),
