@@ -15,6 +15,7 @@ import { createCloudflareEdge } from "./edge.js";
 import { cloudflareRangesProblems } from "./origin-lock.js";
 import type { CloudflareEdgeSpec } from "./schema.js";
 import { cloudflareEdgeProblems } from "./validate.js";
+import { routerNeedsSecret } from "./worker.js";
 
 function problem(path: readonly PropertyKey[], text: string, hint: string): SpecProblem {
   return { path: formatPath(path), problem: text, hint };
@@ -43,12 +44,13 @@ function wiringProblems(input: PlatformInput, spec: CloudflareEdgeSpec | undefin
   // Routing as written, so a missing secret is reported even when the edge has other problems.
   const written = (args.cloudflare as { routing?: unknown } | undefined)?.routing;
   if ((spec?.routing ?? written) === "worker") {
-    if (part !== "cohort" && args.cloudflareSecret === undefined) {
+    const source = spec?.cohortSource;
+    if (part !== "cohort" && args.cloudflareSecret === undefined && routerNeedsSecret(source)) {
       problems.push(
         problem(
           ["cloudflareSecret"],
           "is required with Worker routing",
-          "give the cookie signing key or the upstream's shared secret as a secret (config.requireSecret)",
+          "give the cookie signing key, the upstream's shared secret or the HS256 key as a secret (config.requireSecret)",
         ),
       );
     }

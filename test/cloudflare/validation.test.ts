@@ -29,9 +29,14 @@ describe("Cloudflare edge validation", () => {
   it("accepts the example and defaults every cohort's hostname and identity", () => {
     const spec = validateCloudflareEdge(EXAMPLE.input, COHORTS);
     expect(spec.cohorts).toEqual([
-      { name: "free", hostname: "free.api.example.com", identity: "free" },
-      { name: "pro", hostname: "pro.api.example.com", identity: "pro" },
-      { name: "enterprise", hostname: "enterprise.api.example.com", identity: "enterprise" },
+      { name: "free", hostname: "free.api.example.com", identity: "free", clientCertificates: [] },
+      { name: "pro", hostname: "pro.api.example.com", identity: "pro", clientCertificates: [] },
+      {
+        name: "enterprise",
+        hostname: "enterprise.api.example.com",
+        identity: "enterprise",
+        clientCertificates: [],
+      },
     ]);
   });
 
