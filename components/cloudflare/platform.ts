@@ -10,9 +10,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { formatPath, type SpecProblem } from "../errors.js";
 import type { PlatformBuilder, PlatformInput } from "../platform.js";
+import type { PlatformId } from "../spec.js";
 import { createCloudflareCohort } from "./cohort.js";
 import { createCloudflareEdge } from "./edge.js";
 import { cloudflareRangesProblems } from "./origin-lock.js";
+import { originMatchProblems } from "./origin-match.js";
 import type { CloudflareEdgeSpec } from "./schema.js";
 import { cloudflareEdgeProblems } from "./validate.js";
 import { routerNeedsSecret } from "./worker.js";
@@ -21,12 +23,17 @@ function problem(path: readonly PropertyKey[], text: string, hint: string): Spec
   return { path: formatPath(path), problem: text, hint };
 }
 
+/** The platform as the raw args name it, for when the environment did not parse. */
+function platformAsWritten(input: PlatformInput): PlatformId {
+  // The raw args may lack an environment: the core reports that, this must not crash on it.
+  const raw = (input.args.environment as { platform?: unknown } | undefined)?.platform;
+  return raw === "kubernetes" ? "kubernetes" : "aws";
+}
+
 /** Problems of the arguments around the edge: its secret, namespace, ranges and origins. */
 function wiringProblems(input: PlatformInput, spec: CloudflareEdgeSpec | undefined): SpecProblem[] {
   const { args, part } = input;
-  // The raw args may lack an environment: the core reports that, this must not crash on it.
-  const rawEnvironment = args.environment as { platform?: unknown } | undefined;
-  const platform = input.environment?.platform ?? rawEnvironment?.platform ?? "aws";
+  const platform = input.environment?.platform ?? platformAsWritten(input);
   const problems: SpecProblem[] = [];
   if (args.cloudflareRanges !== undefined) {
     problems.push(
@@ -110,6 +117,10 @@ export function withCloudflareEdge(
   const names = (input.environment?.cohorts ?? input.cohorts.map((c) => c.spec)).map((c) => c.name);
   const { spec, problems } = cloudflareEdgeProblems(args.cloudflare, names, ["cloudflare"]);
   problems.push(...wiringProblems(input, spec));
+  if (spec !== undefined) {
+    const platform = input.environment?.platform ?? platformAsWritten(input);
+    problems.push(...originMatchProblems(input.cohorts, platform, spec));
+  }
   const builder =
     problems.length === 0 && spec !== undefined && inner !== undefined
       ? cloudflareBuilder(inner, spec, args.cloudflareSecret, args.cloudflareRoutesNamespaceId)
