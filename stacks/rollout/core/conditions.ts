@@ -8,12 +8,7 @@
 import type { ReleaseState } from "./state.js";
 
 export type ReleasePhase =
-  | "Progressing"
-  | "Paused"
-  | "Reverting"
-  | "Succeeded"
-  | "Failed"
-  | "Aborted";
+  "Progressing" | "Paused" | "Reverting" | "Succeeded" | "Failed" | "Aborted";
 
 export type ConditionType =
   | "Progressing"
@@ -71,7 +66,9 @@ function wanted(r: ReleaseState): Partial<Record<ConditionType, Wanted>> {
           `the release ended ${r.outcome}`,
         )
       : on("Planned", `planned in ${String(r.waves.length)} wave(s)`),
-    Paused: r.paused ? on("PausedByOperator", "paused by an operator") : off("Resumed", "not paused"),
+    Paused: r.paused
+      ? on("PausedByOperator", "paused by an operator")
+      : off("Resumed", "not paused"),
     Blocked: r.blocked
       ? on("PrecheckFailed", `${r.blocked.cohort}: ${r.blocked.reason}`)
       : off("NotBlocked", "not blocked"),
@@ -81,7 +78,10 @@ function wanted(r: ReleaseState): Partial<Record<ConditionType, Wanted>> {
           `wave ${String(r.awaitingApproval.wave + 1)} (${r.awaitingApproval.cohorts.join(", ")}) waits for approval`,
         )
       : r.rejection
-        ? off("Rejected", `wave ${String(r.rejection.wave + 1)} rejected by ${r.rejection.by}: ${r.rejection.reason}`)
+        ? off(
+            "Rejected",
+            `wave ${String(r.rejection.wave + 1)} rejected by ${r.rejection.by}: ${r.rejection.reason}`,
+          )
         : off("NotAwaiting", "no approval awaited"),
     Failed: r.failure
       ? on(FAILURE_REASONS[r.failure.cause] ?? "Failed", `${r.failure.cohort}: ${r.failure.reason}`)

@@ -103,7 +103,12 @@ const applied: Handler<"applied"> = ({ s, t, e, at }) => {
 
 const observed: Handler<"observed"> = ({ t, e, at }) => {
   if (!t) return;
-  const obs: Observation = { at: e.takenAt ?? at, phase: e.phase, readings: e.readings, error: e.error };
+  const obs: Observation = {
+    at: e.takenAt ?? at,
+    phase: e.phase,
+    readings: e.readings,
+    error: e.error,
+  };
   if (e.phase === "precheck") t.precheck = obs;
   else t.lastObservation = obs;
 };
