@@ -46,12 +46,14 @@ export type Command =
       final: boolean;
       pollAt: number;
     }
+  /** `manual`: an operator's revert of a cohort of a finished release (recorded as such). */
   | {
       kind: "revert";
       release: string;
       target: PlannedTarget;
       to: TargetState["previous"];
       refreshFirst: boolean;
+      manual: boolean;
     }
   /**
    * The cohort's update returned but its new version does not serve yet: check its deployment
@@ -107,6 +109,7 @@ function startRevert(r: ReleaseState, t: TargetState): Command {
       target: t.target,
       to: t.previous,
       refreshFirst: t.applyOpen,
+      manual: false,
     },
   };
 }
@@ -132,6 +135,7 @@ function decideRevert(r: ReleaseState, now: number): Command {
       // died mid-revert, another one started it, or a human asked for it or resumed it. It
       // may have left pending operations: refresh first.
       refreshFirst: true,
+      manual: false,
     };
   }
   // Every other cohort is reverted: retry the blocked ones (a lock may have been released),
@@ -241,6 +245,20 @@ export function decideDeployment(
 
 export function decide(r: ReleaseState, now: number): Command {
   if (r.outcome) {
+    // An operator asked for one cohort of a finished release back on its update from before
+    // the release (`revert --cohort`, an intent recorded as a manual `reverting`): carry it
+    // out, refreshing first since nothing says how the stack was left. One attempt: a failure
+    // is recorded and a human retries with the same command.
+    const asked = [...r.targets.values()].find((t) => t.received && t.phase === "reverting");
+    if (asked)
+      return {
+        kind: "revert",
+        release: r.id,
+        target: asked.target,
+        to: asked.previous,
+        refreshFirst: true,
+        manual: true,
+      };
     const reason =
       r.outcome === "completed" ? "every wave passed" : (r.failure?.reason ?? r.outcome);
     return { kind: "stop", release: r.id, outcome: r.outcome, reason };

@@ -33,6 +33,7 @@ import {
   updateOutcome,
 } from "../core/preflight.js";
 import type { ProgressListener } from "../core/progress.js";
+import { type RetryOptions, retry } from "../core/retry.js";
 import {
   type AlarmReading,
   type ApplyResult,
@@ -113,13 +114,7 @@ function interrupted(release: string, signal: AbortSignal): RunResult {
   return { release, outcome: "interrupted", reason };
 }
 
-/** What a manual revert of one cohort of a finished release came to. */
-export type CohortRevertResult =
-  { ok: true } | { ok: false; error: string; recoverCommand: string };
-
 export class Runner {
-  /** `release/cohort` -> when its deployment was last checked, so checks run once a poll interval. */
-  private readonly lastDeploymentCheck = new Map<string, number>();
   /** The cadence wait last announced, so a wait re-decided every poll is printed once. */
   private waitLogged?: string;
   private readonly options: RunnerOptions;
@@ -139,7 +134,7 @@ export class Runner {
   }
 
   /** Appends at the next sequence number; a conflict means another writer (pause/abort) got in first. */
-  append(event: RolloutEvent, lastSeq: number): Promise<LedgerRecord<unknown> | undefined> {
+  private append(event: RolloutEvent, lastSeq: number): Promise<LedgerRecord<unknown> | undefined> {
     return this.writer.append(event, lastSeq);
   }
 
@@ -227,30 +222,20 @@ export class Runner {
     }
   }
 
-  /** Reads alarms with retries and backoff; after the last attempt the error is recorded (fails closed). */
+  /**
+   * Reads alarms with the gate's retries (core/retry.ts); after the last attempt the error is
+   * recorded (fails closed). An operator interrupt during a backoff stops the step instead.
+   */
   private async readAlarms(names: string[]): Promise<AlarmRead> {
-    let delay = this.options.gateBackoffMs;
-    let lastError = "unknown error";
+    // The state CloudWatch returns is at least this recent, no more: stamp the read's start.
     let takenAt = this.ports.clock.now();
-    for (let attempt = 1; attempt <= this.options.gateAttempts; attempt++) {
-      // The state CloudWatch returns is at least this recent, no more: stamp the read's start.
+    const read = await retry(() => {
       takenAt = this.ports.clock.now();
-      try {
-        const readings = await this.ports.gate.read(names);
-        return { readings: readings.map(toRecorded), takenAt };
-      } catch (err) {
-        lastError = err instanceof Error ? err.message : String(err);
-        if (attempt < this.options.gateAttempts) {
-          await this.ports.clock.sleep(delay, this.options.signal);
-          delay *= 2;
-        }
-      }
-    }
-    return {
-      readings: [],
-      error: `${this.options.gateAttempts} attempts: ${lastError}`,
-      takenAt,
-    };
+      return this.ports.gate.read(names);
+    }, this.retry());
+    if (read.ok) return { readings: read.value.map(toRecorded), takenAt };
+    if (read.stopped) throw this.options.signal?.reason ?? new Error("interrupted");
+    return { readings: [], error: `${read.attempts} attempts: ${read.error}`, takenAt };
   }
 
   private async applyTarget(
@@ -482,7 +467,7 @@ export class Runner {
     }
   }
 
-  private retry() {
+  private retry(): RetryOptions {
     return {
       attempts: this.options.gateAttempts,
       backoffMs: this.options.gateBackoffMs,
@@ -492,11 +477,13 @@ export class Runner {
   }
 
   /**
-   * The cohort's update returned; its new version does not serve yet. Check the deployment at
-   * most once a poll interval and record what the machine finds worth recording
-   * (observations.ts `servingCheckToRecord`): the bake's clock starts at the check that saw it
-   * serving, a failure or a rollback fails the release, a check that keeps failing is recorded
-   * at the deadline so the timeout fails the release (fails closed).
+   * The cohort's update returned; its new version does not serve yet. Check the deployment and
+   * record what the machine finds worth recording (observations.ts `servingCheckToRecord`):
+   * the bake's clock starts at the check that saw it serving, a failure or a rollback fails the
+   * release, a check that keeps failing is recorded at the deadline so the timeout fails the
+   * release (fails closed). While it still does not serve, the step ends one poll interval
+   * later (never past the deadline, where the timeout is decided): the checks keep their
+   * cadence without the runner remembering when it last checked.
    */
   private async awaitServing(
     cmd: Extract<Command, { kind: "await-serving" }>,
@@ -505,15 +492,6 @@ export class Runner {
   ): Promise<void> {
     const { clock } = this.ports;
     const t = cmd.target;
-    const key = `${release.id}/${t.cohort}`;
-    const interval = release.policy.pollIntervalMs;
-    const last = this.lastDeploymentCheck.get(key);
-    if (last !== undefined) {
-      // Never more than one interval, and never past the deadline: the timeout is decided then.
-      const ms = Math.min(last + interval, cmd.until) - clock.now();
-      if (ms > 0) await clock.sleep(Math.min(ms, interval), this.options.signal);
-    }
-    this.lastDeploymentCheck.set(key, clock.now());
     const log = (line: string): void =>
       this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
     let check: DeploymentCheck;
@@ -529,10 +507,15 @@ export class Runner {
       check = { ok: false, error: why };
     }
     // Stamped after the check returned: the version served by then, perhaps not before.
-    const event = servingCheckToRecord(release, t, check, clock.now(), cmd.until);
-    if (!event) return;
-    log(`deployment ${event.state}: ${event.reason}`);
-    await this.appendFact(event, lastSeq);
+    const checkedAt = clock.now();
+    const event = servingCheckToRecord(release, t, check, checkedAt, cmd.until);
+    if (event) {
+      log(`deployment ${event.state}: ${event.reason}`);
+      await this.appendFact(event, lastSeq);
+      if (event.state !== "in-progress") return;
+    }
+    const ms = Math.min(checkedAt + release.policy.pollIntervalMs, cmd.until) - clock.now();
+    if (ms > 0) await clock.sleep(ms, this.options.signal);
   }
 
   /**
@@ -611,7 +594,7 @@ export class Runner {
           release: release.id,
           cohort: t.cohort,
           updateVersion: result.updateVersion,
-          manual: false,
+          manual: cmd.manual,
         },
         lastSeq,
       );
@@ -623,60 +606,11 @@ export class Runner {
           cohort: t.cohort,
           reason: `${result.error ?? "unknown error"} (stack ${t.stack}; it may be on release ${release.id}; last good pin config: ${JSON.stringify(cmd.to?.config ?? {})})`,
           recoverCommand: recover,
-          manual: false,
+          manual: cmd.manual,
         },
         lastSeq,
       );
     }
-  }
-
-  /**
-   * An operator's revert of one cohort of a finished release (`revert --cohort` after the
-   * release completed): the cohort goes back to the update it had before the release, through
-   * the same writer and revert path as the release's own reverts, recorded as manual. The
-   * stack is refreshed first: nothing says how it was left.
-   * @param releaseId the finished release whose update of the cohort is undone
-   * @param cohort the cohort to return
-   */
-  async revertCohort(releaseId: string, cohort: string): Promise<CohortRevertResult> {
-    const { state } = await this.writer.read();
-    const r = state.releases.get(releaseId);
-    const t = r?.targets.get(cohort);
-    if (!r || !t) throw new Error(`release ${releaseId} has no cohort "${cohort}"`);
-    const log = (line: string): void => this.emit({ kind: "log", release: r.id, cohort, line });
-    const recoverCommand =
-      this.options.recoverCommand?.(t.target, r.id) ?? `cohort-rollout revert --cohort ${cohort}`;
-    const started = await this.appendFact(
-      {
-        type: "reverting",
-        release: r.id,
-        cohort,
-        stack: t.target.stack,
-        to: t.previous,
-        manual: true,
-      },
-      state.lastSeq,
-    );
-    const result = await this.revertStack(t.target.stack, t.previous, true, log);
-    if (result.ok) {
-      await this.appendFact(
-        {
-          type: "reverted",
-          release: r.id,
-          cohort,
-          manual: true,
-          ...(result.updateVersion !== undefined ? { updateVersion: result.updateVersion } : {}),
-        },
-        started.seq,
-      );
-      return { ok: true };
-    }
-    const error = result.error ?? "unknown error";
-    await this.appendFact(
-      { type: "revert-failed", release: r.id, cohort, reason: error, recoverCommand, manual: true },
-      started.seq,
-    );
-    return { ok: false, error, recoverCommand };
   }
 }
 

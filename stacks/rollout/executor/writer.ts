@@ -5,6 +5,7 @@
  * writer (expectedSeq conflicts) and one place progress listeners hear of new records.
  */
 import type { RolloutEvent } from "../core/events.js";
+import { type Intent, intentEvent } from "../core/intents.js";
 import type { ProgressListener } from "../core/progress.js";
 import { type Ledger, LedgerConflictError, type LedgerRecord } from "../core/ports.js";
 import { type FoldRecord, type RolloutState, fold } from "../core/state.js";
@@ -106,14 +107,14 @@ export class LedgerWriter {
   }
 
   /**
-   * Records an operator's intent: `decide` turns the current state into the event to append
+   * Appends what `decide` makes of the ledger's current state: `decide` turns the current state into the event to append
    * (undefined: the intent already holds, nothing to write; it may throw to refuse), and is
    * asked again on the newer state when another writer got in first.
    * @param what names the intent in the error when the ledger never settles
    * @param decide the intent's event on a given state
    * @returns the state the event was appended to (or found to hold on), and the record
    */
-  async submit(
+  private async submit(
     what: string,
     decide: (state: RolloutState) => RolloutEvent | undefined,
   ): Promise<{ state: RolloutState; record?: LedgerRecord<unknown> }> {
@@ -125,5 +126,26 @@ export class LedgerWriter {
       if (record) return { state, record };
     }
     throw new LedgerBusyError(what);
+  }
+
+  /**
+   * Records an operator's intent (core/intents.ts): the event it means on the ledger as it is
+   * when appended, nothing when it already holds. `intentOn` names the intent on a given state
+   * (which release a `pause` with no --release is about) and refuses it by throwing where it
+   * does not fit; like the event, it is asked again on the newer state whenever another writer
+   * got in first, so an intent is never recorded on a state it was not checked against.
+   * @param intentOn the intent on a given state (throws to refuse)
+   * @returns the state the event was appended to (or found to hold on), the intent, and the record
+   */
+  async submitIntent<I extends Intent>(
+    intentOn: (state: RolloutState) => I,
+  ): Promise<{ state: RolloutState; intent: I; record?: LedgerRecord<unknown> }> {
+    let intent: I | undefined;
+    const done = await this.submit("this command", (state) => {
+      intent = intentOn(state);
+      return intentEvent(state, intent);
+    });
+    if (!intent) throw new Error("submitIntent: the intent was never asked for");
+    return { ...done, intent };
   }
 }
