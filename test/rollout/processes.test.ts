@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { realClock } from "../../stacks/rollout/adapters/real-clock.js";
 import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
-import { FileWorld, OLD_PIN, type WorldState, threeCohortWorld } from "./support/file-world.js";
+import { FileWorld, OLD_PIN, type WorldState, threeCohortWorld } from "../kit/file-world.js";
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "support", "cli-child.ts");
 const STACKS = ["prod.free", "prod.pro", "prod.enterprise"];

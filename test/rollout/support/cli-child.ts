@@ -5,7 +5,7 @@
  */
 import { realClock } from "../../../stacks/rollout/adapters/real-clock.js";
 import { main } from "../../../stacks/rollout/cli/main.js";
-import { FileWorld, worldPorts } from "./file-world.js";
+import { FileWorld, worldPorts } from "../../kit/file-world.js";
 
 const [worldPath, ...argv] = process.argv.slice(2);
 if (worldPath === undefined) throw new Error("usage: cli-child.ts <world.json> <args...>");
