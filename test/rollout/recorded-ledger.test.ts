@@ -5,6 +5,9 @@
  * cancelled update, then a manual revert of a finished release) still folds to the state the
  * pre-refactor reducer gave. `recorded-ledger.folded.json` was produced by that reducer (the
  * switch in state.ts before the handler table), so this fails if any handler changes meaning.
+ * `recorded-ledger.decisions.json` is what main's machine (before the runner's decisions and the
+ * commands' writes moved into it) decided on every prefix of the file, so this also fails if a
+ * decision changes, except the one change meant: see the last test.
  */
 import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +17,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
 import { phaseOf } from "../../stacks/rollout/core/conditions.js";
+import { type Command, decide } from "../../stacks/rollout/core/machine.js";
+import { fold } from "../../stacks/rollout/core/state.js";
 import { readState } from "../../stacks/rollout/executor/runner.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -92,6 +97,69 @@ describe("a recorded ledger file", () => {
       status: "True",
       message: "abort requested by abort@77",
       lastTransitionAt: T0 + 910_000,
+    });
+  });
+});
+
+/** A decision as the fixture records it: what, for which cohort, recording which event. */
+function projected(n: number, release: string, c: Command) {
+  const cohort =
+    c.kind === "record"
+      ? (c.event as { cohort?: string }).cohort
+      : c.kind === "observe"
+        ? c.targets.map((t) => t.cohort).join(",")
+        : c.kind === "wait"
+          ? c.cohort
+          : c.kind === "stop"
+            ? undefined
+            : c.target.cohort;
+  return {
+    n,
+    release,
+    kind: c.kind,
+    ...(cohort !== undefined ? { cohort } : {}),
+    ...(c.kind === "record" ? { event: c.event.type } : {}),
+    ...(c.kind === "stop" ? { outcome: c.outcome } : {}),
+  };
+}
+
+describe("the machine on a recorded ledger", () => {
+  /** Every release's decision after each record, at the time of the next one. */
+  async function decisions() {
+    const { records } = await foldFixture();
+    return records.flatMap((_, i) => {
+      const s = fold(records.slice(0, i + 1));
+      const now = (records[i + 1] ?? records[i])?.at ?? 0;
+      return [...s.releases].map(([id, r]) => projected(i + 1, id, decide(r, now)));
+    });
+  }
+  const before = JSON.parse(
+    readFileSync(join(here, "fixtures", "recorded-ledger.decisions.json"), "utf8"),
+  ) as ReturnType<typeof projected>[];
+
+  it("decides as before on every prefix, but for a finished release's manual revert", async () => {
+    const now = await decisions();
+    expect(now).toHaveLength(before.length);
+    const changed = now.filter((d, i) => JSON.stringify(d) !== JSON.stringify(before[i]));
+    expect(changed).toEqual([{ n: 56, release: "r1", kind: "revert", cohort: "team" }]);
+  });
+
+  it("carries out a finished release's manual revert itself (it used to be the command's)", async () => {
+    // Record 56 is `revert --cohort team` of completed r1: the machine now reverts the cohort,
+    // where it said "stop" and the command ran a second revert executor of its own.
+    expect(before.find((d) => d.n === 56 && d.release === "r1")).toEqual({
+      n: 56,
+      release: "r1",
+      kind: "stop",
+      outcome: "completed",
+    });
+    const { records } = await foldFixture();
+    const r1 = fold(records.slice(0, 56)).releases.get("r1");
+    expect(r1 && decide(r1, records[56]?.at ?? 0)).toMatchObject({
+      kind: "revert",
+      manual: true,
+      refreshFirst: true,
+      target: { cohort: "team" },
     });
   });
 });
