@@ -10,19 +10,23 @@
  *   container, edgeStackRef.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { CohortSegmentedServiceArgs, EdgeReference } from "../components/args.js";
+// The public surface only, as a user's program would import the package.
 import {
   CONFIG_KEYS,
+  CohortSegmentedService,
+  CohortSpecError,
+  validateArgs,
   type CohortOutput,
+  type CohortSegmentedServiceArgs,
+  type ContainerSpecInput,
+  type EdgeOutputs,
+  type EdgeReference,
   type EnvironmentOutput,
+  type EnvironmentSpecInput,
+  type Part,
   type Pin,
-} from "../components/contract.js";
-import type { EdgeOutputs } from "../components/edge.js";
-import { CohortSpecError, type SpecProblem } from "../components/errors.js";
-import { CohortSegmentedService } from "../components/service.js";
-import type { ContainerSpecInput } from "../components/aws/spec.js";
-import type { EnvironmentSpecInput, Part } from "../components/spec.js";
-import { validateArgs } from "../components/validate.js";
+  type SpecProblem,
+} from "../components/index.js";
 import { loadEnvironmentFile } from "./environment.js";
 
 export const PROJECT = "cohort-service";
@@ -61,14 +65,6 @@ function readEdgeReference(refName: string): EdgeReference {
     dnsName: field("dnsName"),
   };
 }
-
-/** A stand-in edge used only to validate a cohort stack's args before anything is registered. */
-const EDGE_PLACEHOLDER: EdgeReference = {
-  listenerArn: "validation-only",
-  loadBalancerArnSuffix: "validation-only",
-  securityGroupId: "validation-only",
-  dnsName: "validation-only",
-};
 
 /**
  * Where a validation problem lives in this program's inputs: the environment
@@ -133,16 +129,21 @@ function configReader(config: pulumi.Config) {
   };
 }
 
-/** Validates the program's args, rethrowing problems with config-key and file paths. */
-function validateProgramArgs(
+/**
+ * Creates the service from the program's args. The component validates them (once, before
+ * it registers anything); its problems are rethrown with config-key and file paths, joined
+ * by the config values that could not be read. When some could not, the component is not
+ * constructed: its validation alone gathers the rest of the problems for the one error.
+ */
+function createService(
   args: CohortSegmentedServiceArgs,
   environmentSource: string,
   configProblems: readonly SpecProblem[],
-): ReturnType<typeof validateArgs> {
+): CohortSegmentedService {
   let problems: SpecProblem[] = [];
   try {
-    const spec = validateArgs("service", args);
-    if (configProblems.length === 0) return spec;
+    if (configProblems.length === 0) return new CohortSegmentedService("service", args);
+    validateArgs("service", args);
   } catch (error) {
     if (!(error instanceof CohortSpecError)) throw error;
     problems = error.problems.map((p) => ({
@@ -204,16 +205,11 @@ export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
     ...(container !== undefined ? { container } : {}),
   };
 
-  // Validate first: bad config fails before anything, even the stack reference, is registered.
-  const spec = validateProgramArgs(
-    part === "cohort" ? { ...args, edge: EDGE_PLACEHOLDER } : args,
-    environmentSource,
-    reader.problems,
-  );
-  if (part === "cohort" && spec.owned[0]?.ingress === "shared") {
-    args.edge = readEdgeReference(edgeStackRefName(config, spec.environment.edgeStack));
-  }
+  // Read by the component only once the args are valid, and only for a shared-ingress
+  // cohort: bad config fails before anything, even the stack reference, is registered.
+  if (part === "cohort")
+    args.edge = (edgeStack) => readEdgeReference(edgeStackRefName(config, edgeStack));
 
-  const service = new CohortSegmentedService("service", args);
+  const service = createService(args, environmentSource, reader.problems);
   return { cohorts: service.cohorts, environment: service.environment, edge: service.edge };
 }
