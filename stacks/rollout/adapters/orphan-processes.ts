@@ -77,8 +77,8 @@ export function killOrphans(stack: string, proc = "/proc"): number[] {
   const killed: number[] = [];
   for (const members of byCall.values()) {
     // Live: the CLI still runs (its own name), or the process the controller started is still
-    // its child (a wrapper script, a stand-in). A CLI whose controller died is left to finish:
-    // its lock is alive, and the run reports the stack locked until it ends.
+    // its child (a wrapper script, e.g. a version manager's shim). A CLI whose controller died
+    // is left to finish: its lock is alive, and the run reports the stack locked until it ends.
     if (members.some((m) => m.comm === "pulumi" || m.ppid === m.caller)) continue;
     for (const m of members) {
       try {
