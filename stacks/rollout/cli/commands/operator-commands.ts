@@ -26,18 +26,34 @@ function print(io: CliIo, o: CommonOptions, value: Record<string, unknown>, text
   else io.stderr(text + "\n");
 }
 
+/**
+ * Submits a pause or an abort of the release named, or of the one in flight; returns its id.
+ * @param ports the ledger
+ * @param o the environment the release is looked up in
+ * @param releaseId --release, when given
+ * @param kind which intent
+ */
+async function steer(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  releaseId: string | undefined,
+  kind: "pause" | "abort",
+): Promise<string> {
+  const { intent } = await submitIntent(ports, (s) => {
+    const r = pickRelease(s.releases, activeReleases(s), releaseId, o.environment);
+    if (r.outcome) throw new CliError(`release ${r.id} already ${r.outcome}`, EXIT.usage);
+    return { kind, release: r.id, by: `${kind}@${process.pid}` };
+  });
+  return intent.release;
+}
+
 export async function pauseCommand(
   ports: BuiltPorts,
   o: CommonOptions,
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const { intent } = await submitIntent(ports, (s) => {
-    const r = pickRelease(s.releases, activeReleases(s), releaseId, o.environment);
-    if (r.outcome) throw new CliError(`release ${r.id} already ${r.outcome}`, EXIT.usage);
-    return { kind: "pause" as const, release: r.id, by: `pause@${process.pid}` };
-  });
-  const id = intent.release;
+  const id = await steer(ports, o, releaseId, "pause");
   print(
     io,
     o,
@@ -53,12 +69,7 @@ export async function abortCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const { intent } = await submitIntent(ports, (s) => {
-    const r = pickRelease(s.releases, activeReleases(s), releaseId, o.environment);
-    if (r.outcome) throw new CliError(`release ${r.id} already ${r.outcome}`, EXIT.usage);
-    return { kind: "abort" as const, release: r.id, by: `abort@${process.pid}` };
-  });
-  const id = intent.release;
+  const id = await steer(ports, o, releaseId, "abort");
   let lease;
   try {
     lease = await leaseFor(ports, o, "abort");
