@@ -51,7 +51,7 @@ import type {
 } from "../core/ports.js";
 import { describeUpdate } from "../core/update-identity.js";
 import { ChangeCollector, EventLogTail, StackOutputsCollector } from "./engine-events.js";
-import { killOrphans } from "./orphan-processes.js";
+import { killOrphans, orphanScope } from "./orphan-processes.js";
 import { pendingOperations, planForPending, type PendingPlan } from "./pending-operations.js";
 import {
   gitRevisions,
@@ -260,7 +260,7 @@ export class AutomationDriver implements StackDriver {
     stack: string,
     onProgress: ProgressSink | undefined,
   ): Promise<{ refreshed: boolean }> {
-    const killed = killOrphans(stack);
+    const killed = killOrphans(stack, orphanScope(this.project, this.options.envVars));
     if (killed.length > 0)
       onProgress?.(
         `${stack}: killed ${String(killed.length)} orphaned plugin process(es) of a dead pulumi (pids ${killed.join(", ")})`,
@@ -535,7 +535,7 @@ export class AutomationDriver implements StackDriver {
       this.options.pulumiCommand
         ? Promise.resolve(this.options.pulumiCommand)
         : resolvePulumiCommand(this.options.pulumiRoot)
-    ).then(taggedCommand);
+    ).then((cli) => taggedCommand(cli, this.project));
     return this.commandPromise;
   }
 
