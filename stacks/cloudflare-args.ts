@@ -1,11 +1,12 @@
 /**
  * The example program's Cloudflare args. An environment file either holds the environment
  * alone (stacks/environments/prod.yaml) or wraps it with the component args every stack of the
- * environment shares (stacks/environments/examples/cloudflare.yaml):
+ * environment shares (stacks/environments/examples/cloudflare.yaml, examples/cloudflare-k8s.yaml):
  *
  *   environment: { name, cohorts, ... }
  *   cloudflare: { accountId, zone, routing, hostname, ... }     # CohortSegmentedServiceArgs
  *   cloudflareRanges: { ipv4: [...], ipv6: [...] }
+ *   kubernetes: { clusterName, clusterCidrs, gateway, ... }   # platform: kubernetes
  *
  * Per stack, from config (namespace `cohort-service`): `cloudflareSecret` (a secret: the cookie
  * signing key, the upstream's shared secret or the HS256 key; edge stack, Worker routing), and
@@ -17,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CohortSegmentedServiceArgs, Part, SpecProblem } from "../components/index.js";
 
 /** The component args an environment file may hold besides `environment`. */
-export const FILE_ARGS = ["cloudflare", "cloudflareRanges"] as const;
+export const FILE_ARGS = ["cloudflare", "cloudflareRanges", "kubernetes"] as const;
 type FileArgs = Pick<CohortSegmentedServiceArgs, (typeof FILE_ARGS)[number]>;
 
 /** An environment file, read. */
@@ -58,6 +59,9 @@ export function readEnvironmentFile(content: unknown, source: string): Environme
       : {}),
     ...(content["cloudflareRanges"] !== undefined
       ? { cloudflareRanges: content["cloudflareRanges"] as FileArgs["cloudflareRanges"] }
+      : {}),
+    ...(content["kubernetes"] !== undefined
+      ? { kubernetes: content["kubernetes"] as FileArgs["kubernetes"] }
       : {}),
   };
   return { environment: content["environment"], args, wrapped: true, problems };
