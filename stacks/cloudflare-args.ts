@@ -1,7 +1,8 @@
 /**
- * The example program's Cloudflare args. An environment file either holds the environment
- * alone (stacks/environments/prod.yaml) or wraps it with the component args every stack of the
- * environment shares (stacks/environments/examples/cloudflare.yaml, examples/cloudflare-k8s.yaml):
+ * The example program's Cloudflare args, and the Kubernetes settings of the Cloudflare edge's
+ * Kubernetes example. An environment file either holds the environment alone
+ * (stacks/environments/prod.yaml) or wraps it with the component args every stack of the
+ * environment shares (stacks/environments/examples/cloudflare.yaml, cloudflare-k8s.yaml):
  *
  *   environment: { name, cohorts, ... }
  *   cloudflare: { accountId, zone, routing, hostname, ... }     # CohortSegmentedServiceArgs
@@ -69,12 +70,13 @@ export function readEnvironmentFile(content: unknown, source: string): Environme
 
 /**
  * Where a component problem path lives when the file is wrapped: `environment.…` and the
- * file's args are keys of the file; undefined for every other path (a config key).
+ * file's args are keys of the file, present or not (only the file can give them, so a missing
+ * `kubernetes` is the file's problem); undefined for every other path (a config key).
  */
 export function wrappedFilePath(path: string, file: EnvironmentFile): string | undefined {
   if (!file.wrapped) return undefined;
   const top = /^[A-Za-z]+/.exec(path)?.[0] ?? "";
-  return top === "environment" || top in file.args ? path : undefined;
+  return top === "environment" || (FILE_ARGS as readonly string[]).includes(top) ? path : undefined;
 }
 
 /**

@@ -6,10 +6,11 @@
  * Gateway's address, under the hostname its own HTTPRoute (and no other) matches; one Ruleset
  * per zone and phase; no AWS resource but the cohorts' alarms; the shared-nothing pack passes.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CohortSpecError } from "../../components/errors.js";
 import { loadEnvironmentFile } from "../../stacks/environment.js";
-import { PROJECT, runProgram } from "../../stacks/program.js";
+import { PROJECT, runProgram, type ProgramOutputs } from "../../stacks/program.js";
 import { recordProgram, type RecordedResource } from "../policy/support/recorder.js";
 import { runPack, type PackRun } from "../policy/support/run-pack.js";
 
@@ -25,23 +26,63 @@ const T = {
   route: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
 };
 
-/** The single stack (edge and every cohort) of the example, with its config. */
-function record(environment?: unknown): Promise<RecordedResource[]> {
+interface StackOptions {
+  /** The stack's own config (namespace cohort-service), besides `environment`. */
+  config: Record<string, string>;
+  /** An inline environment file instead of the example's. */
+  environment?: unknown;
+  /** The edge stack's resolved `edge` export, served to a cohort stack's StackReference. */
+  edge?: Record<string, unknown>;
+}
+
+/** One stack of the example through the example program: its records and its `edge` export. */
+async function recordStack(
+  stack: string,
+  options: StackOptions,
+): Promise<{ records: RecordedResource[]; edge: Record<string, unknown> | undefined }> {
+  let outputs: ProgramOutputs | undefined;
+  const config = { environment: FILE, ...options.config };
+  const records = await recordProgram(
+    () => {
+      const environment = options.environment;
+      outputs = runProgram(environment === undefined ? {} : { loadEnvironment: () => environment });
+    },
+    {
+      project: PROJECT,
+      stack,
+      config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])),
+      ...(options.edge !== undefined
+        ? { stackOutputs: { [`organization/${PROJECT}/edgekube`]: { edge: options.edge } } }
+        : {}),
+    },
+  );
+  const edge = outputs?.edge;
+  return {
+    records,
+    edge:
+      edge === undefined
+        ? undefined
+        : await new Promise((done) => {
+            pulumi.output(edge as unknown as Record<string, pulumi.Input<string>>).apply(done);
+          }),
+  };
+}
+
+/** The single stack (edge and every cohort) of the example. */
+async function record(environment?: unknown): Promise<RecordedResource[]> {
   const config = {
-    environment: FILE,
     part: "all",
     pins: JSON.stringify({ free: PIN, pro: PIN }),
     cloudflareSecret: "cookie-signing-key-for-tests",
   };
-  return recordProgram(
-    () => runProgram(environment === undefined ? {} : { loadEnvironment: () => environment }),
-    {
-      project: PROJECT,
-      stack: "edgekube",
-      config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])),
-    },
-  );
+  return (await recordStack("edgekube", { config, environment })).records;
 }
+
+/** A pack run as one line per violation (and per policy that could not run). */
+const describeRun = (run: PackRun) => [
+  ...run.violations.map((v) => `${v.policy} ${v.resource ?? ""}`),
+  ...run.cantRun,
+];
 
 const ofType = (records: RecordedResource[], type: string) =>
   records.filter((r) => r.type === type);
@@ -64,8 +105,8 @@ describe("examples/cloudflare-k8s.yaml through the example program", () => {
     const routes = routeHostnames(records);
     expect([...routes.keys()].sort()).toEqual([...COHORTS]);
 
-    const records_ = ofType(records, T.record);
-    expect(records_).toHaveLength(COHORTS.length);
+    const dnsRecords = ofType(records, T.record);
+    expect(dnsRecords).toHaveLength(COHORTS.length);
     const entries = ofType(records, T.kv);
     expect(entries).toHaveLength(COHORTS.length);
     for (const cohort of COHORTS) {
@@ -76,7 +117,7 @@ describe("examples/cloudflare-k8s.yaml through the example program", () => {
       for (const [other, hosts] of routes)
         if (other !== cohort) expect(hosts).not.toContain(hostname);
 
-      const mine = records_.filter(
+      const mine = dnsRecords.filter(
         (r) => (r.inputs["tags"] as string[] | undefined)?.includes(`cohort:${cohort}`) === true,
       );
       expect(mine.map((r) => r.inputs)).toEqual([
@@ -89,6 +130,37 @@ describe("examples/cloudflare-k8s.yaml through the example program", () => {
         cohort,
         origin: `https://${hostname}`,
       });
+    }
+  });
+
+  it("in one stack per part: the Worker in the edge stack, each cohort's hostname and route entry in its own", async () => {
+    const edge = await recordStack("edgekube", {
+      config: { part: "edge", cloudflareSecret: "cookie-signing-key-for-tests" },
+    });
+    const namespaceId = edge.edge?.["routesNamespaceId"];
+    expect(typeof namespaceId).toBe("string");
+    const shared = edge.records.filter((r) => r.type.startsWith("cloudflare:"));
+    expect(shared.filter((r) => r.type === T.record || r.type === T.kv)).toEqual([]);
+    expect(shared.map((r) => r.type)).toContain("cloudflare:index/workersScript:WorkersScript");
+    expect(describeRun(await runPack(edge.records))).toEqual([]);
+
+    for (const cohort of COHORTS) {
+      const { records } = await recordStack(`edgekube.${cohort}`, {
+        config: { part: "cohort", cohort, pin: JSON.stringify(PIN) },
+        edge: edge.edge ?? {},
+      });
+      const cloudflare = records.filter((r) => r.type.startsWith("cloudflare:"));
+      expect(cloudflare.map((r) => r.type).sort()).toEqual([T.record, T.kv].sort());
+      expect(routeHostnames(records)).toEqual(new Map([[cohort, [`${cohort}.api.example.com`]]]));
+      expect(ofType(records, T.record)[0]?.inputs).toMatchObject({
+        name: `${cohort}.api.example.com`,
+        content: GATEWAY,
+      });
+      expect(ofType(records, T.kv)[0]?.inputs).toMatchObject({
+        keyName: `cohort:${cohort}`,
+        namespaceId,
+      });
+      expect(describeRun(await runPack(records))).toEqual([]);
     }
   });
 
@@ -120,10 +192,6 @@ describe("examples/cloudflare-k8s.yaml through the example program", () => {
 
   it("passes the shared-nothing pack, which catches a route entry sent to another cohort's hostname", async () => {
     const records = await record();
-    const describeRun = (run: PackRun) => [
-      ...run.violations.map((v) => `${v.policy} ${v.resource ?? ""}`),
-      ...run.cantRun,
-    ];
     expect(describeRun(await runPack(records))).toEqual([]);
 
     const broken = structuredClone(records);
@@ -137,21 +205,26 @@ describe("examples/cloudflare-k8s.yaml through the example program", () => {
     ]);
   });
 
-  it("refuses a cohort whose hosts are another cohort's Cloudflare hostname, at its path in the file", async () => {
+  it("reports a cohort whose hosts are another cohort's hostname, and a missing kubernetes key, at their paths in the file", async () => {
     const file = loadEnvironmentFile(FILE) as {
       environment: { cohorts: { match: { hosts: string[] } }[] };
+      kubernetes?: unknown;
     };
     const broken = structuredClone(file);
     const free = broken.environment.cohorts[0];
     if (free === undefined) throw new Error("the example has no cohort");
     free.match.hosts = ["pro.api.example.com"];
+    delete broken.kubernetes;
     const error = await record(broken).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(CohortSpecError);
     expect((error as CohortSpecError).problems.map((p) => p.path)).toEqual(
-      expect.arrayContaining([`environment/${FILE}:environment.cohorts[0].match.hosts[0]`]),
+      expect.arrayContaining([
+        `environment/${FILE}:environment.cohorts[0].match.hosts[0]`,
+        `environment/${FILE}:kubernetes`,
+      ]),
     );
   });
 });
