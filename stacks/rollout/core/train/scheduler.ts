@@ -253,7 +253,23 @@ function decideStopping(
       });
     }
   }
-  const scope = revertScope(r);
+  // A cohort a later release has entered since (it left the cohort before failing) is that
+  // release's now: it is held, and a human decides about it there; reverting under it would
+  // leave its record claiming a stack it no longer has.
+  const taken = new Map<string, string>();
+  for (const l of later)
+    for (const lt of l.targets.values())
+      if (!["pending", "superseded", "reverted"].includes(lt.phase))
+        taken.set(lt.cohort.cohort, l.id);
+  const scope = revertScope(r).filter((t) => !taken.has(t.cohort.cohort));
+  for (const [c, l] of taken)
+    if (r.targets.get(c)?.received && r.targets.get(c)?.phase !== "reverted")
+      out.waits.push({
+        release: r.id,
+        cohort: c,
+        waitingFor: "human",
+        reason: `${c} was not reverted: ${l} (held, it contains ${r.id}) has entered it since; decide about ${l} there`,
+      });
   const inScope = new Set(scope);
   const order = [...scope].sort(
     (a, b) => b.wave - a.wave || b.cohort.cohort.localeCompare(a.cohort.cohort),
