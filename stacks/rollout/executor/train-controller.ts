@@ -413,10 +413,9 @@ export class TrainController {
         if (d.actions.some((a) => a.kind === "observe" && !this.running.has(actionKey(a))))
           continue;
         const now = clock.now();
-        const poll = Math.min(
-          ...liveReleases(this.state).map((r) => r.policy.pollIntervalMs),
-          30_000,
-        );
+        // New submissions and human decisions are noticed within a poll interval.
+        const polls = liveReleases(this.state).map((r) => r.policy.pollIntervalMs);
+        const poll = polls.length > 0 ? Math.min(...polls) : 30_000;
         const wake = Math.min(nextWake(d) ?? now + poll, now + poll);
         this.wake = new AbortController();
         await clock.sleep(Math.max(0, wake - now), this.wake.signal).catch(() => undefined);

@@ -6,8 +6,8 @@
  * the night the clocks skip 02:00-03:00 opens at 03:00, the first local instant inside it.
  *
  * Pure: `now` is an argument. Waits carry the instant they end, found by scanning forward and
- * then bisecting to the millisecond (windows are at least minutes long, so a 5-minute scan
- * step never jumps over one).
+ * then bisecting to the millisecond (windows start and end on quarter hours — events.ts checks
+ * it — so a 15-minute scan step never jumps over one).
  */
 import { type Cadence, type CadenceWindow, WEEKDAYS, type Weekday } from "./events.js";
 
@@ -49,16 +49,45 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
+const QUARTER = 15 * 60_000;
+/** `zone@quarter` -> UTC offset (ms) during that quarter hour; bounded, cleared when full. */
+const offsets = new Map<string, number>();
+
+/**
+ * The zone's UTC offset during the quarter hour holding `at`. Offsets change only at
+ * transitions, and every zone's transitions fall on quarter hours, so one Intl call per zone
+ * and quarter hour serves every instant in it (scans reuse them across decisions).
+ */
+function offsetAt(at: number, timeZone: string): number {
+  const quarter = Math.floor(at / QUARTER) * QUARTER;
+  const key = `${timeZone}@${String(quarter)}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
+  const parts: Record<string, string> = {};
+  for (const p of formatter(timeZone).formatToParts(quarter)) parts[p.type] = p.value;
+  const local = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+  );
+  const offset = local - quarter;
+  if (offsets.size > 200_000) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
+}
+
+const pad = (n: number): string => String(n).padStart(2, "0");
+
 /** The local calendar day, weekday and time of `at` in `timeZone`. */
 export function localTime(at: number, timeZone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(at)) parts[p.type] = p.value;
-  const weekday = (parts.weekday ?? "").toLowerCase().slice(0, 3) as Weekday;
-  if (!WEEKDAYS.includes(weekday)) throw new Error(`unexpected weekday ${parts.weekday ?? "?"}`);
+  const d = new Date(at + offsetAt(at, timeZone));
   return {
-    date: `${parts.year ?? ""}-${parts.month ?? ""}-${parts.day ?? ""}`,
-    weekday,
-    hhmm: `${parts.hour ?? ""}:${parts.minute ?? ""}`,
+    date: `${String(d.getUTCFullYear())}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`,
+    // getUTCDay: 0 is Sunday.
+    weekday: WEEKDAYS[(d.getUTCDay() + 6) % 7] as Weekday,
+    hhmm: `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`,
   };
 }
 
@@ -74,7 +103,7 @@ export function insideWindows(cadence: Cadence, at: number): boolean {
 }
 
 const MINUTE = 60_000;
-const SCAN_STEP = 5 * MINUTE;
+const SCAN_STEP = 15 * MINUTE;
 const SCAN_LIMIT = 8 * 24 * 60 * MINUTE;
 
 /**

@@ -16,7 +16,10 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 const hhmm = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a local time as HH:MM (24-hour), e.g. 09:00");
+  .regex(
+    /^([01]\d|2[0-3]):(00|15|30|45)$/,
+    "a local time as HH:MM (24-hour) on a quarter hour, e.g. 09:00 or 17:30",
+  );
 
 /** A weekly window in the cohort's time zone: [start, end) on each listed day. */
 export const cadenceWindowSchema = z
