@@ -7,6 +7,7 @@
  */
 import { promises as fs } from "node:fs";
 import type { LedgerRecord } from "../core/ports.js";
+import { FileLedger, type FileLedgerOptions } from "./ledger-file.js";
 import {
   SNAPSHOT_VERSION,
   type SnapshotStore,
@@ -85,4 +86,23 @@ export class FileSnapshotStore implements SnapshotStore {
     await fs.writeFile(tmp, JSON.stringify(snapshot));
     await fs.rename(tmp, this.path);
   }
+}
+
+/** The file ledger with a tail reader: what a train controller uses on the file backend. */
+export class TailedFileLedger extends FileLedger {
+  private readonly tail: FileLedgerTail;
+
+  constructor(path: string, options: FileLedgerOptions = {}) {
+    super(path, options);
+    this.tail = new FileLedgerTail(path);
+  }
+
+  readAfter(seq: number): Promise<LedgerRecord<unknown>[]> {
+    return this.tail.readAfter(seq);
+  }
+}
+
+/** Where a file ledger's train snapshot lives. */
+export function snapshotPathFor(ledgerPath: string): string {
+  return `${ledgerPath}.train-snapshot.json`;
 }

@@ -219,7 +219,9 @@ export class TrainController {
         if (!r) return;
         if (a.interrupted) await driver.refresh(stack);
         const previous = r.targets.get(cohort)?.previous ?? (await driver.lastGoodUpdate(stack));
-        await this.appendFact({
+        // A decision, not a fact: appended only at the ledger's end as this controller saw it,
+        // so an update never starts on a state another writer has moved on from.
+        const ok = await this.appendDecision({
           type: "applying",
           release,
           cohort,
@@ -227,6 +229,7 @@ export class TrainController {
           previous,
           attempt: a.attempt,
         });
+        if (!ok) return;
         const rel = await this.releaseFor(r, stack);
         if (typeof rel === "string") {
           await this.appendFact({ type: "failed", release, cohort, cause: "update", reason: rel });
