@@ -15,12 +15,24 @@ const SLOW = [
   "test/adapters/pulumi-contract.test.ts",
   "test/adapters/wiring.test.ts",
   "test/component/packaging.test.ts",
+  // A real kube-apiserver (skipped loudly without one).
+  "test/kubernetes/api-server.test.ts",
+  // The harness against @pulumi/policy's own analyzer handlers, program by program: a
+  // fidelity check of the test harness over the whole corpus, not a unit test.
+  "test/policy/harness-agreement-legal.test.ts",
+  "test/policy/harness-agreement-violations.test.ts",
   "test/policy/harness.test.ts",
   "test/policy/legal-corpus.test.ts",
+  // The real Pulumi CLI loading the pack.
+  "test/policy/pack-cli.test.ts",
   "test/policy/pack-process.test.ts",
   "test/policy/violation-corpus.test.ts",
+  // Whole rehearsals (program under mocks, four strategies) through the command, end to end.
+  "test/rehearsal/command.test.ts",
   "test/rehearsal/report-page.test.ts",
   "test/rollout/processes.test.ts",
+  // Starts the CLI as a child process to record which packages it resolves.
+  "test/rollout/startup.test.ts",
 ];
 
 // Each test file runs in its own forked process: Pulumi's mocks and runtime

@@ -52,7 +52,7 @@ export const deploymentRefSchema = z.discriminatedUnion("platform", [
 ]);
 export type DeploymentRef = z.infer<typeof deploymentRefSchema>;
 
-/** What each cohort exports (DESIGN.md §5). */
+/** What each cohort exports (docs/architecture.md, "How the rollout and the pack reach the component"). */
 export const cohortOutputSchema = z.object({
   name: z.string().min(1),
   criticality: z.number().int().min(0),

@@ -1,13 +1,9 @@
 // Copies the data files the compiled CLI reads next to its modules (paths
-// resolved from import.meta.url): the rehearsal's traffic profiles and the
-// example environment and stack configuration it rehearses by default.
+// resolved from import.meta.url): the rehearsal's traffic profiles. (The
+// rehearsal runs the user's own program, given by --program: no example ships.)
 import { cpSync } from "node:fs";
 
-const ASSETS = [
-  ["rehearsal/profiles", "dist/stacks/rollout/rehearsal/profiles"],
-  ["../environments", "dist/stacks/environments"],
-  ["../config", "dist/stacks/config"],
-];
+const ASSETS = [["rehearsal/profiles", "dist/stacks/rollout/rehearsal/profiles"]];
 for (const [from, to] of ASSETS) {
   cpSync(new URL(from, import.meta.url), new URL(to, import.meta.url), {
     recursive: true,

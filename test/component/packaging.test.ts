@@ -14,7 +14,8 @@
  *   - a TypeScript program typechecks against the shipped declarations, and a
  *     JavaScript program creates the component's resources under mocks;
  *   - `cohort-rollout --help` runs the compiled bin (no tsx installed),
- *     `rehearse` finds the data files it reads beside its modules, and
+ *     `rehearse --program` rehearses the consumer's own Pulumi project (the
+ *     rollout ships no example program and no platform SDK), and
  *     `cohort-rollout plan --json` plans a release over the consumer's own
  *     environment: stacks in a real Pulumi backend (the engine from
  *     scripts/ensure-pulumi.sh) and alarms in CloudWatch (moto, on loopback);
@@ -147,6 +148,34 @@ console.log(JSON.stringify({
 }));
 `;
 
+/** The consumer's own Pulumi project, which `cohort-rollout rehearse --program app` rehearses. */
+const CONSUMER_PROJECT = `name: shop-app
+runtime: nodejs
+main: program.mjs
+stackConfigDir: config
+`;
+const CONSUMER_STACK_CONFIG = `config:
+  shop-app:environment: shop
+  shop-app:part: all
+`;
+const CONSUMER_PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { CohortSegmentedService } from "${PACKAGE}";
+
+const config = new pulumi.Config();
+const service = new CohortSegmentedService("shop", {
+  environment: {
+    name: config.require("environment"),
+    // One cohort, so one stack holds it (the rehearsal models one cohort per stack).
+    cohorts: [{ name: "free", criticality: 0, match: { header: "free" } }],
+  },
+  pins: { free: { release: "r1", version: "1.0.0" } },
+  network: { vpcId: "vpc-1", subnetIds: ["subnet-1"], certificateArn: "arn:aws:acm:::certificate/x" },
+});
+export const cohorts = service.cohorts;
+export const environment = service.environment;
+`;
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "cohort-packaging-"));
   consumer = join(work, "consumer");
@@ -157,6 +186,11 @@ beforeAll(async () => {
   );
   writeFileSync(join(consumer, "index.ts"), CONSUMER_TS);
   writeFileSync(join(consumer, "run.mjs"), CONSUMER_JS);
+  const app = join(consumer, "app");
+  mkdirSync(join(app, "config"), { recursive: true });
+  writeFileSync(join(app, "Pulumi.yaml"), CONSUMER_PROJECT);
+  writeFileSync(join(app, "program.mjs"), CONSUMER_PROGRAM);
+  writeFileSync(join(app, "config", "Pulumi.shop.yaml"), CONSUMER_STACK_CONFIG);
   writeFileSync(
     join(consumer, "tsconfig.json"),
     JSON.stringify({
@@ -200,7 +234,14 @@ describe("the packed packages", () => {
     expect(rollout).toContain("dist/stacks/rollout/cli/main.js");
     // Data files the rehearsal reads beside its modules.
     expect(rollout).toContain("dist/stacks/rollout/rehearsal/profiles/prod.yaml");
-    expect(rollout).toContain("dist/stacks/environments/prod.yaml");
+    // The rehearsal runs the user's program (--program), never a copy of the example.
+    expect(
+      rollout.filter((f) =>
+        /dist\/(stacks\/(environments|config|program)|components\/(service|aws|kubernetes|cloudflare))/.test(
+          f,
+        ),
+      ),
+    ).toEqual([]);
 
     const pack = tarballs.pack.files;
     expect(pack).toEqual(expect.arrayContaining(["run.cjs", "PulumiPolicy.yaml"]));
@@ -239,10 +280,8 @@ describe("the packed packages", () => {
       "@aws-sdk/client-ecs",
       "@aws-sdk/client-sns",
       "@aws-sdk/lib-dynamodb",
-      // The rehearsal runs the component (every platform module) under mocks.
-      "@pulumi/aws",
-      "@pulumi/cloudflare",
-      "@pulumi/kubernetes",
+      // The Automation API. The rehearsal runs the user's program with the program's own
+      // @pulumi/* packages, so no platform SDK is a dependency of the rollout.
       "@pulumi/pulumi",
       "commander",
       "yaml",
@@ -318,15 +357,24 @@ describe("the packed packages", () => {
   );
 
   it(
-    "rehearses the example environment from the installed bin (its data files are shipped)",
+    "rehearses the consumer's own program from the installed bin (--program)",
     async () => {
       const out = await run(
         join(consumer, "node_modules", ".bin", "cohort-rollout"),
-        ["rehearse", "--json", "--out", join(work, "rehearsal.html")],
+        [
+          "rehearse",
+          "--program",
+          "app",
+          "--environment",
+          "shop",
+          "--json",
+          "--out",
+          join(work, "rehearsal.html"),
+        ],
         { cwd: consumer },
       );
       const rehearsal = JSON.parse(out) as { environment: string; verdict: { kind: string } };
-      expect(rehearsal.environment).toBe("prod");
+      expect(rehearsal.environment).toBe("shop");
       expect(rehearsal.verdict.kind).toBe("contained");
       expect(existsSync(join(work, "rehearsal.html"))).toBe(true);
     },

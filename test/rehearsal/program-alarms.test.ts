@@ -10,9 +10,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { MetricAlarmSpec } from "../../stacks/rollout/rehearsal/cloudwatch/alarm-spec.js";
 import type { RehearsalEnvironment } from "../../stacks/rollout/rehearsal/environment.js";
 import { loadRehearsalEnvironment } from "../../stacks/rollout/rehearsal/program/component-alarms.js";
+import { loadPulumiProject } from "../../stacks/rollout/rehearsal/program/project.js";
 import { environmentRootStack } from "../../stacks/rollout/rehearsal/program/stack-config.js";
 import { prodEnvironment } from "./support/rehearse.js";
 
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PROD_YAML = fileURLToPath(new URL("../../stacks/environments/prod.yaml", import.meta.url));
 
 interface ProdDefinition {
@@ -99,7 +101,7 @@ describe("alarms from the example program under Pulumi mocks", () => {
   });
 
   it("refuses an environment no stack belongs to, naming it and the fix", async () => {
-    expect(() => environmentRootStack("nosuch")).toThrow(
+    expect(() => environmentRootStack("nosuch", loadPulumiProject(ROOT))).toThrow(
       /environment "nosuch": no stack .* pass an existing environment/,
     );
     await expect(loadRehearsalEnvironment("nosuch")).rejects.toThrow(/nosuch/);

@@ -1,5 +1,5 @@
 /**
- * The rollout program's ports (DESIGN.md §6). The decision logic and the
+ * The rollout program's ports (docs/architecture.md, "Boundaries"). The decision logic and the
  * runner depend only on these interfaces; adapters (Pulumi Automation API,
  * CloudWatch, file/DynamoDB ledgers, real clock) and simulations (rehearsal,
  * tests) implement them.

@@ -9,7 +9,8 @@
  * 3 the rehearsed rollout stopped for a human (blocked, stuck).
  */
 import type { Command } from "commander";
-import { FAULT_CHOICES } from "./options.js";
+import { flagDefault } from "../cli/commands/option-defaults.js";
+import { FAULT_CHOICES, rehearseOptionsSchema } from "./options.js";
 import type { RehearseIo } from "./run.js";
 
 export type { RehearseIo } from "./run.js";
@@ -22,18 +23,30 @@ export function registerRehearseCommand(program: Command, io?: RehearseIo): void
     )
     .option(
       "--environment <name>",
-      "environment to rehearse (stacks/environments/<name>.yaml)",
-      "prod",
+      "environment to rehearse (its edge or single stack has <project>:environment: <name>)",
+      flagDefault(rehearseOptionsSchema, "environment"),
+    )
+    .option(
+      "--program <dir>",
+      "folder of the Pulumi project to rehearse (its Pulumi.yaml; its stack config files say which stacks form the environment); default: the current folder",
     )
     // Validated by the options schema, not commander's choices, so that a bad --fault is
     // reported with every other bad option in one error (exit 2).
     .option(
       "--fault <kind>",
       `fault of the rehearsed release: ${FAULT_CHOICES.join(" | ")}`,
-      "error-spike",
+      flagDefault(rehearseOptionsSchema, "fault"),
     )
-    .option("--seed <n>", "random seed of the simulated traffic", "1")
-    .option("--out <path>", "where to write the HTML report", ".artifacts/rehearsal/report.html")
+    .option(
+      "--seed <n>",
+      "random seed of the simulated traffic",
+      flagDefault(rehearseOptionsSchema, "seed"),
+    )
+    .option(
+      "--out <path>",
+      "where to write the HTML report",
+      flagDefault(rehearseOptionsSchema, "out"),
+    )
     .option("--json", "print the rehearsal as JSON instead of the terminal summary")
     .option(
       "--verbose",
@@ -46,7 +59,7 @@ export function registerRehearseCommand(program: Command, io?: RehearseIo): void
     .option(
       "--operator-response <minutes>",
       "time from a page to an operator's fleet-wide revert",
-      "15",
+      flagDefault(rehearseOptionsSchema, "operatorResponse"),
     )
     .option(
       "--activate-after <minutes>",
@@ -55,7 +68,7 @@ export function registerRehearseCommand(program: Command, io?: RehearseIo): void
     .option(
       "--bake-from <moment>",
       "when bakes start: serving (the new version serves; what deploy does) or update (when the update returned: the behaviour before deployments were watched)",
-      "serving",
+      flagDefault(rehearseOptionsSchema, "bakeFrom"),
     )
     .action(async (flags: Record<string, unknown>) => {
       // The rehearsal (component, Pulumi runtime, simulation) loads only when it runs,

@@ -31,6 +31,8 @@ export const rehearseOptionsSchema = z.object({
       error: "--environment: lowercase letters, digits and '-' (e.g. prod)",
     })
     .default("prod"),
+  // No default here: the current folder, resolved when the program is loaded.
+  program: z.string().min(1, { error: "--program: the Pulumi project's folder" }).optional(),
   fault: z
     .enum(FAULT_CHOICES, { error: `--fault: one of ${FAULT_CHOICES.join(", ")}` })
     .default("error-spike"),
@@ -56,7 +58,8 @@ export type ParsedOptions =
 export function parseRehearseOptions(raw: Record<string, unknown>): ParsedOptions {
   const parsed = rehearseOptionsSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
-  if (raw.activateAfter !== undefined && (raw.fault ?? "error-spike") !== "latent") {
+  const fault = raw.fault ?? rehearseOptionsSchema.shape.fault.def.defaultValue;
+  if (raw.activateAfter !== undefined && fault !== "latent") {
     problems.push("--activate-after: only used with --fault latent; add --fault latent or drop it");
   }
   if (parsed.success && problems.length === 0) return { ok: true, options: parsed.data };

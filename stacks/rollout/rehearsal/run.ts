@@ -70,7 +70,10 @@ export async function runRehearse(raw: Record<string, unknown>, io: RehearseIo):
   let loaded: LoadedProfile;
   try {
     loaded = loadProfile(o.environment, o.seed, o.profile);
-    env = await loadRehearsalEnvironment(o.environment);
+    env = await loadRehearsalEnvironment(
+      o.environment,
+      o.program !== undefined ? { program: o.program } : {},
+    );
   } catch (err) {
     if (err instanceof ProfileError) return usage(err.message);
     const message = err instanceof Error ? err.message : String(err);

@@ -6,6 +6,7 @@
 import { Option, type Command } from "commander";
 import { z } from "zod";
 import { insufficientDataPolicySchema } from "../../core/events.js";
+import { flagDefault } from "./option-defaults.js";
 
 /** "200ms", "30s", "2m", or a bare number of seconds -> milliseconds. */
 export function parseDurationMs(text: string): number | undefined {
@@ -69,7 +70,7 @@ export const commonOptionsSchema = z.object({
 
 /** Checks across options; run on the raw flags so they are reported alongside every other problem. */
 function ledgerProblems(raw: Record<string, unknown>): string[] {
-  const ledger = raw.ledger ?? "file";
+  const ledger = raw.ledger ?? flagDefault(commonOptionsSchema, "ledger");
   const problems: string[] = [];
   if (ledger === "dynamodb" && raw.ledgerTable === undefined)
     problems.push("--ledger-table: required with --ledger dynamodb; hint: --ledger-table rollouts");
@@ -113,11 +114,10 @@ export function cliCommand(o: CommonOptions, verb: string, ...args: string[]): s
 
 /** Options that shape how a release is driven (recorded in the plan, so a resume decides alike). */
 export const runOptionsSchema = z.object({
-  pollInterval: duration("--poll-interval", 100).default(30_000),
+  pollInterval: duration("--poll-interval", 100).prefault("30s"),
   allowDataLoss: z.boolean().default(false),
   insufficientData: z
     .string()
-    .default("hold")
     .transform((v, ctx) => {
       const parsed = insufficientDataPolicySchema.safeParse(v);
       if (parsed.success) return parsed.data;
@@ -126,8 +126,9 @@ export const runOptionsSchema = z.object({
         message: `--insufficient-data: "${v}" is not hold, fail or ignore (default hold: wait until the bake ends, then fail)`,
       });
       return z.NEVER;
-    }),
-  publicationLag: duration("--publication-lag", 0).default(60_000),
+    })
+    .prefault("hold"),
+  publicationLag: duration("--publication-lag", 0).prefault("60s"),
   bakeScale: z.coerce
     .number({ error: "--bake-scale: a number > 0" })
     .positive({ error: "--bake-scale: a number > 0 (1 in production)" })
@@ -196,8 +197,16 @@ export function parseAll<A, B>(
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option("--environment <name>", "environment to drive, e.g. prod (names the ledger)")
-    .option("--project-dir <dir>", "Pulumi project dir (where Pulumi.yaml is)", ".")
-    .option("--ledger <kind>", "ledger: file (embedded default) or dynamodb (teams)", "file")
+    .option(
+      "--project-dir <dir>",
+      "Pulumi project dir (where Pulumi.yaml is)",
+      flagDefault(commonOptionsSchema, "projectDir"),
+    )
+    .option(
+      "--ledger <kind>",
+      "ledger: file (embedded) or dynamodb (teams)",
+      flagDefault(commonOptionsSchema, "ledger"),
+    )
     .option("--ledger-table <table>", "DynamoDB table of the ledger (with --ledger dynamodb)")
     .option(
       "--ledger-path <file>",
@@ -211,32 +220,37 @@ export function addCommonOptions(cmd: Command): Command {
 
 export function addRunOptions(cmd: Command): Command {
   return cmd
-    .option("--poll-interval <duration>", "how often alarms are read during a bake", "30s")
+    .option(
+      "--poll-interval <duration>",
+      "how often alarms are read during a bake",
+      flagDefault(runOptionsSchema, "pollInterval"),
+    )
     .option("--allow-data-loss", "allow a release that replaces or deletes a cohort's storage")
     .option(
       "--insufficient-data <policy>",
       "INSUFFICIENT_DATA during a bake: hold (until the bake ends, then fail) | fail | ignore",
-      "hold",
+      flagDefault(runOptionsSchema, "insufficientData"),
     )
     .option(
       "--publication-lag <duration>",
       "metric publication lag added to each alarm's detection window",
-      "60s",
+      flagDefault(runOptionsSchema, "publicationLag"),
     )
     .addOption(
       new Option("--bake-scale <factor>", "shorten bakes after validation (tests only)")
-        .default("1")
+        .default(flagDefault(runOptionsSchema, "bakeScale"))
         .hideHelp(),
     );
 }
 
 export function addReleaseOptions(cmd: Command): Command {
-  // No default for --edge-config: its absence means "the edge does not change".
+  // No default for --edge-config: its absence means "the edge does not change". The lists
+  // default to empty in the schema (releaseOptionsSchema), so commander declares none.
   const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
   return cmd
     .option("--release <id>", "release id, unique per release (e.g. 2026-11-22.1)")
     .option("--version <version>", "artifact version to roll out (e.g. an image tag)")
-    .option("--config <KEY=VALUE>", "config value of the release (repeatable)", collect, [])
+    .option("--config <KEY=VALUE>", "config value of the release (repeatable)", collect)
     .option(
       "--edge-config <KEY=VALUE>",
       "edge stack config; makes the edge a wave of its own after every cohort (repeatable)",
@@ -247,6 +261,5 @@ export function addReleaseOptions(cmd: Command): Command {
       "--approve-before <cohort>",
       "wait for `cohort-rollout approve` before this cohort's wave (repeatable)",
       collect,
-      [],
     );
 }

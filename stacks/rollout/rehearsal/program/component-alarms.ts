@@ -1,6 +1,6 @@
 /**
- * The environment a rehearsal rehearses, taken from the example program run
- * under Pulumi's mocks: the edge (or single) stack says which cohorts exist,
+ * The environment a rehearsal rehearses, taken from the rehearsed program (the user's Pulumi
+ * project, by default the current folder) run under Pulumi's mocks: the edge (or single) stack says which cohorts exist,
  * in which order, with which bakes and stacks; each cohort stack's
  * `MetricAlarm` and `CompositeAlarm` resources are the alarms simulated.
  * There is no second description of the alarms to drift from the component.
@@ -8,16 +8,12 @@
 import { z } from "zod";
 import { COHORT_TAG_KEY } from "../../../../components/identity.js";
 import { CONFIG_KEYS, type CohortOutput } from "../../../../components/contract.js";
-import { PROJECT } from "../../../program.js";
 import { alarmSpecsSchema, type AlarmSpec, type AlarmSpecInput } from "../cloudwatch/alarm-spec.js";
 import type { RehearsalEnvironment } from "../environment.js";
 import { runStackUnderMocks, type MockedResource, type MockedRun } from "./mocked-run.js";
-import {
-  STACK_CONFIG_DIR,
-  environmentRootStack,
-  loadStackConfig,
-  projectValue,
-} from "./stack-config.js";
+import { loadProgramRuntime } from "./program-runtime.js";
+import { loadPulumiProject } from "./project.js";
+import { environmentRootStack, loadStackConfig, projectValue } from "./stack-config.js";
 
 export const METRIC_ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
 export const COMPOSITE_ALARM_TYPE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
@@ -72,8 +68,28 @@ export function alarmsOf(runs: readonly MockedRun[]): AlarmSpec[] {
   return parsed.data;
 }
 
+/**
+ * The simulated fleet and driver model one cohort per stack (how production environments are
+ * laid out: an edge stack and a stack per cohort). An environment that keeps several cohorts in
+ * one stack (single-stack mode, e.g. a dev environment) would be simulated wrongly, so it is
+ * refused with the fix instead.
+ */
+function refuseSharedStacks(env: { name: string; cohorts: { name: string; stack: string }[] }) {
+  const byStack = new Map<string, string[]>();
+  for (const c of env.cohorts) byStack.set(c.stack, [...(byStack.get(c.stack) ?? []), c.name]);
+  const shared = [...byStack].filter(([, cohorts]) => cohorts.length > 1);
+  if (shared.length === 0) return;
+  const lines = shared.map(
+    ([stack, cohorts]) => `  - stack ${stack} holds cohorts ${cohorts.join(", ")}`,
+  );
+  throw new Error(
+    `environment "${env.name}" keeps several cohorts in one stack, which the rehearsal cannot simulate (it models one cohort per stack):\n${lines.join("\n")}\n  give each cohort its own stack (an edge stack plus one stack per cohort), or rehearse a one-cohort environment`,
+  );
+}
+
 export interface LoadOptions {
-  configDir?: string;
+  /** The folder of the Pulumi project to rehearse (its Pulumi.yaml); default: the current folder. */
+  program?: string;
 }
 
 /** Runs the environment's stacks under mocks and returns what the rehearsal needs. */
@@ -81,16 +97,20 @@ export async function loadRehearsalEnvironment(
   environment: string,
   options: LoadOptions = {},
 ): Promise<RehearsalEnvironment> {
-  const dir = options.configDir ?? STACK_CONFIG_DIR;
-  const root = environmentRootStack(environment, dir);
-  const rootRun = await runStackUnderMocks(root.stack, root.config);
+  const project = loadPulumiProject(options.program ?? process.cwd());
+  const program = { project, runtime: await loadProgramRuntime(project) };
+  const dir = project.stackConfigDir;
+  const root = environmentRootStack(environment, project);
+  const rootRun = await runStackUnderMocks(program, root.stack, root.config);
   const env = rootRun.environment;
   if (!env) throw new Error(`stack ${root.stack} exports no environment`);
+  refuseSharedStacks(env);
   const runs: MockedRun[] = [rootRun];
   const references: Record<string, Record<string, unknown>> = {};
   if (env.edgeStack !== undefined) {
-    // The program's default stack-reference name (stacks/program.ts edgeStackRefName).
-    references[`organization/${PROJECT}/${env.edgeStack}`] = {
+    // The default stack-reference name of a DIY backend's stack (the example program's
+    // edgeStackRefName); a program that names it otherwise sets edgeStackRef, read below.
+    references[`organization/${project.name}/${env.edgeStack}`] = {
       edge: rootRun.edge,
       environment: env,
     };
@@ -101,16 +121,16 @@ export async function loadRehearsalEnvironment(
   for (const stack of cohortStacks) {
     const config = loadStackConfig(stack, dir);
     const refs = { ...references };
-    const custom = projectValue(config, "edgeStackRef");
+    const custom = projectValue(project, config, "edgeStackRef");
     if (custom !== undefined && env.edgeStack !== undefined) {
       refs[custom] = { edge: rootRun.edge, environment: env };
     }
-    if (projectValue(config, CONFIG_KEYS.environment) !== environment) {
+    if (projectValue(project, config, CONFIG_KEYS.environment) !== environment) {
       throw new Error(
-        `stack ${stack}: its ${PROJECT}:environment is not "${environment}" although environment ${environment} lists it`,
+        `stack ${stack}: its ${project.name}:environment is not "${environment}" although environment ${environment} lists it`,
       );
     }
-    runs.push(await runStackUnderMocks(stack, config, { stackReferences: refs }));
+    runs.push(await runStackUnderMocks(program, stack, config, { stackReferences: refs }));
   }
   const alarms = alarmsOf(runs);
   return {
@@ -119,6 +139,6 @@ export async function loadRehearsalEnvironment(
     cohorts: env.cohorts,
     alarms,
     outputs: Object.assign({}, ...runs.map((r) => r.cohorts)) as Record<string, CohortOutput>,
-    alarmSource: `the example program (stacks/program.ts) run under Pulumi mocks for stacks ${runs.map((r) => r.stack).join(", ")}`,
+    alarmSource: `the program ${project.main} run under Pulumi mocks for stacks ${runs.map((r) => r.stack).join(", ")}`,
   };
 }

@@ -1,14 +1,20 @@
 /**
- * Runs the example program (stacks/program.ts, exactly what stacks/index.ts
- * runs) for one stack under Pulumi's own mocks and records every resource's
- * resolved inputs. This is how the rehearsal learns which alarms the
- * component really defines, with no cloud account and no Pulumi CLI.
+ * Runs the rehearsed program (its Pulumi.yaml `main`, exactly what `pulumi up` runs) for one
+ * stack under Pulumi's own mocks and records every resource's resolved inputs. This is how the
+ * rehearsal learns which alarms the component really defines, with no cloud account and no
+ * Pulumi CLI.
  *
  * Pulumi's mocks and config are process-global: runs are sequential.
  */
-import * as pulumi from "@pulumi/pulumi";
-import type { CohortOutput, EnvironmentOutput } from "../../../../components/contract.js";
-import { PROJECT, runProgram } from "../../../program.js";
+import type * as pulumiTypes from "@pulumi/pulumi";
+import {
+  cohortOutputSchema,
+  environmentOutputSchema,
+  type CohortOutput,
+  type EnvironmentOutput,
+} from "../../../../components/contract.js";
+import type { ProgramRuntime } from "./program-runtime.js";
+import type { PulumiProject } from "./project.js";
 import type { StackConfig } from "./stack-config.js";
 
 export interface MockedResource {
@@ -45,9 +51,10 @@ function mockedState(type: string, name: string, inputs: Record<string, unknown>
   };
 }
 
-function resolve<T>(value: pulumi.Input<T>): Promise<T> {
+function resolve<T>(runtime: ProgramRuntime, value: pulumiTypes.Input<T>): Promise<T> {
+  if (value === undefined) return Promise.resolve(value);
   return new Promise<T>((done) => {
-    pulumi.output(value).apply((v) => {
+    runtime.pulumi.output(value).apply((v) => {
       done(v as T);
       return v;
     });
@@ -59,14 +66,58 @@ export interface MockedRunOptions {
   stackReferences?: Record<string, Record<string, unknown>>;
 }
 
+/**
+ * The stack's `cohorts` and `environment` exports read through the contract's schemas, as
+ * `cohort-rollout plan` reads them from a real stack (defaults applied); a program whose
+ * outputs break the contract is refused with every problem at once.
+ */
+function contractOutputs(
+  stack: string,
+  rawCohorts: unknown,
+  rawEnvironment: unknown,
+): { cohorts: Record<string, CohortOutput>; environment: EnvironmentOutput | undefined } {
+  const problems: string[] = [];
+  const describe = (path: string, issues: { path: PropertyKey[]; message: string }[]) =>
+    issues.map((i) => `  - ${[path, ...i.path.map(String)].join(".")}: ${i.message}`);
+  const cohorts: Record<string, CohortOutput> = {};
+  const entries =
+    typeof rawCohorts === "object" && rawCohorts !== null ? Object.entries(rawCohorts) : [];
+  for (const [name, raw] of entries) {
+    const parsed = cohortOutputSchema.safeParse(raw);
+    if (parsed.success) cohorts[name] = parsed.data;
+    else problems.push(...describe(`cohorts.${name}`, parsed.error.issues));
+  }
+  let environment: EnvironmentOutput | undefined;
+  if (rawEnvironment !== undefined) {
+    const parsed = environmentOutputSchema.safeParse(rawEnvironment);
+    if (parsed.success) environment = parsed.data;
+    else problems.push(...describe("environment", parsed.error.issues));
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `stack ${stack}: its outputs do not follow the output contract (components/contract.ts):\n${problems.join("\n")}`,
+    );
+  }
+  return { cohorts, environment };
+}
+
+/** The program to run and the runtime it runs in. */
+export interface RehearsedProgram {
+  project: PulumiProject;
+  runtime: ProgramRuntime;
+}
+
 export async function runStackUnderMocks(
+  program: RehearsedProgram,
   stack: string,
   config: StackConfig,
   options: MockedRunOptions = {},
 ): Promise<MockedRun> {
+  const { runtime, project } = program;
+  const pulumi = runtime.pulumi;
   const resources: MockedResource[] = [];
   const references = options.stackReferences ?? {};
-  const mocks: pulumi.runtime.Mocks = {
+  const mocks: pulumiTypes.runtime.Mocks = {
     newResource: (args) => {
       if (args.type === "pulumi:pulumi:StackReference") {
         const inputs = args.inputs as Record<string, unknown>;
@@ -103,15 +154,15 @@ export async function runStackUnderMocks(
       }
     },
   };
-  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  await pulumi.runtime.setMocks(mocks, project.name, stack, false);
   pulumi.runtime.setAllConfig(config);
-  const out = runProgram();
-  const cohorts = await resolve(out.cohorts);
-  const edge =
-    out.edge === undefined
-      ? undefined
-      : await resolve(pulumi.output(out.edge as unknown as Record<string, pulumi.Input<string>>));
+  const out = await runtime.evaluate(stack);
+  // The stack's exports, as `pulumi stack output` would show them (components/contract.ts).
+  const rawCohorts = await resolve(runtime, out.cohorts ?? {});
+  const rawEnvironment = await resolve(runtime, out.environment);
+  const edge = (await resolve(runtime, out.edge)) as Record<string, string> | undefined;
   // Every registration (alarms included) has been answered once the RPC queue drains.
   await pulumi.runtime.disconnect();
-  return { stack, resources, cohorts, environment: out.environment, edge };
+  const { cohorts, environment } = contractOutputs(stack, rawCohorts, rawEnvironment);
+  return { stack, resources, cohorts, environment, edge };
 }

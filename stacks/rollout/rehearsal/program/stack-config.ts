@@ -1,19 +1,16 @@
 /**
- * The example program's per-stack config files (stacks/config/Pulumi.<stack>.yaml),
+ * The rehearsed program's per-stack config files (`<stackConfigDir>/Pulumi.<stack>.yaml`),
  * read the way the Pulumi CLI hands them to a program: `project:key` -> string,
  * objects and lists as JSON.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parseYamlFile } from "../../../yaml-file.js";
 import { CONFIG_KEYS } from "../../../../components/contract.js";
-import { PROJECT } from "../../../program.js";
-
-export const STACK_CONFIG_DIR = fileURLToPath(new URL("../../../config/", import.meta.url));
+import type { PulumiProject } from "./project.js";
 
 export type StackConfig = Record<string, string>;
 
-export function loadStackConfig(stack: string, dir: string = STACK_CONFIG_DIR): StackConfig {
+export function loadStackConfig(stack: string, dir: string): StackConfig {
   const path = `${dir}Pulumi.${stack}.yaml`;
   let text: string;
   try {
@@ -31,9 +28,13 @@ export function loadStackConfig(stack: string, dir: string = STACK_CONFIG_DIR): 
   return out;
 }
 
-/** A config value of the program's own namespace. */
-export function projectValue(config: StackConfig, key: string): string | undefined {
-  return config[`${PROJECT}:${key}`];
+/** A config value of the program's own namespace (the project's name, Pulumi's default). */
+export function projectValue(
+  project: Pick<PulumiProject, "name">,
+  config: StackConfig,
+  key: string,
+): string | undefined {
+  return config[`${project.name}:${key}`];
 }
 
 /**
@@ -43,8 +44,9 @@ export function projectValue(config: StackConfig, key: string): string | undefin
  */
 export function environmentRootStack(
   environment: string,
-  dir: string = STACK_CONFIG_DIR,
+  project: Pick<PulumiProject, "name" | "stackConfigDir">,
 ): { stack: string; config: StackConfig } {
+  const dir = project.stackConfigDir;
   const candidates: { stack: string; config: StackConfig }[] = [];
   let files: string[];
   try {
@@ -56,15 +58,18 @@ export function environmentRootStack(
     const m = /^Pulumi\.(.+)\.yaml$/.exec(file);
     if (!m?.[1]) continue;
     const config = loadStackConfig(m[1], dir);
-    const part = projectValue(config, CONFIG_KEYS.part) ?? "all";
-    if (projectValue(config, CONFIG_KEYS.environment) === environment && part !== "cohort") {
+    const part = projectValue(project, config, CONFIG_KEYS.part) ?? "all";
+    if (
+      projectValue(project, config, CONFIG_KEYS.environment) === environment &&
+      part !== "cohort"
+    ) {
       candidates.push({ stack: m[1], config });
     }
   }
   const [first, ...rest] = candidates;
   if (!first) {
     throw new Error(
-      `environment "${environment}": no stack in ${dir} has ${PROJECT}:environment: ${environment} with part edge or all — pass an existing environment (see stacks/environments/)`,
+      `environment "${environment}": no stack in ${dir} has ${project.name}:environment: ${environment} with part edge or all — pass an existing environment, or --program the project that defines it`,
     );
   }
   if (rest.length > 0) {

@@ -4,6 +4,7 @@
  * minute 41 was ever needed), so every random draw must be a pure function
  * of (seed, stream, index) to keep a seed reproducible.
  */
+import { fnv1a32 } from "../../../../components/hash.js";
 
 /** A 32-bit avalanche mix (splitmix-style finaliser). */
 function mix32(x: number): number {
@@ -13,14 +14,12 @@ function mix32(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Stable 32-bit hash of a string, so cohort names can key a stream. */
-export function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  }
-  return h >>> 0;
-}
+/**
+ * Stable 32-bit hash of a string, so cohort names can key a stream: the component's FNV-1a
+ * (one hash in the repository; the same values as the copy this replaced, so every seed
+ * rehearses as before).
+ */
+export const hashString = fnv1a32;
 
 /** Uniform in [0, 1) for the given coordinates. */
 export function uniformAt(seed: number, ...coords: number[]): number {
