@@ -31,6 +31,7 @@ import {
   nextWake,
 } from "../core/train/scheduler.js";
 import {
+  type TrainOutcome,
   type TrainRelease,
   type TrainState,
   applyTrain,
@@ -62,6 +63,11 @@ export interface TrainControllerOptions {
   snapshotEvery: number;
   /** Stop when no release is live (`deploy`, tests); otherwise run until the signal aborts. */
   stopWhenIdle: boolean;
+  /**
+   * Stop (outcome `done`) once this holds and no cohort action is running, so nothing is cut
+   * short: `deploy` stops when its own release has finished or waits for a human.
+   */
+  until?: (s: TrainState, finished: ReadonlyMap<string, TrainOutcome>) => boolean;
   signal?: AbortSignal;
   /** Builds the command an operator runs when a revert fails. */
   recoverCommand?: (stack: string) => string;
@@ -75,7 +81,8 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainControllerOptions, "owner"> = {
   stopWhenIdle: true,
 };
 
-export type TrainRunOutcome = "idle" | "needs-human" | "lease-held" | "lease-lost" | "interrupted";
+export type TrainRunOutcome =
+  "idle" | "done" | "needs-human" | "lease-held" | "lease-lost" | "interrupted";
 
 export interface TrainRunResult {
   outcome: TrainRunOutcome;
@@ -107,6 +114,8 @@ export class TrainController {
   private wake?: AbortController;
   /** Cohort actions finished so far (the loop never sleeps past one it did not see). */
   private completions = 0;
+  /** Releases whose `train-finished` this controller folded, with their outcome. */
+  readonly finished = new Map<string, TrainOutcome>();
 
   constructor(
     private readonly ports: TrainPorts,
@@ -141,6 +150,7 @@ export class TrainController {
         );
       }
       applyTrain(this.state, { seq: r.seq, at: r.at, event });
+      if (event.type === "train-finished") this.finished.set(event.release, event.outcome);
       this.foldedSinceSnapshot += 1;
     }
     return this.state;
@@ -348,8 +358,10 @@ export class TrainController {
     return d;
   }
 
-  private async maybeSnapshot(): Promise<void> {
-    if (!this.ports.snapshots || this.foldedSinceSnapshot < this.options.snapshotEvery) return;
+  /** Saves a snapshot every `snapshotEvery` records, and (`atStop`) whenever it stops on its own. */
+  private async maybeSnapshot(atStop = false): Promise<void> {
+    const due = atStop ? 1 : this.options.snapshotEvery;
+    if (!this.ports.snapshots || this.foldedSinceSnapshot < due) return;
     await this.ports.snapshots.save(snapshotOf(this.state));
     this.foldedSinceSnapshot = 0;
   }
@@ -372,7 +384,10 @@ export class TrainController {
       };
     try {
       for (;;) {
-        if (this.crashed) throw this.crashed;
+        if (this.crashed)
+          throw this.crashed instanceof Error
+            ? this.crashed
+            : new Error("a cohort action failed", { cause: this.crashed });
         if (signal?.aborted) {
           await this.stopAll();
           return { outcome: "interrupted", reason: "interrupted", state: this.state };
@@ -390,13 +405,19 @@ export class TrainController {
         await this.maybeSnapshot();
         if (d.actions.some((a) => a.kind === "record")) continue;
         if (this.running.size === 0) {
-          if (this.state.order.length === 0 && this.options.stopWhenIdle)
+          if (this.options.until?.(this.state, this.finished)) {
+            await this.maybeSnapshot(true);
+            return { outcome: "done", reason: "done", state: this.state, decisions: d };
+          }
+          if (this.state.order.length === 0 && this.options.stopWhenIdle) {
+            await this.maybeSnapshot(true);
             return {
               outcome: "idle",
               reason: "no release in the train",
               state: this.state,
               decisions: d,
             };
+          }
           if (
             d.actions.length === 0 &&
             d.waits.length > 0 &&
@@ -405,16 +426,20 @@ export class TrainController {
                 w.waitingFor === "human" || (w.until === undefined && w.waitingFor !== "update"),
             ) &&
             this.options.stopWhenIdle
-          )
+          ) {
+            await this.maybeSnapshot(true);
             return {
               outcome: "needs-human",
               reason: d.waits.map((w) => `${w.release}: ${w.reason}`).join("; "),
               state: this.state,
               decisions: d,
             };
+          }
         }
         if (d.actions.some((a) => a.kind === "observe" && !this.running.has(actionKey(a))))
           continue;
+        // An action finished after the step looked: decide again before sleeping.
+        if (this.completions !== seen) continue;
         const now = clock.now();
         // New submissions and human decisions are noticed within a poll interval.
         const polls = liveReleases(this.state).map((r) => r.policy.pollIntervalMs);
