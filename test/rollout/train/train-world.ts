@@ -53,8 +53,10 @@ export class TrainWorld {
     readonly plan: TrainWave[],
     readonly trainPolicy: TrainPolicy = policy(),
     start = Date.parse("2026-12-01T10:00:00Z"),
+    /** A clock of the test's own (a jumping one when the ledger does real I/O). */
+    clock: FakeClock = new FakeClock(start),
   ) {
-    this.clock = new FakeClock(start);
+    this.clock = clock;
     this.ledger = new MemoryLedger(this.clock);
     this.driver = new FakeDriver(this.clock);
     this.gate = new ScriptedGate(this.clock);
