@@ -81,7 +81,10 @@ export class FileSnapshotStore implements SnapshotStore {
     return snap;
   }
 
+  /** Replaces the stored snapshot only with a newer one (a late save never moves it back). */
   async save(snapshot: TrainSnapshot): Promise<void> {
+    const current = await this.load();
+    if (current && current.seq >= snapshot.seq) return;
     const tmp = `${this.path}.${String(process.pid)}.tmp`;
     await fs.writeFile(tmp, JSON.stringify(snapshot));
     await fs.rename(tmp, this.path);
