@@ -48,6 +48,8 @@ export class FileLedgerTail {
     try {
       const { size } = await handle.stat();
       this.size = size;
+      // A reader that starts from a snapshot jumps close to it instead of parsing from byte 0.
+      if (seq > this.mark.seq) await this.seek(handle, size, seq);
       const length = Math.max(0, size - this.mark.offset);
       const buf = Buffer.alloc(length);
       await handle.read(buf, 0, length, this.mark.offset);
@@ -77,6 +79,40 @@ export class FileLedgerTail {
       if (rec.seq > seq) out.push(rec);
     }
     return out;
+  }
+
+  /**
+   * Moves the mark forward to a line boundary at or before the first record after `seq`, by
+   * bisecting the file on byte offsets (records are in sequence order, one per line, each line
+   * starting `{"seq":N`): O(log size) small reads, so a controller that starts from a snapshot
+   * does not read a year of ledger to find its tail.
+   */
+  private async seek(handle: fs.FileHandle, size: number, seq: number): Promise<void> {
+    const CHUNK = 64 * 1024;
+    let lo = this.mark.offset;
+    let loSeq = this.mark.seq;
+    let hi = size;
+    const buf = Buffer.alloc(CHUNK);
+    while (hi - lo > CHUNK) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - mid), mid);
+      const view = buf.subarray(0, bytesRead);
+      const nl = view.indexOf(10);
+      const nl2 = nl < 0 ? -1 : view.indexOf(10, nl + 1);
+      // No whole line in the chunk (a very long record): look in the lower half.
+      if (nl2 < 0) {
+        hi = mid;
+        continue;
+      }
+      const m = /^\{"seq":(\d+)[,}]/.exec(view.subarray(nl + 1, nl2).toString("utf8"));
+      if (!m) break; // not the format this reader knows: read linearly from what is known
+      const lineSeq = Number(m[1]);
+      if (lineSeq - 1 <= seq) {
+        lo = mid + nl + 1;
+        loSeq = lineSeq - 1;
+      } else hi = mid;
+    }
+    this.mark = { seq: loSeq, offset: lo };
   }
 
   /** The last record's sequence number, the bytes up to it, and the file's size (read from the mark). */
