@@ -3,12 +3,11 @@ import { defineConfig } from "vitest/config";
 /**
  * Two projects: `fast` (unit and property tests: no emulator, no engine, no
  * browser, no child processes of the CLI; `npm run test:fast`, the inner
- * loop) and `slow` (everything that starts processes: moto, the stand-in or
- * real Pulumi, the policy pack, Chromium). `npm run test:unit` runs both.
+ * loop) and `slow` (everything that starts processes: moto, the real Pulumi
+ * engine, the policy pack, Chromium). `npm run test:unit` runs both.
  */
 const SLOW = [
   "test/crash/**/*.test.ts",
-  "test/adapters/automation-driver-fake.test.ts",
   "test/adapters/cloudwatch-gate.test.ts",
   "test/adapters/dynamodb-ledger.test.ts",
   "test/adapters/gate-outage.test.ts",

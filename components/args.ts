@@ -30,6 +30,14 @@ export interface NetworkArgs {
   internal?: boolean;
 }
 
+/**
+ * Reads the edge stack's `edge` output (by stack reference), given the validated
+ * environment's edge stack name. Called once, after validation, and only when a cohort
+ * of this stack routes through the shared edge: a program with bad input registers
+ * nothing, not even the stack reference.
+ */
+export type EdgeReader = (edgeStack: string) => EdgeReference;
+
 /** What a cohort stack needs from the edge stack (read by stack reference). */
 export interface EdgeReference {
   /** The shared HTTPS listener the cohort's rule attaches to. */
@@ -64,8 +72,11 @@ export interface CohortSegmentedServiceArgs {
   >;
   /** AWS: the VPC, subnets and certificate; required when the environment's platform is `aws`. */
   network?: NetworkArgs;
-  /** AWS: the edge stack's listener and ALB; required for a shared-ingress cohort in `cohort` mode. */
-  edge?: EdgeReference;
+  /**
+   * AWS: the edge stack's listener and ALB; required for a shared-ingress cohort in `cohort`
+   * mode. Give the values, or an EdgeReader that reads them once the args are valid.
+   */
+  edge?: EdgeReference | EdgeReader;
   /** AWS: container settings shared by all cohorts. @default see containerSpecSchema */
   container?: ContainerSpecInput;
   /** Kubernetes: cluster, gateway, container and storage settings; required when the platform is `kubernetes`. */

@@ -4,7 +4,7 @@
 export { CohortSegmentedService, environmentOutput } from "./service.js";
 export { CohortStack, type CohortStackArgs } from "./cohort.js";
 export { Edge, type EdgeArgs, type EdgeOutputs } from "./edge.js";
-export type { CohortSegmentedServiceArgs, EdgeReference, NetworkArgs } from "./args.js";
+export type { CohortSegmentedServiceArgs, EdgeReader, EdgeReference, NetworkArgs } from "./args.js";
 export {
   alarmThresholdsSchema,
   cohortSpecSchema,

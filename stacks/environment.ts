@@ -12,7 +12,8 @@ export const ENVIRONMENTS_DIR = fileURLToPath(new URL("./environments/", import.
 
 /** Reads `<dir>/<name>.yaml`; throws with the path and a hint when it is missing or not YAML. */
 export function loadEnvironmentFile(name: string, dir: string = ENVIRONMENTS_DIR): unknown {
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
+  // `examples/<name>`: the example environments (stacks/environments/examples/).
+  if (!/^(examples\/)?[a-z][a-z0-9-]{0,19}$/.test(name)) {
     throw new Error(
       `config environment: "${name}" is not an environment name (lowercase letters, digits, '-')`,
     );

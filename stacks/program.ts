@@ -10,19 +10,29 @@
  *   container, edgeStackRef.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { CohortSegmentedServiceArgs, EdgeReference } from "../components/args.js";
+// The public surface only, as a user's program would import the package.
 import {
   CONFIG_KEYS,
+  CohortSegmentedService,
+  CohortSpecError,
+  validateArgs,
   type CohortOutput,
+  type CohortSegmentedServiceArgs,
+  type ContainerSpecInput,
+  type EdgeOutputs,
+  type EdgeReference,
   type EnvironmentOutput,
+  type EnvironmentSpecInput,
+  type Part,
   type Pin,
-} from "../components/contract.js";
-import type { EdgeOutputs } from "../components/edge.js";
-import { CohortSpecError, type SpecProblem } from "../components/errors.js";
-import { CohortSegmentedService } from "../components/service.js";
-import type { ContainerSpecInput } from "../components/aws/spec.js";
-import type { EnvironmentSpecInput, Part } from "../components/spec.js";
-import { validateArgs } from "../components/validate.js";
+  type SpecProblem,
+} from "../components/index.js";
+import {
+  cloudflareStackArgs,
+  readEnvironmentFile,
+  wrappedFilePath,
+  type EnvironmentFile,
+} from "./cloudflare-args.js";
 import { loadEnvironmentFile } from "./environment.js";
 
 export const PROJECT = "cohort-service";
@@ -43,17 +53,41 @@ export function edgeStackRefName(config: pulumi.Config, edgeStack: string): stri
   return config.get("edgeStackRef") ?? `organization/${PROJECT}/${edgeStack}`;
 }
 
-function readEdgeReference(refName: string): EdgeReference {
-  const ref = new pulumi.StackReference(refName);
+type EdgeOutputReader = (refName: string, key: string) => pulumi.Output<string>;
+
+/**
+ * Reads fields of edge stacks' exported `edge`, with one StackReference per edge stack per
+ * program run: the AWS edge reference and the Cloudflare route namespace read the same stack.
+ */
+function edgeOutputReader(): EdgeOutputReader {
+  const references = new Map<string, pulumi.StackReference>();
+  return (refName, key) => {
+    let ref = references.get(refName);
+    if (ref === undefined) {
+      ref = new pulumi.StackReference(refName);
+      references.set(refName, ref);
+    }
+    return requiredEdgeField(ref, refName, key);
+  };
+}
+
+function requiredEdgeField(
+  ref: pulumi.StackReference,
+  refName: string,
+  key: string,
+): pulumi.Output<string> {
   const edge = ref.requireOutput("edge") as pulumi.Output<Record<string, string>>;
-  const field = (key: keyof EdgeReference) =>
-    edge.apply((e) => {
-      const value = e[key];
-      if (typeof value !== "string" || value === "") {
-        throw new Error(`stack ${refName} exports no edge.${key}: deploy the edge stack first`);
-      }
-      return value;
-    });
+  return edge.apply((e) => {
+    const value = e[key];
+    if (typeof value !== "string" || value === "") {
+      throw new Error(`stack ${refName} exports no edge.${key}: deploy the edge stack first`);
+    }
+    return value;
+  });
+}
+
+function readEdgeReference(refName: string, edgeOutput: EdgeOutputReader): EdgeReference {
+  const field = (key: keyof EdgeReference) => edgeOutput(refName, key);
   return {
     listenerArn: field("listenerArn"),
     loadBalancerArnSuffix: field("loadBalancerArnSuffix"),
@@ -61,14 +95,6 @@ function readEdgeReference(refName: string): EdgeReference {
     dnsName: field("dnsName"),
   };
 }
-
-/** A stand-in edge used only to validate a cohort stack's args before anything is registered. */
-const EDGE_PLACEHOLDER: EdgeReference = {
-  listenerArn: "validation-only",
-  loadBalancerArnSuffix: "validation-only",
-  securityGroupId: "validation-only",
-  dnsName: "validation-only",
-};
 
 /**
  * Where a validation problem lives in this program's inputs: the environment
@@ -133,25 +159,37 @@ function configReader(config: pulumi.Config) {
   };
 }
 
-/** Validates the program's args, rethrowing problems with config-key and file paths. */
-function validateProgramArgs(
+/**
+ * Creates the service from the program's args. The component validates them (once, before
+ * it registers anything); its problems are rethrown with config-key and file paths, joined
+ * by the config values that could not be read. When some could not, the component is not
+ * constructed: its validation alone gathers the rest of the problems for the one error.
+ */
+function createService(
   args: CohortSegmentedServiceArgs,
   environmentSource: string,
   configProblems: readonly SpecProblem[],
-): ReturnType<typeof validateArgs> {
+  file: EnvironmentFile,
+): CohortSegmentedService {
   let problems: SpecProblem[] = [];
   try {
-    const spec = validateArgs("service", args);
-    if (configProblems.length === 0) return spec;
+    if (configProblems.length === 0) return new CohortSegmentedService("service", args);
+    validateArgs("service", args);
   } catch (error) {
     if (!(error instanceof CohortSpecError)) throw error;
-    problems = error.problems.map((p) => ({
-      ...p,
-      path: configPath(p.path, args.part ?? "all", args.cohort).replace(
-        /^environment file/,
-        environmentSource,
-      ),
-    }));
+    problems = error.problems.map((p) => {
+      const inFile = wrappedFilePath(p.path, file);
+      return {
+        ...p,
+        path:
+          inFile !== undefined
+            ? `${environmentSource}:${inFile}`
+            : configPath(p.path, args.part ?? "all", args.cohort).replace(
+                /^environment file/,
+                environmentSource,
+              ),
+      };
+    });
   }
   // A key that could not be read is reported once, as unreadable, not also as missing.
   const unreadable = new Set(configProblems.map((p) => p.path));
@@ -164,13 +202,15 @@ function validateProgramArgs(
 export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
   const config = new pulumi.Config(PROJECT);
   const envName = config.require(CONFIG_KEYS.environment);
-  const environment = (options.loadEnvironment ?? loadEnvironmentFile)(
-    envName,
-  ) as EnvironmentSpecInput;
   const environmentSource =
     options.loadEnvironment === undefined
       ? `stacks/environments/${envName}.yaml`
       : `environment/${envName}`;
+  const file = readEnvironmentFile(
+    (options.loadEnvironment ?? loadEnvironmentFile)(envName),
+    environmentSource,
+  );
+  const environment = file.environment as EnvironmentSpecInput;
   const rawPart: string = config.get(CONFIG_KEYS.part) ?? "all";
   // Not narrowed here: validateArgs reports a bad value with the valid ones as its hint.
   const part = rawPart as Part;
@@ -203,17 +243,37 @@ export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
     },
     ...(container !== undefined ? { container } : {}),
   };
-
-  // Validate first: bad config fails before anything, even the stack reference, is registered.
-  const spec = validateProgramArgs(
-    part === "cohort" ? { ...args, edge: EDGE_PLACEHOLDER } : args,
-    environmentSource,
-    reader.problems,
+  // Released once the component accepted the args: only then is the edge stack read.
+  const edgeOutput = edgeOutputReader();
+  let release = () => {};
+  const validated = new Promise<void>((resolve) => (release = resolve));
+  const edgeStackName = (environment as { edgeStack?: string; name?: string } | undefined) ?? {};
+  Object.assign(
+    args,
+    cloudflareStackArgs(
+      config,
+      part,
+      file,
+      (key) =>
+        edgeOutput(
+          edgeStackRefName(config, edgeStackName.edgeStack ?? edgeStackName.name ?? ""),
+          key,
+        ),
+      validated,
+    ),
   );
-  if (part === "cohort" && spec.owned[0]?.ingress === "shared") {
-    args.edge = readEdgeReference(edgeStackRefName(config, spec.environment.edgeStack));
-  }
 
-  const service = new CohortSegmentedService("service", args);
+  // Read by the component only once the args are valid, and only for a shared-ingress
+  // cohort: bad config fails before anything, even the stack reference, is registered.
+  if (part === "cohort")
+    args.edge = (edgeStack) => readEdgeReference(edgeStackRefName(config, edgeStack), edgeOutput);
+
+  const service = createService(
+    args,
+    environmentSource,
+    [...reader.problems, ...file.problems],
+    file,
+  );
+  release();
   return { cohorts: service.cohorts, environment: service.environment, edge: service.edge };
 }

@@ -1,14 +1,19 @@
 /**
- * The controller's cost per cohort update on the REAL Pulumi engine: the
- * AutomationDriver's `apply` of a release against a bare `pulumi config set-all`
- * + `pulumi up --yes --skip-preview` of the same pin change on the same stack
- * (the provider-free test program, a file backend). Both are timed in the same
- * run, interleaved (the order flips every round) so a busy moment of the machine
- * lands on both; each is reduced with the median.
+ * The controller's cost per cohort update on the REAL Pulumi engine (the
+ * provider-free test program, a file backend), against the cheapest bare way to
+ * make the same update: `pulumi up --yes --skip-preview --config=<pin>` of the
+ * same pin change on the same stack. Both are timed in the same run, interleaved
+ * (the order flips every round) so a busy moment of the machine lands on both,
+ * and each is reduced with the median.
  *
- * What the driver adds is its own work: selecting the stack, reading and setting
- * its config, exporting the state to look for pending operations, the Automation
- * API's event log. That difference, over the bare update, is the overhead.
+ * The driver side is what the runner does for one cohort, with a new driver each
+ * round (nothing known of the stack yet, as in a new `cohort-rollout` process):
+ * `lastGoodUpdate` and `preview` (the checks before the update; the bare side runs
+ * `pulumi preview --config=<pin>`), then, timed as the update, `apply` and the
+ * `outputs` read that follows it. What the driver adds over the bare commands is
+ * its own work: CLI calls of its own (each a cold start of the Go CLI), reading
+ * the event log, deciding. That difference, over the bare update, is the overhead.
+ * The checks before the update are reported too, against the bare preview.
  */
 import { join } from "node:path";
 import type { Pin } from "../../components/contract.js";
@@ -18,6 +23,7 @@ import {
   resolvePulumiCommand,
 } from "../../stacks/rollout/adapters/pulumi-command.js";
 import type { Release } from "../../stacks/rollout/core/ports.js";
+import { encodePin } from "../../stacks/rollout/core/stack-config-codec.js";
 import { pulumiEngineFor } from "../../test/support/engine.js";
 import { EngineProject, PROJECT } from "../../test/support/engine-project.js";
 import { median } from "../report.js";
@@ -26,30 +32,43 @@ const STACK = "bench.free";
 
 export interface EngineOverhead {
   engineVersion: string;
-  /** Wall ms of each bare config set + up. */
+  /** Wall ms of each bare `pulumi up --config`. */
   bareMs: number[];
-  /** Wall ms of each AutomationDriver.apply. */
+  /** Wall ms of each driver update: apply, then the outputs read. */
   driverMs: number[];
+  /** Wall ms of each bare `pulumi preview --config`. */
+  barePreviewMs: number[];
+  /** Wall ms of each driver's checks before the update: lastGoodUpdate, then preview. */
+  driverPreviewMs: number[];
   /** (median driver - median bare) / median bare, in percent. */
   overheadPct: number;
-  /** Per driver apply: ms in each kind of CLI call (e.g. "stack export"), over all applies. */
+  /** The same for the checks before the update. */
+  previewOverheadPct: number;
+  /** CLI calls per driver update (apply + outputs), one entry per round. */
+  callsPerUpdate: number[];
+  /** Per driver update: ms in each kind of CLI call (e.g. "up"), over all rounds. */
   cliMsByCall: Map<string, number[]>;
 }
 
-/** The real CLI, timing each call by its first two arguments (where the driver's time goes). */
-function timedCli(cli: PulumiCommandLike, into: Map<string, number>): PulumiCommandLike {
+/** The real CLI, counting and timing each call by its first two arguments. */
+function timedCli(
+  cli: PulumiCommandLike,
+  into: Map<string, number>,
+  calls: string[],
+): PulumiCommandLike {
   return {
     command: cli.command,
     version: cli.version,
     async run(args, ...rest) {
       const started = performance.now();
+      const key = args
+        .slice(0, 2)
+        .filter((a) => !a.startsWith("-"))
+        .join(" ");
+      calls.push(key);
       try {
         return await cli.run(args, ...rest);
       } finally {
-        const key = args
-          .slice(0, 2)
-          .filter((a) => !a.startsWith("-"))
-          .join(" ");
         into.set(key, (into.get(key) ?? 0) + performance.now() - started);
       }
     },
@@ -57,7 +76,7 @@ function timedCli(cli: PulumiCommandLike, into: Map<string, number>): PulumiComm
 }
 
 /**
- * Runs `rounds` bare updates and `rounds` driver applies, each a pin change.
+ * Runs `rounds` bare updates and `rounds` driver updates, each a pin change.
  * Undefined when the engine is absent outside CI (pulumiEngineFor printed a loud
  * SKIPPED line); in CI a missing engine throws.
  */
@@ -70,38 +89,52 @@ export async function measureEngineOverhead(
   try {
     const project = new EngineProject(engine, "bench");
     await project.seedCohort(STACK, "free", pinOf(0));
-    const perApply = new Map<string, number>();
-    const cli = timedCli(await resolvePulumiCommand(join(project.dir, "cli")), perApply);
-    const driver = new AutomationDriver(project.driverOptions({ pulumiCommand: cli }));
+    const perCall = new Map<string, number>();
+    const calls: string[] = [];
+    const cli = timedCli(await resolvePulumiCommand(join(project.dir, "cli")), perCall, calls);
     const cliMsByCall = new Map<string, number[]>();
-    const bareMs: number[] = [];
-    const driverMs: number[] = [];
+    const r: Omit<
+      EngineOverhead,
+      "engineVersion" | "overheadPct" | "previewOverheadPct" | "cliMsByCall"
+    > = {
+      bareMs: [],
+      driverMs: [],
+      barePreviewMs: [],
+      driverPreviewMs: [],
+      callsPerUpdate: [],
+    };
     let version = 1;
-    const bare = async (): Promise<void> => {
-      const pin = pinOf(version++);
+    const timed = async (into: number[], work: () => Promise<unknown>): Promise<void> => {
       const started = performance.now();
-      await project.pulumi([
-        "config",
-        "set-all",
-        "--stack",
-        STACK,
-        "--plaintext",
-        `${PROJECT}:pin=${JSON.stringify(pin)}`,
-      ]);
-      await project.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]);
-      bareMs.push(performance.now() - started);
+      await work();
+      into.push(performance.now() - started);
+    };
+    const bare = async (): Promise<void> => {
+      const config = `--config=${PROJECT}:pin=${encodePin(pinOf(version++))}`;
+      await timed(r.barePreviewMs, () => project.pulumi(["preview", "--stack", STACK, config]));
+      await timed(r.bareMs, () =>
+        project.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK, config]),
+      );
     };
     const viaDriver = async (): Promise<void> => {
       const pin = pinOf(version++);
       const release: Release = { id: pin.release, version: pin.version, config: pin.config };
-      perApply.clear();
-      const started = performance.now();
-      const result = await driver.apply(STACK, release);
-      const ms = performance.now() - started;
-      if (!result.ok)
-        throw new Error(`driver apply of ${pin.version} failed: ${result.error ?? "?"}`);
-      driverMs.push(ms);
-      for (const [call, callMs] of perApply)
+      // A new driver: nothing known of the stack, as in a new cohort-rollout process.
+      const driver = new AutomationDriver(project.driverOptions({ pulumiCommand: cli }));
+      await timed(r.driverPreviewMs, async () => {
+        await driver.lastGoodUpdate(STACK);
+        await driver.preview(STACK, release);
+      });
+      perCall.clear();
+      calls.length = 0;
+      await timed(r.driverMs, async () => {
+        const result = await driver.apply(STACK, release);
+        if (!result.ok)
+          throw new Error(`driver apply of ${pin.version} failed: ${result.error ?? "?"}`);
+        await driver.outputs(STACK);
+      });
+      r.callsPerUpdate.push(calls.length);
+      for (const [call, callMs] of perCall)
         cliMsByCall.set(call, [...(cliMsByCall.get(call) ?? []), callMs]);
     };
     for (let round = 0; round < rounds; round++) {
@@ -114,12 +147,18 @@ export async function measureEngineOverhead(
         await bare();
       }
       log(
-        `real engine round ${round + 1}/${rounds}: bare config set + up ${fmt(bareMs.at(-1))} ms, driver apply ${fmt(driverMs.at(-1))} ms`,
+        `real engine round ${round + 1}/${rounds}: bare up ${fmt(r.bareMs.at(-1))} ms, driver update ${fmt(r.driverMs.at(-1))} ms (${String(r.callsPerUpdate.at(-1))} CLI calls: ${calls.join(", ")}); bare preview ${fmt(r.barePreviewMs.at(-1))} ms, driver checks ${fmt(r.driverPreviewMs.at(-1))} ms`,
       );
     }
-    const bareMedian = median(bareMs);
-    const overheadPct = ((median(driverMs) - bareMedian) / bareMedian) * 100;
-    return { engineVersion: engine.version, bareMs, driverMs, overheadPct, cliMsByCall };
+    const pct = (driver: number[], bareSide: number[]): number =>
+      ((median(driver) - median(bareSide)) / median(bareSide)) * 100;
+    return {
+      engineVersion: engine.version,
+      ...r,
+      overheadPct: pct(r.driverMs, r.bareMs),
+      previewOverheadPct: pct(r.driverPreviewMs, r.barePreviewMs),
+      cliMsByCall,
+    };
   } finally {
     EngineProject.cleanUp();
   }

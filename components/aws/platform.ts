@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { EdgeReference, NetworkArgs } from "../args.js";
+import type { EdgeReader, EdgeReference, NetworkArgs } from "../args.js";
 import { cohortTags } from "../identity.js";
 import { cohortNames } from "../naming.js";
 import type { Platform, PlatformBuilder, PlatformInput } from "../platform.js";
@@ -24,10 +24,18 @@ import {
 function awsBuilder(
   network: NetworkArgs,
   container: ContainerSpec,
-  givenEdge: EdgeReference | undefined,
+  givenEdge: EdgeReference | EdgeReader | undefined,
   loadBalancerIngress: aws.types.input.ec2.SecurityGroupIngress[] | undefined,
 ): PlatformBuilder {
   let edge = givenEdge;
+  /** The edge's ids; a reader is called here, after validation, once, and only when needed. */
+  const edgeFor = (edgeStack: string, shared: boolean): EdgeReference | undefined => {
+    if (typeof edge === "function") {
+      if (!shared) return undefined;
+      edge = edge(edgeStack);
+    }
+    return edge;
+  };
   // Account and region are read once per service, and only when a cohort needs them.
   let account: { accountId: pulumi.Output<string>; region: pulumi.Output<string> } | undefined;
   return {
@@ -57,7 +65,7 @@ function awsBuilder(
           region: account.region,
           opts: { parent: scope.parent },
         },
-        edge,
+        edgeFor(environment.edgeStack, cohort.ingress === "shared"),
         (message) => {
           throw new pulumi.ResourceError(message, scope.parent);
         },

@@ -14,14 +14,14 @@ import {
   originRules,
 } from "./rulesets.js";
 import type { CloudflareEdgeSpec } from "./schema.js";
-import { createRoutingWorker, type RoutingWorker } from "./worker.js";
+import { createRoutingWorker, routerNeedsSecret, type RoutingWorker } from "./worker.js";
 
 export interface CloudflareEdgeArgs {
   /** The validated edge (validateCloudflareEdge). */
   spec: CloudflareEdgeSpec;
   /** Physical-name prefix, e.g. `svc-prod`: script names are account-unique. */
   prefix: string;
-  /** Worker routing: the signing key or the trusted upstream's shared secret. */
+  /** Worker routing: the signing key, the trusted upstream's shared secret or the HS256 key. */
   secret?: pulumi.Input<string>;
   /** Worker routing: origin of requests without a verified cohort. @default a fixed 404 */
   defaultOrigin?: string;
@@ -45,12 +45,14 @@ export function createCloudflareEdge(
   const rulesets = new Map<string, cloudflare.Ruleset>();
   let worker: RoutingWorker | undefined;
   if (spec.routing === "worker") {
-    if (args.secret === undefined) throw new Error("Worker routing needs the secret");
+    const needsSecret = routerNeedsSecret(spec.cohortSource);
+    if (needsSecret && args.secret === undefined)
+      throw new Error("Worker routing needs the secret");
     worker = createRoutingWorker(
       `${name}-cf`,
       {
         spec,
-        secret: args.secret,
+        ...(needsSecret && args.secret !== undefined ? { secret: args.secret } : {}),
         scriptName: `${args.prefix}-cohort-router`,
         ...(args.defaultOrigin !== undefined ? { defaultOrigin: args.defaultOrigin } : {}),
       },

@@ -10,22 +10,30 @@
 import * as pulumi from "@pulumi/pulumi";
 import { formatPath, type SpecProblem } from "../errors.js";
 import type { PlatformBuilder, PlatformInput } from "../platform.js";
+import type { PlatformId } from "../spec.js";
 import { createCloudflareCohort } from "./cohort.js";
 import { createCloudflareEdge } from "./edge.js";
 import { cloudflareRangesProblems } from "./origin-lock.js";
+import { originMatchProblems } from "./origin-match.js";
 import type { CloudflareEdgeSpec } from "./schema.js";
 import { cloudflareEdgeProblems } from "./validate.js";
+import { routerNeedsSecret } from "./worker.js";
 
 function problem(path: readonly PropertyKey[], text: string, hint: string): SpecProblem {
   return { path: formatPath(path), problem: text, hint };
 }
 
+/** The platform as the raw args name it, for when the environment did not parse. */
+function platformAsWritten(input: PlatformInput): PlatformId {
+  // The raw args may lack an environment: the core reports that, this must not crash on it.
+  const raw = (input.args.environment as { platform?: unknown } | undefined)?.platform;
+  return raw === "kubernetes" ? "kubernetes" : "aws";
+}
+
 /** Problems of the arguments around the edge: its secret, namespace, ranges and origins. */
 function wiringProblems(input: PlatformInput, spec: CloudflareEdgeSpec | undefined): SpecProblem[] {
   const { args, part } = input;
-  // The raw args may lack an environment: the core reports that, this must not crash on it.
-  const rawEnvironment = args.environment as { platform?: unknown } | undefined;
-  const platform = input.environment?.platform ?? rawEnvironment?.platform ?? "aws";
+  const platform = input.environment?.platform ?? platformAsWritten(input);
   const problems: SpecProblem[] = [];
   if (args.cloudflareRanges !== undefined) {
     problems.push(
@@ -43,12 +51,13 @@ function wiringProblems(input: PlatformInput, spec: CloudflareEdgeSpec | undefin
   // Routing as written, so a missing secret is reported even when the edge has other problems.
   const written = (args.cloudflare as { routing?: unknown } | undefined)?.routing;
   if ((spec?.routing ?? written) === "worker") {
-    if (part !== "cohort" && args.cloudflareSecret === undefined) {
+    const source = spec?.cohortSource;
+    if (part !== "cohort" && args.cloudflareSecret === undefined && routerNeedsSecret(source)) {
       problems.push(
         problem(
           ["cloudflareSecret"],
           "is required with Worker routing",
-          "give the cookie signing key or the upstream's shared secret as a secret (config.requireSecret)",
+          "give the cookie signing key, the upstream's shared secret or the HS256 key as a secret (config.requireSecret)",
         ),
       );
     }
@@ -108,6 +117,10 @@ export function withCloudflareEdge(
   const names = (input.environment?.cohorts ?? input.cohorts.map((c) => c.spec)).map((c) => c.name);
   const { spec, problems } = cloudflareEdgeProblems(args.cloudflare, names, ["cloudflare"]);
   problems.push(...wiringProblems(input, spec));
+  if (spec !== undefined) {
+    const platform = input.environment?.platform ?? platformAsWritten(input);
+    problems.push(...originMatchProblems(input.cohorts, platform, spec));
+  }
   const builder =
     problems.length === 0 && spec !== undefined && inner !== undefined
       ? cloudflareBuilder(inner, spec, args.cloudflareSecret, args.cloudflareRoutesNamespaceId)

@@ -3,9 +3,14 @@
  * Cloudflare (and run, unchanged, in the Workers runtime by the tests).
  *
  * What it does, per request:
- * 1. derives the cohort from a credential the client cannot forge: a cookie
- *    `<cohort>.<expires>.<base64url HMAC-SHA256("<cohort>.<expires>")>` verified with WebCrypto,
- *    or a header set by a trusted upstream that also presents the shared secret;
+ * 1. derives the cohort from a credential the client cannot forge, verified with WebCrypto: a
+ *    cookie `<cohort>.<expires>.<base64url HMAC-SHA256("<cohort>.<expires>")>`; a header set by
+ *    a trusted upstream that also presents the shared secret; a claim of a JWT (one configured
+ *    algorithm, HS256 with the secret binding or RS256/ES256 with the configured public JWKS;
+ *    exp, nbf, iss and aud checked; `alg: none` and every other algorithm refused); or the
+ *    client certificate Cloudflare verified (`request.cf.tlsClientAuth` with certPresented "1",
+ *    certVerified "SUCCESS", not revoked), its SHA-256 fingerprint or subject DN mapped to a
+ *    cohort by the configuration;
  * 2. reads that cohort's route entry `cohort:<cohort>` from the COHORT_ROUTES KV namespace. Each
  *    entry is written by the cohort's own stack, so a change of one cohort's origin rolls out
  *    with that cohort; this script is the edge's only shared part;
@@ -14,17 +19,60 @@
  * Without a verified cohort, or without an entry naming that same cohort, the request goes to
  * the default: a fixed 404 "unknown cohort", or the configured default origin (never a cohort's).
  *
- * Bindings: ROUTER_CONFIG (json, see RouterConfig), COHORT_SECRET (secret_text: the signing key
- * or the upstream's shared secret), COHORT_ROUTES (kv_namespace).
+ * Bindings: ROUTER_CONFIG (json, see RouterConfig), COHORT_SECRET (secret_text: the signing key,
+ * the upstream's shared secret or the HS256 key; absent for RS256/ES256 and mTLS), COHORT_ROUTES
+ * (kv_namespace).
  */
 
 /** The ROUTER_CONFIG binding. */
 export interface RouterConfig {
   source:
     | { kind: "signed-cookie"; cookieName: string }
-    | { kind: "trusted-header"; headerName: string; secretHeaderName: string };
+    | { kind: "trusted-header"; headerName: string; secretHeaderName: string }
+    | JwtRouterSource
+    | MtlsRouterSource;
   /** Origin of requests without a verified cohort, e.g. a static "sign in" site; null: 404. */
   defaultOrigin: string | null;
+}
+
+/** JWT signature algorithms the router verifies; exactly one is configured per edge. */
+export type JwtAlgorithm = "HS256" | "RS256" | "ES256";
+
+/** A public JSON Web Key (RSA for RS256, EC P-256 for ES256); never a private part. */
+export interface PublicJwk {
+  kty: "RSA" | "EC";
+  kid?: string;
+  n?: string;
+  e?: string;
+  crv?: "P-256";
+  x?: string;
+  y?: string;
+}
+
+/** The cohort is the string claim `claim` of a verified token. */
+export interface JwtRouterSource {
+  kind: "jwt";
+  /** The one accepted algorithm: a token naming any other (or `none`) is refused. */
+  algorithm: JwtAlgorithm;
+  /** The claim holding the cohort's identity. */
+  claim: string;
+  /** The required `iss`. */
+  issuer: string;
+  /** The required `aud` (equal, or one of an array). */
+  audience: string;
+  /** RS256/ES256: the issuer's public keys; HS256: empty (the key is COHORT_SECRET). */
+  keys: PublicJwk[];
+  /** Where the token is: this cookie, or (null) `Authorization: Bearer <token>`. */
+  cookieName: string | null;
+}
+
+/** The cohort is the one whose client certificate Cloudflare verified. */
+export interface MtlsRouterSource {
+  kind: "mtls";
+  /** Which certificate field identifies the client. */
+  certificateIdentity: "sha256-fingerprint" | "subject-dn";
+  /** Certificate identity (lowercase hex fingerprint, or RFC 2253 subject DN) -> cohort identity. */
+  certificates: Record<string, string>;
 }
 
 /** The header the origin receives the verified cohort in. */
@@ -41,11 +89,27 @@ const COHORT = /^[A-Za-z0-9._~-]{1,64}$/;
 const VERIFIED = "${VERIFIED_COHORT_HEADER}";
 const encoder = new TextEncoder();
 
-function base64UrlBytes(text) {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) return null;
+function base64UrlBytes(text, max = 200) {
+  if (typeof text !== "string" || text.length > max || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
   const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
-  const binary = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  try {
+    const binary = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  } catch {
+    // A length no base64 text has (4n+1): not a credential.
+    return null;
+  }
+}
+
+function base64UrlObject(text) {
+  const bytes = base64UrlBytes(text, 4096);
+  if (bytes === null) return null;
+  try {
+    const value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 function cookie(header, name) {
@@ -76,6 +140,86 @@ async function fromSignedCookie(request, source, secret) {
   return valid ? cohort : null;
 }
 
+// One entry per accepted algorithm: the key import and verify parameters of WebCrypto. A JWS
+// ES256 signature is r||s (64 bytes), the format WebCrypto's ECDSA verify takes.
+const JWT = {
+  HS256: { key: { name: "HMAC", hash: "SHA-256" }, verify: { name: "HMAC" }, kty: null },
+  RS256: { key: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, verify: { name: "RSASSA-PKCS1-v1_5" }, kty: "RSA" },
+  ES256: { key: { name: "ECDSA", namedCurve: "P-256" }, verify: { name: "ECDSA", hash: "SHA-256" }, kty: "EC" },
+};
+
+function bearer(header) {
+  const match = /^Bearer ([A-Za-z0-9_.-]{1,8192})$/.exec(header ?? "");
+  return match === null ? null : match[1];
+}
+
+async function jwtKeys(source, secret, header) {
+  const algorithm = JWT[source.algorithm];
+  if (algorithm.kty === null) {
+    if (typeof secret !== "string" || secret.length === 0) return [];
+    return [await crypto.subtle.importKey("raw", encoder.encode(secret), algorithm.key, false, ["verify"])];
+  }
+  const keys = [];
+  for (const jwk of source.keys) {
+    if (jwk.kty !== algorithm.kty) continue;
+    if (typeof header.kid === "string" && jwk.kid !== undefined && jwk.kid !== header.kid) continue;
+    // Only the public parts: alg/use/key_ops in a published JWKS must not fail the import.
+    const { kty, n, e, crv, x, y } = jwk;
+    try {
+      keys.push(await crypto.subtle.importKey("jwk", { kty, n, e, crv, x, y }, algorithm.key, false, ["verify"]));
+    } catch {
+      // A key WebCrypto refuses verifies nothing.
+    }
+  }
+  return keys;
+}
+
+async function fromJwt(request, source, secret) {
+  const token = source.cookieName !== null
+    ? cookie(request.headers.get("cookie"), source.cookieName)
+    : bearer(request.headers.get("authorization"));
+  if (token === null || token.length > 8192) return null;
+  const parts = token.split(".");
+  if (parts.length !== 3) return null;
+  const header = base64UrlObject(parts[0]);
+  const claims = base64UrlObject(parts[1]);
+  const signature = base64UrlBytes(parts[2], 1024);
+  if (header === null || claims === null || signature === null) return null;
+  // Exactly the configured algorithm: no "none", no HS256 keyed with a public key.
+  if (header.alg !== source.algorithm || header.crit !== undefined) return null;
+  const data = encoder.encode(parts[0] + "." + parts[1]);
+  let verified = false;
+  for (const key of await jwtKeys(source, secret, header)) {
+    if (await crypto.subtle.verify(JWT[source.algorithm].verify, key, signature, data)) {
+      verified = true;
+      break;
+    }
+  }
+  if (!verified) return null;
+  const now = Date.now() / 1000;
+  if (typeof claims.exp !== "number" || claims.exp <= now) return null;
+  if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || claims.nbf > now)) return null;
+  if (claims.iss !== source.issuer) return null;
+  const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audience.includes(source.audience)) return null;
+  const cohort = Object.hasOwn(claims, source.claim) ? claims[source.claim] : null;
+  return typeof cohort === "string" && COHORT.test(cohort) ? cohort : null;
+}
+
+function fromClientCertificate(request, source) {
+  const auth = request.cf?.tlsClientAuth;
+  // Only a certificate Cloudflare presented, verified against the zone's CA, and not revoked.
+  if (auth === undefined || auth === null) return null;
+  if (auth.certPresented !== "1" || auth.certVerified !== "SUCCESS" || auth.certRevoked === "1") return null;
+  const presented = source.certificateIdentity === "sha256-fingerprint"
+    ? (typeof auth.certFingerprintSHA256 === "string" ? auth.certFingerprintSHA256.toLowerCase() : null)
+    : auth.certSubjectDNRFC2253;
+  if (typeof presented !== "string" || presented === "") return null;
+  // Own keys only: "__proto__" or "constructor" map to nothing.
+  const cohort = Object.hasOwn(source.certificates, presented) ? source.certificates[presented] : null;
+  return typeof cohort === "string" && COHORT.test(cohort) ? cohort : null;
+}
+
 async function sameSecret(presented, secret) {
   // Digests have equal lengths, so the comparison's time says nothing about the secret.
   const [a, b] = await Promise.all([presented, secret].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
@@ -90,9 +234,13 @@ async function fromTrustedHeader(request, source, secret) {
 }
 
 async function verifiedCohort(request, config, secret) {
+  const source = config.source;
+  if (source.kind === "jwt") return fromJwt(request, source, secret);
+  if (source.kind === "mtls") return fromClientCertificate(request, source);
+  // The shared-secret sources: without a secret nothing is verified.
   if (typeof secret !== "string" || secret.length === 0) return null;
-  if (config.source.kind === "signed-cookie") return fromSignedCookie(request, config.source, secret);
-  if (config.source.kind === "trusted-header") return fromTrustedHeader(request, config.source, secret);
+  if (source.kind === "signed-cookie") return fromSignedCookie(request, source, secret);
+  if (source.kind === "trusted-header") return fromTrustedHeader(request, source, secret);
   return null;
 }
 

@@ -26,6 +26,33 @@ const headerNameSchema = z
   .regex(/^[a-z0-9-]{1,40}$/, "must be a lowercase HTTP header name of at most 40 characters")
   .refine((h) => h !== "host" && h !== "cookie", "must not be host or cookie");
 
+const base64Url = z.string().regex(/^[A-Za-z0-9_-]{1,1400}$/, "must be base64url without padding");
+
+/** A public JWK for RS256 (RSA) or ES256 (EC P-256). Private parts are refused by `.strict()`. */
+const publicJwkSchema = z.discriminatedUnion("kty", [
+  z
+    .object({
+      kty: z.literal("RSA"),
+      kid: z.string().max(200).optional(),
+      n: base64Url,
+      e: base64Url,
+      alg: z.literal("RS256").optional(),
+      use: z.literal("sig").optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kty: z.literal("EC"),
+      kid: z.string().max(200).optional(),
+      crv: z.literal("P-256"),
+      x: base64Url,
+      y: base64Url,
+      alg: z.literal("ES256").optional(),
+      use: z.literal("sig").optional(),
+    })
+    .strict(),
+]);
+
 /**
  * Where a shared-hostname request's cohort comes from. Never a raw client header: a client
  * would pick its own cohort (providers.md 3.1, trust warning).
@@ -61,6 +88,57 @@ export const cohortSourceSchema = z.discriminatedUnion("kind", [
       secretHeaderName: headerNameSchema.optional(),
     })
     .strict(),
+  z
+    .object({
+      /**
+       * A claim of a JWT the Worker verifies: signature (one algorithm), exp, nbf, iss, aud.
+       * Every field but `claim`, `keys` and `cookieName` is required; they are optional here so
+       * that validate.ts reports every missing one at once.
+       */
+      kind: z.literal("jwt"),
+      /** The one accepted algorithm: HS256 (key = the edge's secret) or RS256/ES256 (`keys`). */
+      algorithm: z.enum(["HS256", "RS256", "ES256"]).optional(),
+      /** The claim holding the cohort's identity. @default "cohort" */
+      claim: z
+        .string()
+        .regex(
+          /^[A-Za-z0-9_:.-]{1,64}$/,
+          "must be a claim name of letters, digits, '_', ':', '.' and '-'",
+        )
+        .default("cohort"),
+      /** The required `iss` claim. */
+      issuer: z.string().min(1).max(500).optional(),
+      /** The required `aud` claim (equal, or one of the token's audiences). */
+      audience: z.string().min(1).max(500).optional(),
+      /** RS256/ES256: the issuer's public keys, as a JWKS `{ keys: [...] }`. */
+      jwks: z
+        .object({ keys: z.array(publicJwkSchema).min(1).max(20) })
+        .strict()
+        .optional(),
+      /** Read the token from this cookie; without it, from `Authorization: Bearer`. */
+      cookieName: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a cookie name of letters, digits, '_' and '-'")
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * The client certificate Cloudflare verified (mTLS on the zone): only a certificate it
+       * presented and verified (certVerified "SUCCESS", not revoked) selects a cohort; each
+       * cohort lists its certificates in `cohorts[].clientCertificates`.
+       */
+      kind: z.literal("mtls"),
+      /**
+       * The certificate field that identifies the client: its SHA-256 fingerprint (lowercase
+       * hex) or its RFC 2253 subject DN. @default "sha256-fingerprint"
+       */
+      certificateIdentity: z
+        .enum(["sha256-fingerprint", "subject-dn"])
+        .default("sha256-fingerprint"),
+    })
+    .strict(),
 ]);
 export type CohortSource = z.infer<typeof cohortSourceSchema>;
 
@@ -71,8 +149,13 @@ export const cloudflareCohortSchema = z
     name: z.string(),
     /** The cohort's own hostname. @default "<name>.<hostname>" */
     hostname: hostnameSchema.optional(),
-    /** The value that identifies the cohort in its credential (cookie/header). @default the name */
+    /** The value that identifies the cohort in its credential (cookie/header/claim). @default the name */
     identity: z.string().optional(),
+    /**
+     * mTLS source: the client certificates of this cohort, as the source's certificateIdentity
+     * (SHA-256 fingerprints, 64 hex digits, or RFC 2253 subject DNs).
+     */
+    clientCertificates: z.array(z.string().min(1).max(1024)).min(1).max(100).optional(),
   })
   .strict();
 
@@ -145,6 +228,8 @@ export interface CloudflareCohort {
   name: string;
   hostname: string;
   identity: string;
+  /** mTLS source: this cohort's certificate identities (fingerprints lowercased). */
+  clientCertificates: string[];
 }
 
 /** The Cloudflare edge after validation and defaulting. */

@@ -13,6 +13,7 @@ import {
   type CloudflareCohort,
   type CloudflareEdgeSpec,
   type CloudflarePlan,
+  type CohortSource,
 } from "./schema.js";
 
 /** Rules per phase entry-point ruleset, by plan (providers.md 3.1 A). */
@@ -35,7 +36,10 @@ function cohortsOf(
   at: Path,
   problems: SpecProblem[],
 ): CloudflareCohort[] {
-  const byName = new Map<string, { index: number; hostname?: string; identity?: string }>();
+  const byName = new Map<
+    string,
+    { index: number; hostname?: string; identity?: string; clientCertificates?: string[] }
+  >();
   parsed.cohorts.forEach((c, index) => {
     const path = [...at, "cohorts", index, "name"];
     if (!names.includes(c.name)) {
@@ -53,6 +57,7 @@ function cohortsOf(
         index,
         ...(c.hostname !== undefined ? { hostname: c.hostname } : {}),
         ...(c.identity !== undefined ? { identity: c.identity } : {}),
+        ...(c.clientCertificates !== undefined ? { clientCertificates: c.clientCertificates } : {}),
       });
     }
   });
@@ -62,6 +67,13 @@ function cohortsOf(
       name,
       hostname: own?.hostname ?? defaultCohortHostname(name, parsed.hostname),
       identity: own?.identity ?? name,
+      // Fingerprints compare lowercase (the router lowercases the presented one).
+      clientCertificates: (own?.clientCertificates ?? []).map((id) =>
+        parsed.cohortSource?.kind === "mtls" &&
+        parsed.cohortSource.certificateIdentity === "sha256-fingerprint"
+          ? id.toLowerCase()
+          : id,
+      ),
     };
   });
 }
@@ -188,7 +200,7 @@ function trustProblems(spec: CloudflareEdgeSpec, at: Path): SpecProblem[] {
       problem(
         sourcePath,
         `routing "${spec.routing}" needs the cohort's source`,
-        'a signed cookie ({ kind: "signed-cookie" }) or a header set by an upstream you trust ({ kind: "trusted-header", trustedUpstream: "…" })',
+        'a signed cookie ({ kind: "signed-cookie" }), a verified JWT claim ({ kind: "jwt", … }), a client certificate ({ kind: "mtls" }) or a header set by an upstream you trust ({ kind: "trusted-header", trustedUpstream: "…" })',
       ),
     );
     return problems;
@@ -231,6 +243,18 @@ function trustProblems(spec: CloudflareEdgeSpec, at: Path): SpecProblem[] {
       );
     }
   }
+  if (source.kind === "jwt" || source.kind === "mtls") {
+    if (spec.routing === "origin-rules") {
+      problems.push(
+        problem(
+          [...sourcePath, "kind"],
+          `Origin Rules cannot map a ${source.kind === "jwt" ? "verified JWT claim" : "client certificate"} to a cohort's origin`,
+          'use routing "worker": the Worker verifies it and routes by it',
+        ),
+      );
+    }
+    problems.push(...(source.kind === "jwt" ? jwtProblems(source, sourcePath) : []));
+  }
   if (spec.routing === "origin-rules") {
     const quota = ORIGIN_RULE_QUOTA[spec.zone.plan];
     if (spec.cohorts.length > quota) {
@@ -242,6 +266,113 @@ function trustProblems(spec: CloudflareEdgeSpec, at: Path): SpecProblem[] {
         ),
       );
     }
+  }
+  return problems;
+}
+
+/** Every missing or contradictory setting of a JWT source, so one error lists them all. */
+function jwtProblems(source: Extract<CohortSource, { kind: "jwt" }>, at: Path): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const missing = (field: string, hint: string) =>
+    problems.push(problem([...at, field], "is required for a JWT cohort source", hint));
+  if (source.algorithm === undefined) {
+    missing(
+      "algorithm",
+      'the one algorithm your issuer signs with: "HS256" (key: the edge secret), "RS256" or "ES256" (key: jwks)',
+    );
+  }
+  if (source.issuer === undefined)
+    missing("issuer", "the token's iss, e.g. https://auth.example.com/");
+  if (source.audience === undefined)
+    missing("audience", "the token's aud for this service, e.g. api.example.com");
+  const asymmetric = source.algorithm === "RS256" || source.algorithm === "ES256";
+  if (asymmetric) {
+    const kty = source.algorithm === "RS256" ? "RSA" : "EC";
+    if (source.jwks === undefined) {
+      missing("jwks", `the issuer's public keys ({ keys: [{ kty: "${kty}", … }] }) from its JWKS`);
+    } else {
+      source.jwks.keys.forEach((key, index) => {
+        if (key.kty !== kty) {
+          problems.push(
+            problem(
+              [...at, "jwks", "keys", index, "kty"],
+              `is ${key.kty} but ${source.algorithm ?? ""} verifies with ${kty} keys only`,
+              `give the issuer's ${kty} keys, or the algorithm its ${key.kty} keys sign with`,
+            ),
+          );
+        }
+      });
+    }
+  }
+  if (source.algorithm === "HS256" && source.jwks !== undefined) {
+    problems.push(
+      problem(
+        [...at, "jwks"],
+        "is given with HS256, whose key is the edge's secret",
+        'drop jwks, or set algorithm to "RS256" or "ES256"',
+      ),
+    );
+  }
+  return problems;
+}
+
+/** mTLS: every cohort lists its certificates, and no certificate is listed for two cohorts. */
+function certificateProblems(
+  spec: CloudflareEdgeSpec,
+  parsed: { cohorts: { name: string; clientCertificates?: string[] | undefined }[] },
+  at: Path,
+): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const source = spec.cohortSource;
+  if (source?.kind !== "mtls") {
+    parsed.cohorts.forEach((c, index) => {
+      if (c.clientCertificates !== undefined) {
+        problems.push(
+          problem(
+            [...at, "cohorts", index, "clientCertificates"],
+            "is set but the cohort source is not mtls",
+            'set cohortSource to { kind: "mtls" }, or remove clientCertificates',
+          ),
+        );
+      }
+    });
+    return problems;
+  }
+  const owner = new Map<string, string>();
+  for (const c of spec.cohorts) {
+    const path = cohortPath(parsed, c.name, at, "clientCertificates");
+    if (c.clientCertificates.length === 0) {
+      problems.push(
+        problem(
+          path,
+          `cohort ${c.name} has no client certificates, so no request could reach it`,
+          source.certificateIdentity === "sha256-fingerprint"
+            ? "list the SHA-256 fingerprints (64 hex digits) of its clients' certificates"
+            : "list the RFC 2253 subject DNs of its clients' certificates, e.g. CN=client,O=Example",
+        ),
+      );
+    }
+    c.clientCertificates.forEach((id, index) => {
+      if (source.certificateIdentity === "sha256-fingerprint" && !/^[0-9a-f]{64}$/.test(id)) {
+        problems.push(
+          problem(
+            [...path, index],
+            `${JSON.stringify(id)} is not a SHA-256 fingerprint`,
+            "64 hex digits without ':' (Cloudflare's certFingerprintSHA256)",
+          ),
+        );
+      }
+      const other = owner.get(id);
+      if (other !== undefined && other !== c.name) {
+        problems.push(
+          problem(
+            [...path, index],
+            `certificate ${JSON.stringify(id)} is also listed for cohort ${other}`,
+            "one client certificate must select exactly one cohort",
+          ),
+        );
+      } else owner.set(id, c.name);
+    });
   }
   return problems;
 }
@@ -286,6 +417,7 @@ export function cloudflareEdgeProblems(
     ...expressionProblems(spec, data, at),
     ...hostnameProblems(spec, data, at),
     ...trustProblems(spec, at),
+    ...certificateProblems(spec, data, at),
     ...cacheProblems(spec, at),
   );
   return { spec: problems.length === 0 ? spec : undefined, problems };

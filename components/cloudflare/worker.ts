@@ -14,35 +14,65 @@ import {
   ROUTER_SOURCE,
   type RouterConfig,
 } from "./router-source.js";
-import type { CloudflareEdgeSpec } from "./schema.js";
+import type { CloudflareEdgeSpec, CohortSource } from "./schema.js";
+
+/** The router's source settings for a validated source (validate.ts checked completeness). */
+function routerSource(spec: CloudflareEdgeSpec, source: CohortSource): RouterConfig["source"] {
+  switch (source.kind) {
+    case "signed-cookie":
+      return { kind: "signed-cookie", cookieName: source.cookieName };
+    case "trusted-header":
+      return {
+        kind: "trusted-header",
+        headerName: source.headerName,
+        secretHeaderName: source.secretHeaderName ?? "",
+      };
+    case "jwt":
+      return {
+        kind: "jwt",
+        algorithm: source.algorithm ?? "HS256",
+        claim: source.claim,
+        issuer: source.issuer ?? "",
+        audience: source.audience ?? "",
+        keys: source.algorithm === "HS256" ? [] : (source.jwks?.keys ?? []),
+        cookieName: source.cookieName ?? null,
+      };
+    case "mtls":
+      return {
+        kind: "mtls",
+        certificateIdentity: source.certificateIdentity,
+        certificates: Object.fromEntries(
+          spec.cohorts.flatMap((c) => c.clientCertificates.map((id) => [id, c.identity])),
+        ),
+      };
+  }
+}
 
 /** The router's configuration for a validated edge (the ROUTER_CONFIG binding). */
 export function routerConfig(spec: CloudflareEdgeSpec, defaultOrigin?: string): RouterConfig {
   const source = spec.cohortSource;
   if (source === undefined) throw new Error("a routing Worker needs a cohort source");
-  return {
-    source:
-      source.kind === "signed-cookie"
-        ? { kind: "signed-cookie", cookieName: source.cookieName }
-        : {
-            kind: "trusted-header",
-            headerName: source.headerName,
-            // validate.ts requires it for Worker routing.
-            secretHeaderName: source.secretHeaderName ?? "",
-          },
-    defaultOrigin: defaultOrigin ?? null,
-  };
+  return { source: routerSource(spec, source), defaultOrigin: defaultOrigin ?? null };
 }
 
-/** The router script's bindings: its configuration, its secret, the route entries. */
+/** Whether the router verifies with COHORT_SECRET (public-key JWTs and mTLS need none). */
+export function routerNeedsSecret(source: CohortSource | undefined): boolean {
+  if (source?.kind === "mtls") return false;
+  if (source?.kind === "jwt") return source.algorithm === "HS256";
+  return true;
+}
+
+/** The router script's bindings: its configuration, its secret (if any), the route entries. */
 export function routerBindings(
   config: RouterConfig,
-  secret: pulumi.Input<string>,
+  secret: pulumi.Input<string> | undefined,
   namespaceId: pulumi.Input<string>,
 ): cloudflare.types.input.WorkersScriptBinding[] {
   return [
     { type: "json", name: "ROUTER_CONFIG", json: JSON.stringify(config) },
-    { type: "secret_text", name: "COHORT_SECRET", text: secret },
+    ...(secret !== undefined
+      ? [{ type: "secret_text", name: "COHORT_SECRET", text: secret } as const]
+      : []),
     { type: "kv_namespace", name: "COHORT_ROUTES", namespaceId },
   ];
 }
@@ -50,8 +80,8 @@ export function routerBindings(
 export interface RoutingWorkerArgs {
   /** The validated edge (routing "worker"). */
   spec: CloudflareEdgeSpec;
-  /** The cookie signing key or the trusted upstream's shared secret; kept secret. */
-  secret: pulumi.Input<string>;
+  /** The cookie signing key, the trusted upstream's shared secret or the HS256 key; kept secret. None for RS256/ES256 JWTs and mTLS. */
+  secret?: pulumi.Input<string>;
   /** Account-unique script name, e.g. `svc-prod-cohort-router`. */
   scriptName: string;
   /** Origin (https://host) for requests without a verified cohort; never a cohort's. @default a 404 */
@@ -86,7 +116,7 @@ export function createRoutingWorker(
       compatibilityDate: ROUTER_COMPATIBILITY_DATE,
       bindings: routerBindings(
         routerConfig(spec, args.defaultOrigin),
-        pulumi.secret(args.secret),
+        args.secret !== undefined ? pulumi.secret(args.secret) : undefined,
         namespace.id,
       ),
     },

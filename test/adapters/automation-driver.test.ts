@@ -154,22 +154,28 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     expect(await driver.outputs("prod.new")).toEqual({});
   });
 
-  it("apply sets the pin with config set-all, then runs up on that stack alone with the revision in --message", async () => {
+  it("apply sets the pin on the up itself (--config), runs it on that stack alone with the revision in --message, and reads nothing after it", async () => {
     const progress: string[] = [];
     const result = await driver.apply(STACK, release, (line) => progress.push(line));
     expect(result).toEqual({ ok: true, updateVersion: 7 });
-    expect(cli.argv()).toEqual([
+    const argv = cli.argv();
+    // Reading the part and looking for pending operations run side by side: either order.
+    expect(argv.slice(1, 3)).toEqual(
+      expect.arrayContaining([
+        // Pending operations of an interrupted update are looked for before an update.
+        ["stack", "export", "--show-secrets", "--stack", STACK],
+        ["config", "--show-secrets", "--json", "--stack", STACK],
+      ]),
+    );
+    expect([argv[0], ...argv.slice(3)]).toEqual([
       ["stack", "select", "--stack", STACK],
-      // Pending operations of an interrupted update are looked for before every update.
-      ["stack", "export", "--show-secrets", "--stack", STACK],
-      ["config", "--show-secrets", "--json", "--stack", STACK],
-      ["config", "set-all", "--stack", STACK, "--plaintext", `cohort-service:pin=${PIN_V2}`],
       [
         "up",
         "--yes",
         "--skip-preview",
         "--message",
         `[cohort-rollout release=r2 revision=${HEAD}]`,
+        `--config=cohort-service:pin=${PIN_V2}`,
         "--exec-kind",
         "auto.local",
         "--event-log",
@@ -177,8 +183,7 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
         "--stack",
         STACK,
       ],
-      ["stack", "output", "--json", "--stack", STACK],
-      ["stack", "output", "--json", "--show-secrets", "--stack", STACK],
+      // Only a backend that numbers updates is asked for the number (once per update).
       [
         "stack",
         "history",
@@ -197,6 +202,77 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     expect(checkouts).toEqual([]);
   });
 
+  /** A driver on a file backend, where every update is numbered 0. */
+  const diyBackendDriver = (): AutomationDriver =>
+    new AutomationDriver({
+      workDir,
+      pulumiCommand: cli,
+      revisions,
+      envVars: { PULUMI_BACKEND_URL: "file:///var/state" },
+    });
+
+  it("on a DIY backend (every update numbered 0), apply asks nothing after the up", async () => {
+    driver = diyBackendDriver();
+    expect(await driver.apply(STACK, release)).toEqual({ ok: true });
+    expect(cli.argv().at(-1)?.[0]).toBe("up");
+  });
+
+  it("a second apply of a stack in the same run is one CLI call: selection, part and pending operations are known", async () => {
+    driver = diyBackendDriver();
+    expect((await driver.apply(STACK, release)).ok).toBe(true);
+    cli.clear();
+    expect((await driver.apply(STACK, { ...release, id: "r3" })).ok).toBe(true);
+    expect(cli.argv().map((a) => a[0])).toEqual(["up"]);
+  });
+
+  it("after an update of ours failed, the next one looks for pending operations again", async () => {
+    let ups = 0;
+    cli = new RecordingPulumi(
+      rules([
+        [
+          ["up"],
+          () =>
+            ++ups === 1
+              ? { fail: { stderr: "error: update failed: 1 error occurred" } }
+              : { stdout: "Updating...", events: upEvents },
+        ],
+      ]),
+    );
+    driver = diyBackendDriver();
+    expect((await driver.apply(STACK, release)).ok).toBe(false);
+    cli.clear();
+    expect((await driver.apply(STACK, release)).ok).toBe(true);
+    expect(cli.argv().map((a) => a.slice(0, 2).join(" "))).toEqual(["stack export", "up --yes"]);
+  });
+
+  it("the outputs an update registered are the stack's outputs after it, without a CLI call; a secret among them is read from the CLI", async () => {
+    const stackOutputs = (outputs: object) => ({
+      resOutputsEvent: {
+        metadata: {
+          op: "same",
+          urn: "urn:pulumi:prod.free::cohort-service::pulumi:pulumi:Stack::cohort-service-prod.free",
+          type: "pulumi:pulumi:Stack",
+          new: { type: "pulumi:pulumi:Stack", urn: "urn:x", outputs },
+        },
+      },
+    });
+    let answer: object = { cohorts: { free: { name: "free", endpoint: "https://e" } } };
+    cli = new RecordingPulumi(
+      rules([[["up"], () => ({ stdout: "", events: [...upEvents, stackOutputs(answer)] })]]),
+    );
+    driver = new AutomationDriver({ workDir, pulumiCommand: cli, revisions });
+    await driver.apply(STACK, release);
+    cli.clear();
+    expect(await driver.outputs(STACK)).toEqual(answer);
+    expect(cli.argv()).toEqual([]);
+    answer = { token: "[secret]" };
+    await driver.apply(STACK, release);
+    cli.clear();
+    // The rule's `stack output` answer, not the masked value of the event.
+    expect(await driver.outputs(STACK)).toEqual({ cohorts: { free: { name: "free" } } });
+    expect(cli.argv().map((a) => a.slice(0, 2).join(" "))).toContain("stack output");
+  });
+
   it("apply on the edge stack sets the release's edge config, not a pin", async () => {
     cli = new RecordingPulumi(
       rules([
@@ -212,15 +288,10 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
       edgeConfig: { tlsPolicy: "TLS13", "aws:region": "eu-west-1" },
     });
     expect(result.ok).toBe(true);
-    expect(cli.argv()[3]).toEqual([
-      "config",
-      "set-all",
-      "--stack",
-      "prod",
-      "--plaintext",
-      "cohort-service:tlsPolicy=TLS13",
-      "--plaintext",
-      "aws:region=eu-west-1",
+    const up = cli.argv().find((a) => a[0] === "up") ?? [];
+    expect(up.filter((a) => a.startsWith("--config"))).toEqual([
+      "--config=cohort-service:tlsPolicy=TLS13",
+      "--config=aws:region=eu-west-1",
     ]);
   });
 
@@ -317,7 +388,7 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     expect(result).toEqual({ ok: false, error: "error: update failed: 1 error occurred" });
   });
 
-  it("preview sets the pin, previews, reports per-resource ops, and restores the previous pin", async () => {
+  it("preview sets the pin on the preview (--config), reports per-resource ops, and restores the previous pin", async () => {
     const tableUrn =
       "urn:pulumi:prod.free::cohort-service::cohort-segmented-service:index:CohortSegmentedService$aws:dynamodb/table:Table::free-data";
     cli = new RecordingPulumi(
@@ -380,13 +451,30 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
       { urn: "urn:b", type: "aws:s3/bucket:Bucket", op: "delete" },
     ]);
     expect(result.summary).toEqual({ same: 1, replace: 1, delete: 1 });
-    expect(cli.argv()).toEqual([
+    const argv = cli.argv();
+    // The look for pending operations of the apply that follows runs beside the preview.
+    const exported = ["stack", "export", "--show-secrets", "--stack", STACK];
+    expect(argv).toContainEqual(exported);
+    expect(argv.filter((a) => a.join(" ") !== exported.join(" "))).toEqual([
       ["stack", "select", "--stack", STACK],
       ["config", "--show-secrets", "--json", "--stack", STACK],
-      ["config", "set-all", "--stack", STACK, "--plaintext", `cohort-service:pin=${PIN_V2}`],
-      ["preview", "--exec-kind", "auto.local", "--event-log", "<event-log>", "--stack", STACK],
+      [
+        "preview",
+        `--config=cohort-service:pin=${PIN_V2}`,
+        "--exec-kind",
+        "auto.local",
+        "--event-log",
+        "<event-log>",
+        "--stack",
+        STACK,
+      ],
       ["config", "set-all", "--stack", STACK, "--plaintext", `cohort-service:pin=${PIN_V1}`],
     ]);
+    // The apply after it needs no look of its own.
+    cli.clear();
+    await driver.apply(STACK, release);
+    expect(cli.argv().map((a) => a[0])).not.toContain("config");
+    expect(cli.argv().filter((a) => a[1] === "export")).toEqual([]);
   });
 
   it("preview passes on only the engine's warnings and errors as progress: its steps and counts are the runner's preview summary (issue 10)", async () => {
@@ -607,20 +695,15 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     const result = await driver.revert(STACK, to);
     expect(result.ok).toBe(true);
     expect(checkouts).toEqual([]);
-    expect(cli.argv().slice(0, 6)).toEqual([
+    const argv = cli.argv();
+    expect(argv.slice(1, 3)).toEqual(
+      expect.arrayContaining([
+        ["stack", "export", "--show-secrets", "--stack", STACK],
+        ["config", "--show-secrets", "--json", "--stack", STACK],
+      ]),
+    );
+    expect([argv[0], ...argv.slice(3, 5)]).toEqual([
       ["stack", "select", "--stack", STACK],
-      ["stack", "export", "--show-secrets", "--stack", STACK],
-      ["config", "--show-secrets", "--json", "--stack", STACK],
-      [
-        "config",
-        "set-all",
-        "--stack",
-        STACK,
-        "--plaintext",
-        "cohort-service:part=cohort",
-        "--plaintext",
-        `cohort-service:pin=${PIN_V1}`,
-      ],
       ["config", "rm-all", "--stack", STACK, "cohort-service:newFlag"],
       [
         "up",
@@ -629,6 +712,8 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
         "--message",
         // The revert names the update it returns to by release and time: file backends number none.
         `[cohort-rollout release=revert-to-r1@2026-11-20T10:00:00Z revision=${HEAD}]`,
+        "--config=cohort-service:part=cohort",
+        `--config=cohort-service:pin=${PIN_V1}`,
         "--exec-kind",
         "auto.local",
         "--event-log",
@@ -657,5 +742,7 @@ describe("AutomationDriver CLI arguments (recording PulumiCommand)", () => {
     // Config is set in the current tree first (later reads see it), then in the checkout.
     const setAlls = cli.calls.filter((c) => c.args[1] === "set-all").map((c) => c.cwd);
     expect(setAlls).toEqual([workDir, checkoutDir]);
+    // The checkout's up carries no --config: its config file was written just before.
+    expect(up?.args.some((a) => a.startsWith("--config"))).toBe(false);
   });
 });

@@ -30,15 +30,23 @@ const COHORTS = ["free", "pro", "enterprise"] as const;
 const GATEWAY_IP = "203.0.113.10";
 const HEADER = "x-customer-cohort";
 
+/** A match that recognises what Cloudflare sends: the cohort's own hostname, and its header. */
+function behindCloudflare(name: string) {
+  return { hosts: [`${name}.api.example.com`], header: name };
+}
+
 function baseArgs(platform: "aws" | "kubernetes"): CohortSegmentedServiceArgs {
   return {
     environment: {
       name: "prod",
       platform,
       cohorts: [
-        cohort("free", 0),
-        cohort("pro", 1),
-        cohort("enterprise", 2, { ingress: platform === "aws" ? "dedicated" : "shared" }),
+        cohort("free", 0, { match: behindCloudflare("free") }),
+        cohort("pro", 1, { match: behindCloudflare("pro") }),
+        cohort("enterprise", 2, {
+          match: behindCloudflare("enterprise"),
+          ingress: platform === "aws" ? "dedicated" : "shared",
+        }),
       ],
     },
     ...(platform === "aws"

@@ -29,9 +29,14 @@ describe("Cloudflare edge validation", () => {
   it("accepts the example and defaults every cohort's hostname and identity", () => {
     const spec = validateCloudflareEdge(EXAMPLE.input, COHORTS);
     expect(spec.cohorts).toEqual([
-      { name: "free", hostname: "free.api.example.com", identity: "free" },
-      { name: "pro", hostname: "pro.api.example.com", identity: "pro" },
-      { name: "enterprise", hostname: "enterprise.api.example.com", identity: "enterprise" },
+      { name: "free", hostname: "free.api.example.com", identity: "free", clientCertificates: [] },
+      { name: "pro", hostname: "pro.api.example.com", identity: "pro", clientCertificates: [] },
+      {
+        name: "enterprise",
+        hostname: "enterprise.api.example.com",
+        identity: "enterprise",
+        clientCertificates: [],
+      },
     ]);
   });
 
@@ -78,6 +83,83 @@ describe("Cloudflare edge validation", () => {
       }),
     );
     expect(cookieRules.map((p) => p.path)).toEqual(["cloudflare.cohortSource.kind"]);
+  });
+
+  it("lists every missing or contradictory JWT setting in one error, each with its path and a hint", () => {
+    const missing = problemsOf(withInput({ cohortSource: { kind: "jwt" } }));
+    expect(missing.map((p) => p.path)).toEqual([
+      "cloudflare.cohortSource.algorithm",
+      "cloudflare.cohortSource.issuer",
+      "cloudflare.cohortSource.audience",
+    ]);
+    expect(missing.every((p) => p.hint.length > 0)).toBe(true);
+    const rsa = { kty: "RSA" as const, n: "AQAB", e: "AQAB" };
+    const contradictory = problemsOf(
+      withInput({
+        routing: "origin-rules",
+        zone: { id: EXAMPLE.input.zone.id, name: "example.com", plan: "enterprise" },
+        cohortSource: {
+          kind: "jwt",
+          algorithm: "ES256",
+          issuer: "https://auth.example.com/",
+          audience: "api.example.com",
+          jwks: { keys: [rsa] },
+        },
+      }),
+    );
+    expect(contradictory.map((p) => p.path)).toEqual([
+      "cloudflare.cohortSource.kind",
+      "cloudflare.cohortSource.jwks.keys[0].kty",
+    ]);
+    expect(contradictory[0]?.hint).toContain('routing "worker"');
+    const hsWithKeys = problemsOf(
+      withInput({
+        cohortSource: {
+          kind: "jwt",
+          algorithm: "HS256",
+          issuer: "https://auth.example.com/",
+          audience: "api.example.com",
+          jwks: { keys: [rsa] },
+        },
+      }),
+    );
+    expect(hsWithKeys.map((p) => p.path)).toEqual(["cloudflare.cohortSource.jwks"]);
+    // A private key part is refused outright: only public keys belong in the config.
+    const privatePart = problemsOf(
+      withInput({
+        cohortSource: {
+          kind: "jwt",
+          algorithm: "RS256",
+          issuer: "https://auth.example.com/",
+          audience: "api.example.com",
+          jwks: { keys: [{ ...rsa, d: "AQAB" } as typeof rsa] },
+        },
+      }),
+    );
+    expect(privatePart.map((p) => p.path)).toEqual(["cloudflare.cohortSource.jwks.keys[0].d"]);
+  });
+
+  it("refuses mTLS cohorts without certificates, malformed fingerprints and a certificate shared by two cohorts", () => {
+    const fp = "ab".repeat(32);
+    const problems = problemsOf(
+      withInput({
+        cohortSource: { kind: "mtls" },
+        cohorts: [
+          { name: "free", clientCertificates: [fp, "AB:CD"] },
+          { name: "pro", clientCertificates: [fp.toUpperCase()] },
+        ],
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      "cloudflare.cohorts[0].clientCertificates[1]",
+      "cloudflare.cohorts[1].clientCertificates[0]",
+      "cloudflare.cohorts.(enterprise).clientCertificates",
+    ]);
+    expect(problems[1]?.problem).toContain("also listed for cohort free");
+    const notMtls = problemsOf(
+      withInput({ cohorts: [{ name: "free", clientCertificates: [fp] }] }),
+    );
+    expect(notMtls.map((p) => p.path)).toEqual(["cloudflare.cohorts[0].clientCertificates"]);
   });
 
   it("refuses two cohorts with the same hostname, and a cohort on the shared hostname", () => {

@@ -1,367 +1,321 @@
 /**
- * Crash safety of the real CLI (stacks/rollout/cli/main.ts): kill -9 at every
- * step boundary of a three-wave rollout (prod: free, pro, enterprise), then
- * `resume` until done, and the outcome must equal an uninterrupted run's.
+ * Crash safety of `cohort-rollout` on the REAL Pulumi engine: the CLI
+ * (stacks/rollout/cli/main.ts) as a child process, the Pulumi CLI with its Node
+ * language host and dynamic-provider plugin on a file backend, the
+ * provider-free cohort program (test/support/engine-program), its alarms in
+ * moto. Two cohorts (prod: free, then pro), every stack on r1.
  *
- * Real parts: the CLI process, its Automation API driver, the file ledger,
- * the CloudWatch gate against moto. Stand-in: `pulumi` (test/support/
- * fake-pulumi, first on PATH), which keeps every stack's config and update
- * history in files and, on `up` of a cohort stack, sets that cohort's alarms
- * in moto: OK for a good version, ALARM for a version listed as bad for it.
+ * Every kill is forced, never timed: COHORT_ROLLOUT_CRASH_AFTER=<n> or
+ * <event>:<cohort> makes the CLI SIGKILL itself right after that durable
+ * ledger append; a hold marker stops the program's provider inside a step
+ * (queue-create, service-update) so the test kills the CLI's process group
+ * (the CLI and its `pulumi`) while the engine is mid-create or mid-update.
  *
- * Two releases from the same starting point (every cohort on r1):
- *   good  r2 2.0.0       -> every wave passes; every cohort ends on r2 (exit 0)
- *   bad   r2 2.0.0-bad   -> bad in pro only: free passes, pro's gate fails,
- *                           pro then free are reverted to r1, enterprise is
- *                           never touched (exit 1)
+ * Three chains of kills, run side by side (each in a world of its own), each resumed until the release ends, compared with
+ * what an uninterrupted run of the release gives (both pins, the terminal
+ * event, the exit code):
  *
- * The kill: COHORT_ROLLOUT_CRASH_AFTER=<n> makes the CLI SIGKILL itself right
- * after its n-th ledger append. A chain of processes, each killed after its
- * first append, puts a kill after every event of the ledger; a process whose
- * predecessor was killed right after `applying` or a precheck reading gets
- * n=2, since its first append re-records that step and killing there again
- * and again would never let the rollout move. Single kills at chosen boundaries, each
- * followed by one `resume`, check the plain "killed once" case too.
+ *   good  r2 2.0.0 (adds a queue to each cohort)
+ *     kill -9 after `planned` -> kill -9 of CLI+pulumi mid-create of free's queue
+ *     -> kill -9 after `applied:free` (during its bake) -> kill -9 of CLI+pulumi
+ *     mid-update of pro -> resume: completed, both on r2, exit 0
+ *   bad   r2 2.0.0-bad (its version fires pro's alarms)
+ *     kill -9 after `applying:pro` (its update recorded, not run) -> kill -9 after
+ *     `failed:pro` -> a colleague's live `pulumi up` holds pro's lock: resume
+ *     reverts free anyway (killed after `reverting:free`, resumed), retries pro
+ *     and reports it (exit 3), never cancelling the live lock -> the colleague
+ *     finishes -> the printed recovery command, then resume: release-failed,
+ *     both on r1, exit 1
+ *   bad   again, the kills inside a revert
+ *     kill -9 after `reverting:pro` (recorded, not run) -> resume: its `pulumi` alone
+ *     killed mid-revert of pro (the CLI lives, records revert-failed, reverts free
+ *     meanwhile, retries pro past the dead lock) -> CLI and `pulumi` killed
+ *     mid-retry -> resume: release-failed, both on r1, exit 1
+ *
+ * After the last run of a chain: no lock, no pending operation, no process of
+ * the world left running (language hosts, plugins), and each physical resource
+ * exactly once in the "cloud" and in the state (no duplicate, nothing dropped).
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureMoto, startMoto, type MotoServer } from "../support/moto.js";
+import { pulumiEngineFor } from "../support/engine.js";
+import { EngineProject } from "../support/engine-project.js";
 import {
   BAD,
-  CLI,
-  COHORTS,
+  CHAIN_TIMEOUT_MS,
+  SEED_TIMEOUT_MS,
+  EngineWorld,
   GOOD,
   PIN_R1,
-  World,
+  PROJECT,
   describeRun,
-  removeWorlds,
   pinOf,
-  pool,
   type CliRun,
-  type ReleaseInput,
   type CohortName,
-  type LedgerLine,
-} from "./world.js";
+  type ReleaseInput,
+} from "../support/engine-world.js";
+import { ensureMoto, sharedMoto } from "../support/moto.js";
 
-/** An uninterrupted run: its outcome and its ledger as `type:cohort` steps. */
-interface Reference {
-  outcome: Outcome;
-  steps: string[];
-}
+const COHORTS: CohortName[] = ["free", "pro"];
+/** The good release adds a queue to each cohort: its create is where a `pulumi` is killed. */
+const GOOD_Q: ReleaseInput = { ...GOOD, config: { ...GOOD.config, QUEUE: "on" } };
 
-/** What must be equal between an interrupted and an uninterrupted run. */
-interface Outcome {
-  exitCode: number | null;
-  terminal: string | undefined;
-  pins: Record<CohortName, string>;
-  /** Per cohort: the last cohort event (passed, reverted) or "untouched". */
-  cohorts: Record<CohortName, string>;
-}
-
-function outcomeOf(world: World, exitCode: number | null): Outcome {
-  const lines = world.ledger();
-  const pins = {} as Record<CohortName, string>;
-  const cohorts = {} as Record<CohortName, string>;
-  for (const c of COHORTS) {
-    const p = world.pin(c);
-    pins[c] = `${p.release}@${p.version}`;
-    const own = lines.filter((l) => l.event.cohort === c && l.event.type !== "observed");
-    cohorts[c] = own.at(-1)?.event.type ?? "untouched";
-  }
-  const terminal = lines
-    .map((l) => l.event.type)
-    .filter((t) => ["completed", "release-failed", "aborted"].includes(t));
-  return { exitCode, terminal: terminal.at(-1), pins, cohorts };
-}
-
-const KNOWN_PINS = new Set([PIN_R1, pinOf(GOOD), pinOf(BAD)].map((p) => JSON.stringify(p)));
-
-/** Holds after every kill: every cohort on a known pin, the ledger readable and gap-free. */
-function checkAfterKill(world: World, where: string): void {
-  for (const c of COHORTS) {
-    const pin = JSON.stringify(world.pin(c));
-    expect(KNOWN_PINS.has(pin), `${where}: ${c} is on an unknown pin ${pin}`).toBe(true);
-  }
-  const seqs = world.ledger().map((l) => l.seq);
-  expect(seqs, `${where}: ledger sequence`).toEqual(seqs.map((_, i) => i + 1));
-}
-
-/** The ordering rules every finished rollout obeys, interrupted or not. */
-function checkOrdering(world: World, bad: boolean): void {
-  const events = world.ledger().map((l) => l.event);
-  const firstApplying = (c: CohortName) =>
-    events.findIndex((e) => e.type === "applying" && e.cohort === c);
-  const passed = (c: CohortName) => events.findIndex((e) => e.type === "passed" && e.cohort === c);
-  // No wave skipped: a cohort is applied only after the wave before it passed.
-  expect(firstApplying("free")).toBeGreaterThan(-1);
-  expect(passed("free")).toBeGreaterThan(firstApplying("free"));
-  expect(firstApplying("pro")).toBeGreaterThan(passed("free"));
-  if (!bad) {
-    expect(passed("pro")).toBeGreaterThan(firstApplying("pro"));
-    expect(firstApplying("enterprise")).toBeGreaterThan(passed("pro"));
-    expect(passed("enterprise")).toBeGreaterThan(firstApplying("enterprise"));
-    return;
-  }
-  // The failed release never reached enterprise; reverts ran most critical first.
-  expect(firstApplying("enterprise")).toBe(-1);
-  const failed = events.findIndex((e) => e.type === "failed");
-  expect(events[failed]).toMatchObject({ cohort: "pro", cause: "gate" });
-  const reverted = events.filter((e) => e.type === "reverted").map((e) => e.cohort);
-  expect(reverted).toEqual(["pro", "free"]);
-  expect(events.findIndex((e) => e.type === "reverting" && e.cohort === "pro")).toBeGreaterThan(
-    failed,
-  );
-}
-
-/** After the last run: no lock or pending operation left on any stack. */
-function checkStacksClean(world: World): void {
-  expect(world.locks()).toEqual([]);
-  for (const c of COHORTS) expect(world.stack(`prod.${c}`).pending).toEqual([]);
-}
-
-/** Resume (killing each process after `crashAfter(ledger)` appends) until a run ends by itself. */
-async function resumeUntilDone(
-  world: World,
-  first: CliRun,
-  crashAfter: (lines: LedgerLine[]) => number | undefined,
-): Promise<{ last: CliRun; kills: number }> {
-  let run = first;
-  let kills = 0;
-  for (let i = 0; run.signal === "SIGKILL"; i++) {
-    kills++;
-    checkAfterKill(
-      world,
-      `after kill #${String(kills)} (ledger #${String(world.ledger().length)})`,
-    );
-    if (i > 120) throw new Error(`${world.name}: no end after ${String(i)} restarts`);
-    run = await world.resume(crashAfter(world.ledger()));
-  }
-  return { last: run, kills };
-}
-
-/**
- * Kill the next process after its first append, unless that append only
- * re-records a step a restart must redo: an `applying` (the update is
- * re-run) or a precheck reading (a stale one is taken again before
- * deploying). Killing there every time would never let the rollout move.
- */
-const afterOneStep = (lines: LedgerLine[]): number => {
-  const last = lines.at(-1)?.event;
-  const redone =
-    last?.type === "applying" || (last?.type === "observed" && last.phase === "precheck");
-  return redone ? 2 : 1;
-};
-
-/**
- * Deploy, and kill -9 the CLI's whole process group (the CLI and its
- * `pulumi up`) while `stack`'s update has an operation under way.
- */
-async function killMidUpdate(w: World, release: ReleaseInput, stack: string): Promise<CliRun> {
-  let pid: number | undefined;
-  let finished = false;
-  // Slow resource steps widen the window in which the update is under way.
-  const running = w
-    .deploy(release, undefined, undefined, {
-      env: { FAKE_PULUMI_STEP_MS: "400" },
-      onStart: (p) => (pid = p),
-    })
-    .finally(() => (finished = true));
-  let killed = false;
-  while (!finished && !killed) {
-    const file = join(w.stateDir, "stacks", `${stack}.json`);
-    const pending = existsSync(file) ? w.stack(stack).pending : [];
-    if (pending.length > 0 && pid !== undefined) {
-      process.kill(-pid, "SIGKILL");
-      killed = true;
-    } else {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  const first = await running;
-  expect(killed, describeRun(first)).toBe(true);
-  expect(first.signal).toBe("SIGKILL");
-  return first;
-}
-
+const engine = pulumiEngineFor("crash suite on the real engine (test/crash/crash.test.ts)");
 const moto = await ensureMoto();
-const cliReady = existsSync(CLI);
-if (!cliReady) {
-  console.warn(`\n!!! SKIPPED: crash tests: ${CLI} does not exist yet\n`);
+
+/** Kills the process group of a run once `stack` reached `step`; returns the killed run. */
+async function killGroupAt(
+  w: EngineWorld,
+  stack: string,
+  step: "queue-create" | "service-update",
+): Promise<CliRun> {
+  w.hold(stack, step);
+  let pid: number | undefined;
+  const running = w.resume(undefined, { onStart: (p) => (pid = p) });
+  try {
+    await w.reached(stack, step);
+    // The CLI and its `pulumi` share the group the test started; the language host and
+    // plugins run in groups of their own, so they survive, as after a real crash.
+    process.kill(-(pid ?? 0), "SIGKILL");
+  } finally {
+    w.release(stack, step);
+  }
+  const run = await running;
+  expect(run.signal, describeRun(run)).toBe("SIGKILL");
+  return run;
 }
 
-describe.skipIf(!moto.available || !cliReady)(
-  `kill -9 at every step boundary ${moto.reason ?? ""}`,
+/** What an uninterrupted run ends with: the terminal event, each cohort's pin and running version. */
+function expectOutcome(w: EngineWorld, last: CliRun, release: ReleaseInput, good: boolean): void {
+  expect(last.signal, describeRun(last)).toBeNull();
+  expect(last.code, describeRun(last)).toBe(good ? 0 : 1);
+  const events = w.ledger().map((l) => l.event);
+  expect(events.at(-1)?.type).toBe(good ? "completed" : "release-failed");
+  const pin = good ? pinOf(release) : PIN_R1;
+  for (const c of COHORTS) {
+    expect(w.pin(c), c).toEqual(pin);
+    expect(w.deployedVersion(c), c).toBe(pin.version);
+  }
+  const seqs = w.ledger().map((l) => l.seq);
+  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  // No wave skipped: pro was applied only after free passed.
+  const passedFree = events.findIndex((e) => e.type === "passed" && e.cohort === "free");
+  const applyingPro = events.findIndex((e) => e.type === "applying" && e.cohort === "pro");
+  expect(passedFree).toBeGreaterThan(-1);
+  expect(applyingPro).toBeGreaterThan(passedFree);
+}
+
+/** Nothing left behind: locks, pending operations, processes; each resource once. */
+async function expectClean(w: EngineWorld, queue: boolean): Promise<void> {
+  expect(w.locks()).toEqual([]);
+  expect(w.leftovers()).toEqual([]);
+  for (const c of COHORTS) {
+    const stack = `prod.${c}`;
+    const state = await w.project.exported(stack);
+    expect(state.pending, stack).toEqual([]);
+    const custom = state.resources
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+      .map((r) => r.type.split(":").at(-1))
+      .sort();
+    expect(custom, stack).toEqual(queue ? ["Queue", "Service", "Table"] : ["Service", "Table"]);
+  }
+  const expected = COHORTS.flatMap((c) => [
+    `prod.${c}-data-g1`,
+    ...(queue ? [`prod.${c}-queue`] : []),
+    `prod.${c}-service`,
+  ]);
+  expect(w.project.cloud().filter((n) => !n.startsWith("prod-"))).toEqual(expected.sort());
+}
+
+describe.skipIf(!engine || !moto.available)(
+  `kill -9 on the real Pulumi engine ${engine?.version ?? ""} ${moto.reason ?? ""}`,
   () => {
-    let aws: MotoServer;
-    const references = new Map<string, Promise<Reference>>();
-    let seq = 0;
-    const world = async (tag: string, badInPro: string[]): Promise<World> => {
-      const w = new World(`${tag}${String(seq++)}`, aws, badInPro);
-      await w.seed();
-      return w;
-    };
-
+    let template: EngineWorld;
     beforeAll(async () => {
-      aws = await startMoto();
-    });
-    afterAll(async () => {
-      await aws.stop();
-      removeWorlds();
-    });
+      template = await EngineWorld.seed(engine!, (await sharedMoto()).endpoint, "crash", COHORTS);
+    }, SEED_TIMEOUT_MS);
+    afterAll(() => EngineProject.cleanUp());
 
-    const scenarios = [
-      { name: "good", release: GOOD, bad: false, exit: 0, terminal: "completed" },
-      { name: "bad", release: BAD, bad: true, exit: 1, terminal: "release-failed" },
-    ] as const;
+    it.concurrent(
+      "good release: killed after planned, mid-create (pulumi too), in a bake and mid-update (pulumi too), resumed: completed as uninterrupted",
+      async () => {
+        const w = await template.clone("crash-good", (await sharedMoto()).endpoint);
+        const planned = await w.deploy(GOOD_Q, 1);
+        expect(planned.signal, describeRun(planned)).toBe("SIGKILL");
+        expect(w.ledger().map((l) => l.event.type)).toEqual(["planned"]);
 
-    type Scenario = (typeof scenarios)[number];
+        await killGroupAt(w, "prod.free", "queue-create");
+        // What the real CLI leaves: its lock, a pending create, free's config on the new pin.
+        expect(w.project.locks("prod.free")).toHaveLength(1);
+        // (The service's update runs beside the create: it may be pending too.)
+        expect((await w.project.exported("prod.free")).pending).toContainEqual({
+          type: "creating",
+          urn: `urn:pulumi:prod.free::${PROJECT}::pulumi-nodejs:dynamic/messaging:Queue::free-queue`,
+        });
 
-    /** The uninterrupted run of a scenario, checked, once per file (later tests compare to it). */
-    const reference = (s: Scenario): Promise<Reference> => {
-      let outcome = references.get(s.name);
-      if (!outcome) {
-        outcome = (async () => {
-          const w = await world(s.name, [BAD.version]);
-          const run = await w.deploy(s.release);
-          expect(run.signal, describeRun(run)).toBeNull();
-          expect(run.code, describeRun(run)).toBe(s.exit);
-          const result = outcomeOf(w, run.code);
-          expect(result.terminal).toBe(s.terminal);
-          const expectedPin = s.bad ? "r1@1.0.0" : `r2@${s.release.version}`;
-          expect(result.pins).toEqual({
-            free: expectedPin,
-            pro: expectedPin,
-            enterprise: expectedPin,
-          });
-          expect(result.cohorts).toEqual(
-            s.bad
-              ? { free: "reverted", pro: "reverted", enterprise: "untouched" }
-              : { free: "passed", pro: "passed", enterprise: "passed" },
+        // Resumed: the dead lock cancelled, the pending create cleared after a refresh (the
+        // queue's name is deterministic), the update run again; killed during free's bake.
+        const baking = await w.resume("applied:free");
+        expect(baking.signal, describeRun(baking)).toBe("SIGKILL");
+        expect(w.ledger().at(-1)?.event).toMatchObject({ type: "applied", cohort: "free" });
+        expect(baking.stderr).toMatch(/prod\.free: its lock is held by a dead pulumi/);
+        expect(baking.stderr).toMatch(/clearing pending creates \(urn:pulumi:prod\.free::/);
+        expect(w.project.locks("prod.free")).toEqual([]);
+
+        await killGroupAt(w, "prod.pro", "service-update");
+        expect(w.project.locks("prod.pro")).toHaveLength(1);
+        expect((await w.project.exported("prod.pro")).pending.map((p) => p.type)).toEqual([
+          "updating",
+        ]);
+
+        const done = await w.resume();
+        expectOutcome(w, done, GOOD_Q, true);
+        await expectClean(w, true);
+        // Each cohort's release update succeeded once: the one cut off never counted as done.
+        for (const c of COHORTS) {
+          const r2 = (await w.history(`prod.${c}`)).filter(
+            (h) => h.result === "succeeded" && h.message.includes("release=r2"),
           );
-          checkOrdering(w, s.bad);
-          checkStacksClean(w);
-          if (s.bad) expect(w.stack("prod.enterprise").history).toHaveLength(1);
-          const steps = w.ledger().map((l) => `${l.event.type}:${l.event.cohort ?? ""}`);
-          return { outcome: result, steps };
-        })();
-        references.set(s.name, outcome);
-      }
-      return outcome;
-    };
+          expect(r2, c).toHaveLength(1);
+        }
+      },
+      CHAIN_TIMEOUT_MS,
+    );
 
-    it("uninterrupted runs: a good release reaches every cohort, a bad one is reverted before enterprise", async () => {
-      await Promise.all(scenarios.map(reference));
-    }, 180_000);
+    it.concurrent(
+      "bad release: killed after applying and after the gate failed; a live lock on pro never cancelled while free is reverted (killed mid-revert); pro retried, reported, recovered: failed as uninterrupted",
+      async () => {
+        const w = await template.clone("crash-bad", (await sharedMoto()).endpoint);
+        const applying = await w.deploy(BAD, "applying:pro");
+        expect(applying.signal, describeRun(applying)).toBe("SIGKILL");
+        expect(w.pin("pro")).toEqual(PIN_R1); // recorded, not yet run
 
-    it("killed after every ledger event (a chain of kill -9s, resumed each time), both releases end as uninterrupted", async () => {
-      await Promise.all(
-        scenarios.map(async (s) => {
-          const { outcome: expected } = await reference(s);
-          const w = await world(`${s.name}-chain`, [BAD.version]);
-          const first = await w.deploy(s.release, 1);
-          expect(first.signal, describeRun(first)).toBe("SIGKILL");
-          const { last, kills } = await resumeUntilDone(w, first, afterOneStep);
-          expect(last.signal, describeRun(last)).toBeNull();
-          expect(outcomeOf(w, last.code), s.name).toEqual(expected);
-          checkOrdering(w, s.bad);
-          checkStacksClean(w);
-          // A kill after every event but the re-recorded ones (see afterOneStep).
-          const lines = w.ledger();
-          const redone = (type: string, phase?: string) =>
-            lines.filter((l) => l.event.type === type && (!phase || l.event.phase === phase))
-              .length - (s.bad ? 2 : 3);
-          const skipped = redone("applying") + redone("observed", "precheck");
-          expect(kills, s.name).toBeGreaterThanOrEqual(lines.length - 1 - skipped);
-          console.info(`${s.name}: ${String(kills)} kill -9s over ${String(lines.length)} events`);
-          // Nothing applied twice in a way that matters: at most one good r2 update per cohort.
-          for (const c of COHORTS) {
-            const r2Updates = w
-              .stack(`prod.${c}`)
-              .history.filter((h) => h.result === "succeeded" && h.message.includes("release=r2"));
-            expect(r2Updates.length, `${s.name}: ${c} r2 updates`).toBeLessThanOrEqual(1);
-          }
-        }),
-      );
-    }, 480_000);
+        const failed = await w.resume("failed:pro");
+        expect(failed.signal, describeRun(failed)).toBe("SIGKILL");
+        expect(w.pin("pro")).toEqual(pinOf(BAD));
 
-    it("killed once at chosen boundaries, resumed, ends as uninterrupted", async () => {
-      // Right after: an `applying` (the update never ran), a wave passing, the
-      // gate failing, and inside the revert.
-      const points = [
-        { s: scenarios[0], after: "applying:pro" },
-        { s: scenarios[0], after: "passed:pro" },
-        { s: scenarios[1], after: "failed:pro" },
-        { s: scenarios[1], after: "reverting:pro" },
-        { s: scenarios[1], after: "reverted:pro" },
-      ];
-      await pool(
-        2,
-        points.map(({ s, after }) => async () => {
-          const { outcome: expected, steps } = await reference(s);
-          const n = steps.indexOf(after) + 1;
-          expect(n, `${after} in ${steps.join(" ")}`).toBeGreaterThan(0);
-          const w = await world(`${s.name}-${after.replace(":", "-")}-`, [BAD.version]);
-          const first = await w.deploy(s.release, n);
-          expect(first.signal, describeRun(first)).toBe("SIGKILL");
-          const where = `${s.name} killed after #${String(n)} ${after}`;
-          checkAfterKill(w, where);
-          expect(w.ledger().at(-1)?.event).toMatchObject({
-            type: after.split(":")[0],
-            cohort: after.split(":")[1],
-          });
-          const { last } = await resumeUntilDone(w, first, () => undefined);
-          expect(last.signal, describeRun(last)).toBeNull();
-          expect(outcomeOf(w, last.code), where).toEqual(expected);
-          checkOrdering(w, s.bad);
-          checkStacksClean(w);
-        }),
-      );
-    }, 420_000);
+        // A colleague's `pulumi up` of pro, alive and holding pro's lock.
+        await w.project.pulumi([
+          "config",
+          "set",
+          "--stack",
+          "prod.pro",
+          `${PROJECT}:pin`,
+          JSON.stringify({ ...pinOf(BAD), config: { ...BAD.config, HOTFIX: "1" } }),
+        ]);
+        w.project.resetMarker("prod.pro", "service-update");
+        w.hold("prod.pro", "service-update");
+        const colleague = w.project.start(["up", "--yes", "--skip-preview", "--stack", "prod.pro"]);
+        let held = true;
+        try {
+          await w.reached("prod.pro", "service-update");
+          const lock = w.project.locks("prod.pro");
+          expect(lock).toHaveLength(1);
 
-    it("killed with its pulumi child in the middle of an update (kill -9 to the process group), resumed, ends as uninterrupted", async () => {
-      await Promise.all(
-        scenarios.map(async (s) => {
-          const { outcome: expected } = await reference(s);
-          const w = await world(`${s.name}-midup`, [BAD.version]);
-          const first = await killMidUpdate(w, s.release, "prod.pro");
-          checkAfterKill(w, `${s.name} killed mid-update`);
-          // The update was cut off: an operation is pending on pro.
-          expect(w.stack("prod.pro").pending.length).toBeGreaterThan(0);
-          const { last } = await resumeUntilDone(w, first, () => undefined);
-          expect(last.signal, describeRun(last)).toBeNull();
-          expect(outcomeOf(w, last.code), s.name).toEqual(expected);
-          checkOrdering(w, s.bad);
-          checkStacksClean(w);
-          for (const c of COHORTS) {
-            const r2Updates = w
-              .stack(`prod.${c}`)
-              .history.filter((h) => h.result === "succeeded" && h.message.includes("release=r2"));
-            expect(r2Updates.length, `${s.name}: ${c} r2 updates`).toBeLessThanOrEqual(1);
-          }
-        }),
-      );
-    }, 300_000);
+          // Pro's revert is refused by the live lock; free's revert goes on (killed mid-way).
+          const midRevert = await w.resume("reverting:free");
+          expect(midRevert.signal, describeRun(midRevert)).toBe("SIGKILL");
+          const types = w.ledger().map((l) => `${l.event.type}:${l.event.cohort ?? ""}`);
+          expect(types.slice(-3)).toEqual(["reverting:pro", "revert-failed:pro", "reverting:free"]);
 
-    it("a lock left by the killed update stops the resume for a human (exit 3, naming `pulumi cancel`); after it, resume ends as uninterrupted", async () => {
-      const s = scenarios[0];
-      const { outcome: expected } = await reference(s);
-      const w = await world(`${s.name}-lock`, [BAD.version]);
-      await killMidUpdate(w, s.release, "prod.pro");
-      // Like a DIY backend: the dead update's lock stays until `pulumi cancel`.
-      const keepLocks = { env: { FAKE_PULUMI_STALE_LOCKS: "keep" } };
-      const blocked = await w.resume(undefined, keepLocks);
-      expect(blocked.code, describeRun(blocked)).toBe(3);
-      expect(blocked.stderr).toContain("pulumi cancel --stack prod.pro");
-      checkAfterKill(w, `${s.name} blocked on a lock`);
-      expect(w.ledger().at(-1)?.event).toMatchObject({ type: "blocked", cohort: "pro" });
-      // The human runs the named command, then resumes.
-      await w.pulumi(["cancel", "--stack", "prod.pro"]);
-      const done = await w.resume(undefined, keepLocks);
-      expect(done.signal, describeRun(done)).toBeNull();
-      expect(outcomeOf(w, done.code)).toEqual(expected);
-      checkOrdering(w, s.bad);
-      checkStacksClean(w);
-    }, 300_000);
+          const stuck = await w.resume();
+          expect(stuck.code, describeRun(stuck)).toBe(3);
+          expect(stuck.stderr).toMatch(/revert of pro failed 3 time\(s\)/);
+          expect(stuck.stderr).toContain("currently locked");
+          expect(stuck.stderr).toMatch(
+            /recover with: npx cohort-rollout revert --environment prod --cohort pro --release r2 /,
+          );
+          expect(w.pin("free")).toEqual(PIN_R1);
+          expect(w.deployedVersion("free")).toBe(PIN_R1.version);
+          // The live update's lock is the one it took: never cancelled.
+          expect(w.project.locks("prod.pro")).toEqual(lock);
+          expect(process.kill(colleague.pid, 0)).toBe(true);
+        } finally {
+          w.release("prod.pro", "service-update");
+          held = false;
+        }
+        expect(held).toBe(false);
+        expect((await colleague.done).code).toBe(0);
+
+        // The human runs the command the run printed, then resumes.
+        const recover = /recover with: (?:npx )?cohort-rollout (revert [^;\n]*)/.exec(
+          w.runs.at(-1)?.stderr ?? "",
+        )?.[1];
+        expect(recover, w.runs.at(-1)?.stderr).toBeDefined();
+        const reverted = await w.cli(dropProjectDir((recover ?? "").split(/\s+/).filter(Boolean)));
+        expect(reverted.signal, describeRun(reverted)).toBeNull();
+        const done = await w.resume();
+        expectOutcome(w, done, BAD, false);
+        await expectClean(w, false);
+        const reverts = w.ledger().filter((l) => l.event.type === "reverted");
+        expect(reverts.map((l) => l.event.cohort)).toEqual(["free", "pro"]);
+      },
+      CHAIN_TIMEOUT_MS,
+    );
+
+    it.concurrent(
+      "bad release: killed after reverting:pro (before its revert ran); its pulumi killed mid-revert (the live CLI retries), then CLI and pulumi killed mid-retry; resumed: failed as uninterrupted",
+      async () => {
+        const w = await template.clone("crash-revert", (await sharedMoto()).endpoint);
+        const recorded = await w.deploy(BAD, "reverting:pro");
+        expect(recorded.signal, describeRun(recorded)).toBe("SIGKILL");
+        // Recorded, not yet run: pro still runs the bad release.
+        expect(w.deployedVersion("pro")).toBe(BAD.version);
+
+        w.project.resetMarker("prod.pro", "service-update");
+        w.hold("prod.pro", "service-update");
+        let pid: number | undefined;
+        const running = w.resume(undefined, { onStart: (p) => (pid = p) });
+        try {
+          await w.reached("prod.pro", "service-update");
+          const [child, ...more] = w.pulumiOf("prod.pro");
+          expect(more).toEqual([]);
+          // Forgotten before the kill: only the retry's update can write the marker again.
+          w.project.resetMarker("prod.pro", "service-update");
+          process.kill(child ?? 0, "SIGKILL");
+          // The CLI lives on: the revert fails and is recorded; free's revert is not held back
+          // by it; pro's is retried past the dead `pulumi`'s lock and pending update, and the
+          // retry's update reaches the hold point again.
+          await w.reached("prod.pro", "service-update");
+          const tail = w.ledger().map((l) => `${l.event.type}:${l.event.cohort ?? ""}`);
+          expect(tail.slice(-4)).toEqual([
+            "revert-failed:pro",
+            "reverting:free",
+            "reverted:free",
+            "reverting:pro",
+          ]);
+          expect(w.deployedVersion("free")).toBe(PIN_R1.version);
+          expect(w.project.locks("prod.pro")).toHaveLength(1);
+          process.kill(-(pid ?? 0), "SIGKILL");
+        } finally {
+          w.release("prod.pro", "service-update");
+        }
+        const killed = await running;
+        expect(killed.signal, describeRun(killed)).toBe("SIGKILL");
+        expect(killed.stderr).toMatch(/prod\.pro: its lock is held by a dead pulumi/);
+
+        const done = await w.resume();
+        expect(done.stderr).toMatch(/prod\.pro: its lock is held by a dead pulumi/);
+        expectOutcome(w, done, BAD, false);
+        await expectClean(w, false);
+        const reverts = w.ledger().filter((l) => l.event.type === "reverted");
+        expect(reverts.map((l) => l.event.cohort)).toEqual(["free", "pro"]);
+        // One revert of pro got through; the two cut off never counted as done.
+        const proReverts = (await w.history("prod.pro")).filter(
+          (h) => h.result === "succeeded" && h.message.includes("release=revert-to-"),
+        );
+        expect(proReverts).toHaveLength(1);
+      },
+      CHAIN_TIMEOUT_MS,
+    );
   },
 );
+
+/** The printed command without its `--project-dir <dir>` (the world adds its own). */
+function dropProjectDir(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--project-dir") i++;
+    else out.push(args[i] ?? "");
+  }
+  return out;
+}

@@ -1,178 +1,120 @@
 /**
- * The CLI as real child processes sharing one environment (one file ledger,
- * one FileWorld): two concurrent deploys (one proceeds, the other exits 3
- * naming the holder), abort and Ctrl-C from another terminal, and the crash
- * hook (COHORT_ROLLOUT_CRASH_AFTER makes the CLI SIGKILL itself after its
- * n-th append; `resume` in a new process reaches the same outcome as an
- * uninterrupted run).
+ * Operators from another terminal while `cohort-rollout deploy` runs an update
+ * on the REAL Pulumi engine (file backend, the provider-free cohort program,
+ * its alarms in moto; the CLI as child processes sharing one file ledger).
+ * Each update is held at the program's hold point while the operator acts, so
+ * the pause or abort surely lands during the update, however busy the machine.
+ *
+ * - abort: recorded at once; the running deploy cancels its update (the
+ *   Automation API interrupts `pulumi`, which finishes the step in flight),
+ *   reverts the cohort and exits 1; no lock, nothing pending.
+ * - pause: recorded at once; the update in flight is not cut short (a pause is
+ *   not a reason to leave a stack half-updated), the run stops after it with
+ *   exit 3, and `resume` finishes the release.
+ *
+ * Two deploys at once on one environment: test/crash/concurrent-deploys.test.ts.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { realClock } from "../../stacks/rollout/adapters/real-clock.js";
-import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
-import { FileWorld, OLD_PIN, type WorldState, threeCohortWorld } from "./support/file-world.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pulumiEngineFor } from "../support/engine.js";
+import { EngineProject } from "../support/engine-project.js";
+import {
+  CHAIN_TIMEOUT_MS,
+  EngineWorld,
+  GOOD,
+  PIN_R1,
+  SEED_TIMEOUT_MS,
+  describeRun,
+  pinOf,
+} from "../support/engine-world.js";
+import { ensureMoto, sharedMoto } from "../support/moto.js";
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), "support", "cli-child.ts");
-const STACKS = ["prod.free", "prod.pro", "prod.enterprise"];
+const engine = pulumiEngineFor("rollout process tests on the real engine");
+const moto = await ensureMoto();
 
-function project(overrides: Partial<WorldState> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "rollout-proc-"));
-  writeFileSync(join(dir, "Pulumi.yaml"), "name: cohort-service\nruntime: nodejs\n");
-  const world = FileWorld.create(join(dir, "world.json"), threeCohortWorld(overrides), realClock);
-  const ledgerPath = join(dir, ".rollout", "prod.ledger.jsonl");
-  return { dir, world, ledgerPath };
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(worldPath: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, worldPath, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Exit>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
-
-/** Fast real-time rollouts: bakes of 0.6 s, 1.2 s, 1.8 s; alarms polled every 100 ms. */
-const fast = (dir: string) => [
-  "--environment",
-  "prod",
-  "--project-dir",
-  dir,
-  "--bake-scale",
-  "0.005",
-  "--poll-interval",
-  "100ms",
-];
-
-async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!cond()) {
-    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 25));
+/** Resolves once the ledger holds an event of `type`. */
+async function untilEvent(w: EngineWorld, type: string, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!w.ledger().some((l) => l.event.type === type)) {
+    if (Date.now() > until) throw new Error(`no ${type} event in the ledger`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-function events(ledgerPath: string): RolloutEvent[] {
-  if (!existsSync(ledgerPath)) return [];
-  return readFileSync(ledgerPath, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => (JSON.parse(l) as { event: RolloutEvent }).event);
-}
+describe.skipIf(!engine || !moto.available)(
+  `operators from another terminal, real Pulumi engine ${engine?.version ?? ""} ${moto.reason ?? ""}`,
+  () => {
+    let template: EngineWorld;
+    beforeAll(async () => {
+      template = await EngineWorld.seed(engine!, (await sharedMoto()).endpoint, "processes", [
+        "free",
+      ]);
+    }, SEED_TIMEOUT_MS);
+    afterAll(() => EngineProject.cleanUp());
 
-describe("two deploys on one environment", () => {
-  it("one proceeds; the other exits 3 naming the holder, and the ledger is not interleaved", async () => {
-    // free bakes 6 s (at --bake-scale 0.005): the second deploy surely starts while the first runs.
-    const base = threeCohortWorld();
-    const cohorts = base.environment.cohorts.map((c) =>
-      c.name === "free" ? { ...c, bakeSeconds: 1_200 } : c,
+    it.concurrent(
+      "abort during an update: the update is cancelled, the cohort reverted, exit 1",
+      async () => {
+        const w = await template.clone("abort", (await sharedMoto()).endpoint);
+        w.hold("prod.free");
+        const running = w.deploy(GOOD);
+        try {
+          await w.reached("prod.free");
+          const abort = await w.cli(["abort", "--environment", "prod"]);
+          expect(abort.code, describeRun(abort)).toBe(0);
+          expect(abort.stderr).toContain("abort of r2 recorded");
+          // The runner sees the abort within a poll interval and interrupts its `pulumi`.
+          await untilEvent(w, "abort-requested");
+          expect(w.ledger().at(-1)?.event.type).toBe("abort-requested");
+        } finally {
+          // SIGINT lets the step in flight finish: let it.
+          w.release("prod.free");
+        }
+        const run = await running;
+        expect(run.code, describeRun(run)).toBe(1);
+        expect(run.stderr).toContain("cancelling the update of prod.free");
+        const types = w.ledger().map((l) => l.event.type);
+        expect(types.slice(-4)).toEqual(["failed", "reverting", "reverted", "aborted"]);
+        expect(w.ledger().find((l) => l.event.type === "failed")?.event).toMatchObject({
+          cause: "cancelled",
+        });
+        expect(w.pin("free")).toEqual(PIN_R1);
+        expect(w.deployedVersion("free")).toBe(PIN_R1.version);
+        expect(w.locks()).toEqual([]);
+        expect((await w.project.exported("prod.free")).pending).toEqual([]);
+        expect(w.leftovers()).toEqual([]);
+      },
+      CHAIN_TIMEOUT_MS,
     );
-    const { dir, world, ledgerPath } = project({ environment: { ...base.environment, cohorts } });
-    // Forced interleaving: the first deploy's first update waits until the second has exited.
-    const hold = `${world.path}.hold-prod.free`;
-    writeFileSync(hold, "");
-    const a = start(world.path, ["deploy", ...fast(dir), "--release", "ra", "--version", "2.0.0"]);
-    await until(() => events(ledgerPath).some((e) => e.type === "applying"));
-    const b = start(world.path, ["deploy", ...fast(dir), "--release", "rb", "--version", "3.0.0"]);
-    const rb = await b.done;
-    rmSync(hold);
-    const ra = await a.done;
-    expect(ra.code).toBe(0);
-    expect(rb.code).toBe(3);
-    expect(rb.stderr).toContain(`environment prod is being driven by deploy@`);
-    expect(rb.stderr).toContain(`:${String(a.child.pid)}:`);
-    // Only release ra ever touched the ledger or the stacks.
-    expect(new Set(events(ledgerPath).map((e) => e.release))).toEqual(new Set(["ra"]));
-    for (const s of STACKS) expect(world.pinOf(s)?.release).toBe("ra");
-  }, 60_000);
-});
 
-describe("operators from another terminal", () => {
-  const env = (dir: string) => ["--environment", "prod", "--project-dir", dir];
+    it.concurrent(
+      "pause during an update: the update finishes, the run stops with exit 3, resume completes",
+      async () => {
+        const w = await template.clone("pause", (await sharedMoto()).endpoint);
+        w.hold("prod.free");
+        const running = w.deploy(GOOD);
+        try {
+          await w.reached("prod.free");
+          const pause = await w.cli(["pause", "--environment", "prod"]);
+          expect(pause.code, describeRun(pause)).toBe(0);
+          expect(pause.stderr).toContain("release r2 paused");
+        } finally {
+          w.release("prod.free");
+        }
+        const run = await running;
+        expect(run.code, describeRun(run)).toBe(3);
+        const types = w.ledger().map((l) => l.event.type);
+        // The update was not cut short: it is recorded as applied, and nothing after it.
+        expect(types.slice(-2)).toEqual(["paused", "applied"]);
+        expect(w.deployedVersion("free")).toBe(GOOD.version);
 
-  it("abort while a deploy runs: recorded at once, and the running deploy reverts and exits 1", async () => {
-    // pro bakes 12 s (at --bake-scale 0.005): the abort surely lands during its bake.
-    const base = threeCohortWorld();
-    const cohorts = base.environment.cohorts.map((c) =>
-      c.name === "pro" ? { ...c, bakeSeconds: 2_400 } : c,
+        const resumed = await w.resume();
+        expect(resumed.code, describeRun(resumed)).toBe(0);
+        expect(w.ledger().at(-1)?.event.type).toBe("completed");
+        expect(w.pin("free")).toEqual(pinOf(GOOD));
+        expect(w.locks()).toEqual([]);
+        expect(w.leftovers()).toEqual([]);
+      },
+      CHAIN_TIMEOUT_MS,
     );
-    const { dir, world, ledgerPath } = project({ environment: { ...base.environment, cohorts } });
-    const a = start(world.path, ["deploy", ...fast(dir), "--release", "r1", "--version", "2.0.0"]);
-    await until(() => events(ledgerPath).some((e) => e.type === "applied" && e.cohort === "pro"));
-    const abort = await start(world.path, ["abort", ...env(dir)]).done;
-    expect(abort.code).toBe(0);
-    expect(abort.stderr).toContain("abort of r1 recorded");
-    const ra = await a.done;
-    expect(ra.code).toBe(1);
-    expect(events(ledgerPath).at(-1)?.type).toBe("aborted");
-    for (const s of STACKS) expect(world.pinOf(s)).toEqual(OLD_PIN);
-    expect(world.load().calls.filter((c) => c.startsWith("apply"))).toEqual([
-      "apply prod.free",
-      "apply prod.pro",
-    ]);
-  }, 60_000);
-
-  it("Ctrl-C (SIGINT) stops between steps with exit 3; resume finishes the release", async () => {
-    const { dir, world, ledgerPath } = project();
-    const a = start(world.path, ["deploy", ...fast(dir), "--release", "r1", "--version", "2.0.0"]);
-    await until(() => events(ledgerPath).some((e) => e.type === "applied" && e.cohort === "free"));
-    a.child.kill("SIGINT");
-    const ra = await a.done;
-    expect(ra.code).toBe(3);
-    expect(ra.stderr).toContain("continue with: npx cohort-rollout resume --environment prod");
-    const resumed = await start(world.path, ["resume", ...env(dir)]).done;
-    expect(resumed.code).toBe(0);
-    for (const s of STACKS) expect(world.pinOf(s)?.release).toBe("r1");
-  }, 60_000);
-});
-
-describe("kill -9 through the crash hook", () => {
-  it.each([
-    { version: "2.0.0", crashAfter: 3, outcome: 0 },
-    { version: "6.6.6", crashAfter: 5, outcome: 1 },
-  ])(
-    "release $version killed after append #$crashAfter: resume ends with exit $outcome like an uninterrupted run",
-    async ({ version, crashAfter, outcome }) => {
-      const { dir, world, ledgerPath } = project({ badVersions: ["6.6.6"] });
-      const args = ["deploy", ...fast(dir), "--release", "r1", "--version", version];
-      const killed = await start(world.path, args, {
-        COHORT_ROLLOUT_CRASH_AFTER: String(crashAfter),
-      }).done;
-      expect(killed.signal).toBe("SIGKILL");
-      expect(events(ledgerPath)).toHaveLength(crashAfter);
-      // The dead process's lease is taken over at once; resume finishes the release.
-      const resumed = await start(world.path, [
-        "resume",
-        "--environment",
-        "prod",
-        "--project-dir",
-        dir,
-      ]).done;
-      expect(resumed.code).toBe(outcome);
-      const pins = STACKS.map((s) => world.pinOf(s));
-      if (outcome === 0) for (const p of pins) expect(p?.release).toBe("r1");
-      else for (const p of pins) expect(p).toEqual(OLD_PIN);
-      // No stack got the release twice.
-      const applies = world.load().calls.filter((c) => c.startsWith("apply"));
-      expect(new Set(applies).size).toBe(applies.length);
-    },
-    60_000,
-  );
-});
+  },
+);

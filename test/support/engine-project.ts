@@ -158,7 +158,7 @@ export class EngineProject {
   }
 
   /** Resolves once the program reached `step` of `stack` (polls a marker file). */
-  async reached(stack: string, step: HoldStep, timeoutMs = 120_000): Promise<void> {
+  async reached(stack: string, step: HoldStep, timeoutMs = 300_000): Promise<void> {
     const marker = join(this.holdDir, `${stack}.${step}.started`);
     const until = Date.now() + timeoutMs;
     while (!existsSync(marker)) {
@@ -240,7 +240,7 @@ export class EngineProject {
   }
 }
 
-export type HoldStep = "storage-create" | "service-create" | "service-update";
+export type HoldStep = "storage-create" | "service-create" | "service-update" | "queue-create";
 
 /** The program in a project dir: Pulumi.yaml, and links to the program and the project's modules. */
 export function writeProgram(projectDir: string): void {

@@ -1,5 +1,5 @@
 import { asArray, asRecord } from "./cohort-of.js";
-import { cohortsOf, describe, type Graph, type Node } from "./graph.js";
+import { cohortsOf, describe, stringsIn, type Graph, type Node } from "./graph.js";
 import { cloudflareExpressionMatch, hostCohort } from "./route-match.js";
 import type { Finding } from "./rule.js";
 import { isUnknown } from "./unknowns.js";
@@ -9,7 +9,8 @@ import { DNS_RECORD_TYPES, T } from "./types.js";
  * Cloudflare edge checks beyond routes-stay-in-cohort (providers.md 3.3):
  * - every pool reference of a load balancer that is not its default or fallback pool (region,
  *   PoP and country pools, and rules' overrides) stays within the hostname's cohort, and on a
- *   hostname of no cohort, a rule sends only the cohorts its condition selects to their pools;
+ *   hostname of no cohort, each rule overrides only to pools of the cohorts its own condition
+ *   selects (judged per rule where the stack reveals the pools' ids; else the rules together);
  * - a cohort's DNS record is proxied (an unproxied record publishes the origin, which any
  *   client can then reach with any cohort it likes);
  * - one Ruleset per zone and phase (a second owner collides or drifts);
@@ -34,6 +35,83 @@ function poolsAt(lb: Node, key: string): Node[] {
 }
 
 const STEERING_KEYS = ["regionPools", "popPools", "countryPools"];
+/** The keys of a load balancer, or of a rule's overrides, that hold pool ids. */
+const POOL_KEYS = ["defaultPools", "fallbackPool", ...STEERING_KEYS];
+
+/**
+ * The pool each pool id stands for, where the stack reveals it: a pool's own `id` output (when
+ * the engine passes it), or a load balancer key that depends on exactly one pool and holds
+ * exactly one id (e.g. a cohort load balancer's `fallbackPool`). An id seen for two pools is
+ * dropped: attributing it either way could be wrong.
+ */
+function poolIds(graph: Graph): Map<string, Node> {
+  const ids = new Map<string, Node>();
+  const conflicting = new Set<string>();
+  const learn = (id: string, pool: Node) => {
+    const known = ids.get(id);
+    if (known !== undefined && known !== pool) conflicting.add(id);
+    else ids.set(id, pool);
+  };
+  for (const pool of graph.ofType(T.cfLoadBalancerPool)) {
+    const id = pool.props["id"];
+    if (typeof id === "string" && id !== "" && !isUnknown(id)) learn(id, pool);
+  }
+  for (const lb of graph.ofType(T.cfLoadBalancer)) {
+    for (const key of POOL_KEYS) {
+      const pools = poolsAt(lb, key);
+      const values = [...new Set(stringsIn(lb.props[key]))].filter((v) => !isUnknown(v));
+      const [pool] = pools;
+      const [id] = values;
+      if (pools.length === 1 && values.length === 1 && pool !== undefined && id !== undefined) {
+        learn(id, pool);
+      }
+    }
+  }
+  for (const id of conflicting) ids.delete(id);
+  return ids;
+}
+
+/**
+ * Per rule of a shared hostname's load balancer: each override pool whose id is attributable
+ * and holds a cohort the rule's own condition does not select. `complete` is false when some
+ * override id could not be attributed (unknown at preview, or not revealed by the stack).
+ */
+function ruleOverrideFindings(
+  graph: Graph,
+  lb: Node,
+  ids: ReadonlyMap<string, Node>,
+  header: string,
+  tagKey: string,
+  known: ReadonlySet<string>,
+): { wrong: string[]; cohorts: string[]; complete: boolean } {
+  const wrong: string[] = [];
+  const cohorts = new Set<string>();
+  let complete = true;
+  asArray(lb.props["rules"]).forEach((r, index) => {
+    const rule = asRecord(r) ?? {};
+    if (rule["disabled"] === true) return;
+    const overrides = asRecord(rule["overrides"]) ?? {};
+    const selected = cloudflareExpressionMatch(rule["condition"], header, tagKey, known).cohorts;
+    const label = typeof rule["name"] === "string" ? `"${rule["name"]}"` : `#${index}`;
+    for (const value of POOL_KEYS.flatMap((k) => stringsIn(overrides[k]))) {
+      const pool = isUnknown(value) ? undefined : ids.get(value);
+      if (pool === undefined) {
+        complete = false;
+        continue;
+      }
+      for (const c of poolCohorts(graph, [pool]).filter((c) => !selected.has(c))) {
+        cohorts.add(c);
+        for (const s of selected) cohorts.add(s);
+        const selects =
+          selected.size > 0 ? `cohort ${[...selected].sort().join(", ")}` : "no cohort";
+        wrong.push(
+          `rule ${label} (its condition selects ${selects}) overrides to ${describe(pool)} holding cohort ${c}'s origins`,
+        );
+      }
+    }
+  });
+  return { wrong: [...new Set(wrong)], cohorts: [...cohorts].sort(), complete };
+}
 const LB_FIX =
   "Fix: on a cohort's hostname use only that cohort's pools everywhere (region, PoP, country and rule overrides); on a shared hostname keep steering pools free of cohort origins and let each rule override only to the pools of the cohort its condition selects.";
 
@@ -44,6 +122,7 @@ function loadBalancerFindings(
   tagKey: string,
 ): Finding[] {
   const out: Finding[] = [];
+  const ids = poolIds(graph);
   for (const lb of graph.ofType(T.cfLoadBalancer)) {
     const name = lb.props["name"];
     const owner =
@@ -73,6 +152,20 @@ function loadBalancerFindings(
         ),
       );
     }
+    // Each rule judged on its own where its override pools are attributable ...
+    const perRule = ruleOverrideFindings(graph, lb, ids, header, tagKey, known);
+    if (perRule.wrong.length > 0) {
+      out.push(
+        f(
+          lb,
+          `${describe(lb)}: ${perRule.wrong.join("; ")}, so one cohort's requests are sent to another cohort's origins. Cohorts involved: ${perRule.cohorts.join(", ")}. ${LB_FIX}`,
+        ),
+      );
+      continue;
+    }
+    if (perRule.complete) continue;
+    // ... and otherwise (ids unknown at preview) the rules together: no override to a cohort
+    // that no rule selects.
     const selected = new Set<string>();
     for (const r of asArray(lb.props["rules"])) {
       const rule = asRecord(r) ?? {};

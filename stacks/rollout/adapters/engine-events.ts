@@ -1,8 +1,10 @@
 /**
  * Reading Pulumi engine events: the per-resource operations of a preview (so
  * the runner can refuse a release that would replace or delete storage), the
- * summary, and one-line progress for long operations.
+ * summary, one-line progress for long operations, the stack's outputs as the
+ * update registered them, and the `--event-log` file the CLI writes them to.
  */
+import { open } from "node:fs/promises";
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import type { ChangeOp, PlannedChange, ProgressSink } from "../core/ports.js";
 
@@ -113,4 +115,87 @@ function formatCounts(counts: Record<string, number>): string {
   return Object.entries(counts)
     .map(([op, n]) => `${op}=${String(n)}`)
     .join(" ");
+}
+
+/**
+ * Follows a CLI's `--event-log <file>` (JSON lines, one engine event each) while the
+ * CLI runs, so a long update reports progress as it goes. The file is polled rather
+ * than watched: fs.watch misses appends on some filesystems, and a poll costs a stat.
+ */
+export class EventLogTail {
+  private offset = 0;
+  private partial = "";
+  private readonly timer: NodeJS.Timeout;
+  private reading: Promise<void> = Promise.resolve();
+
+  /**
+   * @param path the `--event-log` file (created empty before the CLI starts)
+   * @param onEvent called once per event, in the file's order
+   * @param pollMs how often the file is read while the CLI runs
+   */
+  constructor(
+    private readonly path: string,
+    private readonly onEvent: (event: EngineEvent) => void,
+    pollMs = 250,
+  ) {
+    this.timer = setInterval(() => void this.read(), pollMs);
+  }
+
+  /** Stops polling and reads what the CLI wrote last (call after it exited). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.read();
+  }
+
+  private read(): Promise<void> {
+    // Reads never overlap: each starts where the previous one stopped.
+    this.reading = this.reading.then(async () => {
+      const handle = await open(this.path, "r").catch(() => undefined);
+      if (!handle) return;
+      try {
+        const { size } = await handle.stat();
+        if (size <= this.offset) return;
+        const buffer = Buffer.alloc(size - this.offset);
+        await handle.read(buffer, 0, buffer.length, this.offset);
+        this.offset = size;
+        const lines = (this.partial + buffer.toString("utf8")).split("\n");
+        this.partial = lines.pop() ?? "";
+        for (const line of lines) if (line.trim()) this.emit(line);
+      } finally {
+        await handle.close();
+      }
+    });
+    return this.reading;
+  }
+
+  private emit(line: string): void {
+    try {
+      this.onEvent(JSON.parse(line) as EngineEvent);
+    } catch {
+      // A line the engine wrote half (a killed CLI) carries nothing the outcome needs.
+    }
+  }
+}
+
+/**
+ * The stack's outputs as the update's root resource (`pulumi:pulumi:Stack`) registered
+ * them, or undefined when the events did not carry them or carried a secret (events
+ * show a secret as "[secret]": its value must come from `stack output --show-secrets`).
+ */
+export class StackOutputsCollector {
+  private found: Record<string, unknown> | undefined;
+  private masked = false;
+
+  readonly onEvent = (event: EngineEvent): void => {
+    const metadata = event.resOutputsEvent?.metadata;
+    if (metadata?.type !== "pulumi:pulumi:Stack") return;
+    const outputs = metadata.new?.outputs as Record<string, unknown> | undefined;
+    if (!outputs) return;
+    this.masked = JSON.stringify(outputs).includes('"[secret]"');
+    this.found = outputs;
+  };
+
+  get outputs(): Record<string, unknown> | undefined {
+    return this.masked ? undefined : this.found;
+  }
 }

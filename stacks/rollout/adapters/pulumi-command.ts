@@ -2,7 +2,7 @@
  * The seam between the driver and the Pulumi CLI. LocalWorkspace sends every
  * CLI call through a PulumiCommand's `run`, which the SDK's typings hide
  * (@internal); this interface names it so tests can inject a recording command
- * and the fake-pulumi stand-in can be used like the real CLI.
+ * (or a timing one, in the benchmark) in place of the real CLI.
  */
 import type { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 
@@ -53,8 +53,8 @@ export function cliVersion(version: string): { toString(): string } {
 }
 
 /**
- * The real CLI: `<root>/bin/pulumi` when `root` is given (also how the
- * fake-pulumi stand-in is plugged in), otherwise `pulumi` on PATH.
+ * The real CLI: `<root>/bin/pulumi` when `root` is given (how the tests plug in
+ * the engine scripts/ensure-pulumi.sh unpacked), otherwise `pulumi` on PATH.
  */
 export async function resolvePulumiCommand(root?: string): Promise<PulumiCommandLike> {
   const { PulumiCommand } = await automationSdk();

@@ -2,7 +2,7 @@
  * A PulumiCommandLike that tags every CLI call with the stack it drives
  * (orphan-processes.ts), so the plugins of a killed call can be found later.
  */
-import { callTags } from "./orphan-processes.js";
+import { callTags, orphanScope } from "./orphan-processes.js";
 import type { PulumiCommandLike } from "./pulumi-command.js";
 
 /** The value of `--stack` (or `--stack=`) in a CLI call's arguments. */
@@ -15,13 +15,20 @@ export function stackOf(args: string[]): string | undefined {
   return undefined;
 }
 
-export function taggedCommand(inner: PulumiCommandLike): PulumiCommandLike {
+/**
+ * @param inner the CLI
+ * @param project the Pulumi project the calls drive (with the backend, the scope of stack names)
+ */
+export function taggedCommand(inner: PulumiCommandLike, project: string): PulumiCommandLike {
   return {
     command: inner.command,
     version: inner.version,
     run(args, cwd, additionalEnv, onOutput, onError, signal) {
       const stack = stackOf(args);
-      const env = stack === undefined ? additionalEnv : { ...additionalEnv, ...callTags(stack) };
+      const env =
+        stack === undefined
+          ? additionalEnv
+          : { ...additionalEnv, ...callTags(stack, orphanScope(project, additionalEnv)) };
       return inner.run(args, cwd, env, onOutput, onError, signal);
     },
   };

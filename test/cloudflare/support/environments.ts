@@ -4,6 +4,7 @@
  * every cohort's part the way the stacks would (each cohort under its own parent, its origin a
  * load balancer tagged with the cohort).
  */
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
@@ -15,6 +16,7 @@ import type {
 } from "../../../components/cloudflare/schema.js";
 import { validateCloudflareEdge } from "../../../components/cloudflare/validate.js";
 import { cohortTags } from "../../../components/identity.js";
+import { keyPair } from "./jwt.js";
 
 export const ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
 export const ZONE_ID = "fedcba9876543210fedcba9876543210";
@@ -38,6 +40,18 @@ export const EXAMPLE: EdgeEnvironment = {
   },
 };
 
+/** An ES256 issuer's public key for JWT-routed environments (only its shape matters here). */
+const JWT_KEY = (() => {
+  const key = keyPair("ES256");
+  if (key.alg === "HS256") throw new Error("unreachable");
+  return key.publicJwk as { kty: "EC"; crv: "P-256"; x: string; y: string };
+})();
+
+/** A stand-in client certificate fingerprint per cohort (SHA-256, lowercase hex). */
+function fingerprint(cohort: string): string {
+  return createHash("sha256").update(`client-certificate-of-${cohort}`).digest("hex");
+}
+
 const cohortName = fc.stringMatching(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/);
 
 export const edgeEnvironments: fc.Arbitrary<EdgeEnvironment> = fc
@@ -51,23 +65,42 @@ export const edgeEnvironments: fc.Arbitrary<EdgeEnvironment> = fc
       "enterprise" as const,
     ),
     loadBalanced: fc.boolean(),
-    cookie: fc.boolean(),
+    /** Worker routing's cohort source (Origin Rules route on a trusted header only). */
+    source: fc.constantFrom(
+      "signed-cookie" as const,
+      "trusted-header" as const,
+      "jwt" as const,
+      "mtls" as const,
+    ),
     customIdentities: fc.boolean(),
     cacheShared: fc.boolean(),
   })
-  .map(({ cohorts, routing, plan, loadBalanced, cookie, customIdentities, cacheShared }) => {
+  .map(({ cohorts, routing, plan, loadBalanced, source, customIdentities, cacheShared }) => {
     const upstream =
       "set by the auth gateway after it verifies the session; client copies are removed";
+    const kind = routing === "worker" ? source : "trusted-header";
     const cohortSource =
       routing === "hostname"
         ? undefined
-        : routing === "worker" && cookie
-          ? { kind: "signed-cookie" as const }
-          : {
-              kind: "trusted-header" as const,
-              trustedUpstream: upstream,
-              ...(routing === "worker" ? { secretHeaderName: "x-upstream-secret" } : {}),
-            };
+        : kind === "signed-cookie"
+          ? { kind }
+          : kind === "jwt"
+            ? {
+                kind,
+                algorithm: "ES256" as const,
+                issuer: "https://auth.example.com/",
+                audience: "svc.example.com",
+                jwks: { keys: [{ ...JWT_KEY, kid: "k1" }] },
+              }
+            : kind === "mtls"
+              ? { kind }
+              : {
+                  kind,
+                  trustedUpstream: upstream,
+                  ...(routing === "worker" ? { secretHeaderName: "x-upstream-secret" } : {}),
+                };
+    const mtls = cohortSource?.kind === "mtls";
+    const ownSettings = customIdentities || mtls;
     return {
       name: "env",
       cohorts,
@@ -81,8 +114,14 @@ export const edgeEnvironments: fc.Arbitrary<EdgeEnvironment> = fc
         routing,
         hostname: "svc.example.com",
         ...(cohortSource !== undefined ? { cohortSource } : {}),
-        ...(customIdentities
-          ? { cohorts: cohorts.map((c) => ({ name: c, identity: `id.${c}` })) }
+        ...(ownSettings
+          ? {
+              cohorts: cohorts.map((c) => ({
+                name: c,
+                ...(customIdentities ? { identity: `id.${c}` } : {}),
+                ...(mtls ? { clientCertificates: [fingerprint(c)] } : {}),
+              })),
+            }
           : {}),
         ...(cacheShared
           ? {

@@ -87,8 +87,16 @@ export interface RouterInstance {
   /** The socket (and worker) name. */
   name: string;
   config: RouterConfig;
-  secret: string;
+  /** COHORT_SECRET; absent for routers that verify without one (RS256/ES256 JWTs, mTLS). */
+  secret?: string;
 }
+
+/**
+ * The request header workerd turns into `request.cf` (its cfBlobHeader option): how the tests
+ * give the router what Cloudflare's edge fills in, e.g. `tlsClientAuth`. Cloudflare itself sets
+ * `request.cf`; no client header can.
+ */
+export const CF_BLOB_HEADER = "cf-blob";
 
 /** A capnp text literal (JSON's escapes are a subset of capnp's for ASCII). */
 function capnpString(value: string): string {
@@ -124,7 +132,7 @@ function capnpConfig(routers: RouterInstance[], kvAddress: string): string {
   const services = routers.map((r) => `(name = ${capnpString(r.name)}, worker = .${r.name})`);
   const sockets = routers.map(
     (r) =>
-      `(name = ${capnpString(r.name)}, address = "127.0.0.1:0", http = (), service = ${capnpString(r.name)})`,
+      `(name = ${capnpString(r.name)}, address = "127.0.0.1:0", http = (cfBlobHeader = ${capnpString(CF_BLOB_HEADER)}), service = ${capnpString(r.name)})`,
   );
   const workers = routers.map(
     (r) => `const ${r.name} :Workerd.Worker = (

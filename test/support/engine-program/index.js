@@ -15,7 +15,7 @@
 //                            updated, deleted by the providers), so a test can tell a
 //                            duplicated or leaked resource from a tracked one.
 //   COHORT_TEST_HOLD_DIR     at each step (storage-create, service-create,
-//                            service-update) writes `<stack>.<step>.started` there, then
+//                            service-update, queue-create) writes `<stack>.<step>.started` there, then
 //                            waits while `<stack>.<step>.hold` exists: a test kills or
 //                            overlaps an update at a known point (a marker, never a sleep).
 //   COHORT_TEST_CLOUDWATCH_ENDPOINT  a CloudWatch emulator (loopback only): the
@@ -152,6 +152,27 @@ const storageProvider = {
   },
 };
 
+/** A cohort's queue, created by a release whose pin config sets QUEUE=on: the create a test
+ * kills mid-way (`queue-create`). Its physical name is deterministic, so a create run again
+ * after `refresh --clear-pending-creates` writes the same cloud object, never a second one. */
+const queueProvider = {
+  async create(inputs) {
+    cloud.put(inputs.physicalName, inputs);
+    await holdPoint(inputs.stack, "queue-create");
+    return { id: inputs.physicalName, outs: inputs };
+  },
+  async diff(_id, olds, news) {
+    return { changes: JSON.stringify(olds) !== JSON.stringify(news) };
+  },
+  async update(_id, _olds, news) {
+    cloud.put(news.physicalName, news);
+    return { outs: news };
+  },
+  async delete(id) {
+    cloud.remove(id);
+  },
+};
+
 /** The edge's shared singleton: updated in place with the edge config. */
 const edgeProvider = {
   async create(inputs) {
@@ -245,6 +266,15 @@ if (part === "edge") {
     "compute",
     "Service",
   );
+  if ((pin.config ?? {}).QUEUE === "on")
+    new pulumi.dynamic.Resource(
+      queueProvider,
+      `${cohort}-queue`,
+      { stack, physicalName: `${stack}-queue` },
+      {},
+      "messaging",
+      "Queue",
+    );
   exports.cohorts = {
     [cohort]: {
       name: cohort,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { crashAfterAppends } from "../../adapters/crash-hook.js";
+import { crashAfterAppends, parseCrashPoint } from "../../adapters/crash-hook.js";
 import { EXIT, type ExitCode } from "../../core/exit-codes.js";
 import type {
   Clock,
@@ -101,11 +101,13 @@ export async function buildPorts(
   }
   const crashAfter = io.env.COHORT_ROLLOUT_CRASH_AFTER;
   if (crashAfter !== undefined && crashAfter !== "") {
-    const n = Number(crashAfter);
-    if (!Number.isInteger(n) || n < 1) {
-      throw usageError([`COHORT_ROLLOUT_CRASH_AFTER: "${crashAfter}" is not a whole number >= 1`]);
+    const point = parseCrashPoint(crashAfter);
+    if (point === undefined) {
+      throw usageError([
+        `COHORT_ROLLOUT_CRASH_AFTER: "${crashAfter}" is neither a whole number >= 1 nor <event type>:<cohort>`,
+      ]);
     }
-    ports = { ...ports, ledger: crashAfterAppends(ports.ledger, n) };
+    ports = { ...ports, ledger: crashAfterAppends(ports.ledger, point) };
   }
   return ports;
 }

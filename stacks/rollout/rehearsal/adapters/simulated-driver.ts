@@ -6,7 +6,6 @@
  * healthy, old ones drained). Update failures are injected from the profile.
  * Nothing outside the simulated fleet is touched.
  */
-import { CONFIG_KEYS, pinSchema } from "../../../../components/contract.js";
 import type { DeploymentRef } from "../../../../components/contract.js";
 import type {
   ApplyResult,
@@ -19,6 +18,7 @@ import type {
   StackDriver,
   UpdateRecord,
 } from "../../core/ports.js";
+import { pinConfig, pinOfConfig, pinOfRelease } from "../../core/stack-config-codec.js";
 import type { SimulatedFleet } from "../sim/fleet.js";
 import type { SimulationProfile, UpdateFailure } from "../sim/profile.js";
 import { hashString, uniformAt } from "../sim/random.js";
@@ -71,7 +71,7 @@ export class SimulatedDriver implements StackDriver {
           {
             version: 1,
             result: "succeeded",
-            config: { [CONFIG_KEYS.pin]: JSON.stringify(initial) },
+            config: pinConfig(initial),
           },
         ],
         applies: 0,
@@ -213,7 +213,8 @@ export class SimulatedDriver implements StackDriver {
     await this.clock.sleep(ms, signal);
     const failure = this.injected(stack, nth, revert);
     const version = (s.history[s.history.length - 1]?.version ?? 0) + 1;
-    const config = { [CONFIG_KEYS.pin]: JSON.stringify(pin) };
+    // The simulated history records config as the real driver writes it (one codec).
+    const config = pinConfig(pin);
     if (failure) {
       s.history.push({ version, result: "failed", config });
       const error = `injected update failure (attempt ${nth}${revert ? ", revert" : ""})`;
@@ -251,30 +252,26 @@ export class SimulatedDriver implements StackDriver {
     onProgress?: ProgressSink,
     signal?: AbortSignal,
   ): Promise<ApplyResult> {
-    return this.update(
-      stack,
-      { release: release.id, version: release.version, config: release.config },
-      false,
-      onProgress,
-      signal,
-    );
+    let pin: Pin;
+    try {
+      pin = pinOfRelease(release);
+    } catch (err) {
+      return Promise.resolve({ ok: false, error: (err as Error).message });
+    }
+    return this.update(stack, pin, false, onProgress, signal);
   }
 
   revert(stack: string, to: UpdateRecord, onProgress?: ProgressSink): Promise<ApplyResult> {
-    const raw = to.config[CONFIG_KEYS.pin];
-    if (raw === undefined) {
-      return Promise.resolve({
-        ok: false,
-        error: `update ${to.version} of ${stack} has no pin in its config`,
-      });
-    }
-    let pin: Pin;
+    let pin: Pin | undefined;
     try {
-      pin = pinSchema.parse(JSON.parse(raw));
+      pin = pinOfConfig(to.config, `update ${String(to.version)} of ${stack}`);
     } catch (err) {
+      return Promise.resolve({ ok: false, error: (err as Error).message });
+    }
+    if (pin === undefined) {
       return Promise.resolve({
         ok: false,
-        error: `update ${to.version} of ${stack} has an invalid pin: ${(err as Error).message}`,
+        error: `update ${String(to.version)} of ${stack} has no pin in its config`,
       });
     }
     return this.update(stack, pin, true, onProgress);
