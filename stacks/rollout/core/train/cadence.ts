@@ -86,7 +86,7 @@ export function localTime(at: number, timeZone: string): LocalTime {
   return {
     date: `${String(d.getUTCFullYear())}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`,
     // getUTCDay: 0 is Sunday.
-    weekday: WEEKDAYS[(d.getUTCDay() + 6) % 7] as Weekday,
+    weekday: WEEKDAYS[(d.getUTCDay() + 6) % 7],
     hhmm: `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`,
   };
 }

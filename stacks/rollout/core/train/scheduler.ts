@@ -345,7 +345,7 @@ function blockedEntry(
   occ: Occupancy,
   now: number,
 ): TrainWait | "yield" | undefined {
-  const r = live[idx] as TrainRelease;
+  const r = live[idx];
   const c = t.cohort.cohort;
   const k = t.wave;
   const supersede = r.policy.order === "supersede";
@@ -407,7 +407,7 @@ function decideEntries(
   now: number,
   out: TrainDecisions,
 ): void {
-  const r = live[idx] as TrainRelease;
+  const r = live[idx];
   if (r.supersededBy) return;
   const waves = [...new Set([...r.targets.values()].map((t) => t.wave))].sort((a, b) => a - b);
   for (const k of waves) {
