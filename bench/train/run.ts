@@ -16,6 +16,14 @@
  *   train_cold_start_year_over_young  a new controller from the snapshot plus the tail, goal <= 1.5
  *   train_full_fold_year_over_young   context: what folding the whole ledger per step would cost
  *
+ * Throughput, on a fake clock (the real controller, scheduler and fake stacks): R releases
+ * submitted at once through K one-cohort waves, each cohort's update U plus bake B. The ideal
+ * pipelined makespan is (R + K - 1) x (U + B); one release at a time takes R x K x (U + B).
+ *
+ *   train_makespan_over_ideal_pipelined   goal <= 1.05
+ *   train_makespan_over_one_at_a_time     context (the pipelining's gain)
+ *   train_deploys_per_week / one_at_a_time_deploys_per_week
+ *
  * Exit 1 when a goal is missed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -174,8 +182,45 @@ async function fullFold(x: Subject): Promise<number> {
   return performance.now() - t0;
 }
 
+/** R releases through K waves of one cohort each: the makespan and its ideal. */
+async function makespan(R: number, K: number, bakeMs: number) {
+  const names = Array.from({ length: K }, (_, i) => `w${String(i)}`);
+  const w = new TrainWorld(
+    waves(...names.map((n) => [cohort(n, { bakeMs })])),
+    policy({ order: "queue", maxConcurrentUpdates: K, pollIntervalMs: 15_000 }),
+  );
+  const start = w.clock.now();
+  for (let i = 0; i < R; i++) await w.submit(`r${String(i)}`);
+  const result = await w.controller().run();
+  if (result.outcome !== "idle") throw new Error(`throughput train: ${result.outcome}`);
+  if (Object.values(w.finished()).some((o) => o !== "completed"))
+    throw new Error("throughput train: a release did not complete");
+  const stage = w.driver.applyMs + bakeMs;
+  return {
+    makespan: w.clock.now() - start,
+    ideal: (R + K - 1) * stage,
+    oneAtATime: R * K * stage,
+  };
+}
+
 async function main(): Promise<void> {
   const report = new BenchReport();
+  const R = 20;
+  const K = 3;
+  const m = await makespan(R, K, 30 * MIN);
+  const WEEK = 7 * 24 * 60 * MIN;
+  console.log(
+    `throughput: ${String(R)} releases, ${String(K)} waves, bake 30 min: makespan ${(m.makespan / MIN).toFixed(1)} min, ideal ${(m.ideal / MIN).toFixed(1)} min, one at a time ${(m.oneAtATime / MIN).toFixed(1)} min`,
+  );
+  report.figure("train_deploys_per_week", (R / m.makespan) * WEEK, undefined, 1);
+  report.figure("one_at_a_time_deploys_per_week", (R / m.oneAtATime) * WEEK, undefined, 1);
+  report.figure("train_makespan_over_one_at_a_time", m.makespan / m.oneAtATime, undefined, 3);
+  report.headline(
+    "train_makespan_over_ideal_pipelined",
+    m.makespan / m.ideal,
+    GOALS.trainMakespanOverIdeal,
+    3,
+  );
   const t = await template();
   const blocks = Math.max(1, Math.round(YEAR / TEMPLATE));
   const dir = mkdtempSync(join(tmpdir(), "bench-train-"));
