@@ -16,6 +16,8 @@ const SLOW = [
   "test/component/packaging.test.ts",
   // A real kube-apiserver (skipped loudly without one).
   "test/kubernetes/api-server.test.ts",
+  // The real Pulumi CLI and Kubernetes provider, a control plane with kwok, moto, the rollout.
+  "test/kubernetes/rollout-e2e.test.ts",
   // The harness against @pulumi/policy's own analyzer handlers, program by program: a
   // fidelity check of the test harness over the whole corpus, not a unit test.
   "test/policy/harness-agreement-legal.test.ts",

@@ -4,6 +4,8 @@ import type { Goal } from "./report.js";
 export const GOALS = {
   /** Construct 100 cohorts under mocks within 1.3x a flat program declaring the same resources. */
   componentVsFlatRatio: { op: "<=", value: 1.3 },
+  /** Objects of 100 Kubernetes cohorts a real kube-apiserver rejects (strict server-side dry run). */
+  k8sDryRunRejected: { op: "<=", value: 0 },
   /** Alarm enters ALARM -> revert update starts, as a ratio to the poll interval. */
   detectionToRevertOverPoll: { op: "<=", value: 1.1 },
   /** Orchestration beyond bakes and updates, as a share of a good rollout's wall time. */

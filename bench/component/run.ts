@@ -10,28 +10,15 @@
  *
  * Env: BENCH_SIZES (default "10,50,100"), BENCH_REPS (default 3).
  */
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { GOALS } from "../goals.js";
 import { BenchReport, median } from "../report.js";
 import type { ChildResult } from "./child.js";
+import { measure } from "./measure.js";
 import type { Variant } from "./programs.js";
 
-const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? "10,50,100").split(",").map(Number);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const VARIANTS: Variant[] = ["component", "flat"];
-
-function measure(variant: Variant, cohorts: number): ChildResult {
-  const stdout = execFileSync(
-    process.execPath,
-    ["--import", "tsx", CHILD, variant, String(cohorts)],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 },
-  );
-  const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
-  if (line === undefined) throw new Error(`child ${variant} ${cohorts} printed no RESULT`);
-  return JSON.parse(line.slice("RESULT ".length)) as ChildResult;
-}
 
 interface Summary {
   cohorts: number;

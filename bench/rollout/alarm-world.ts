@@ -10,7 +10,9 @@ import {
   SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchGate } from "../../stacks/rollout/adapters/cloudwatch-gate.js";
-import type { AlarmReading, AlarmStateValue, HealthGate } from "../../stacks/rollout/core/ports.js";
+import { realClock } from "../../stacks/rollout/adapters/real-clock.js";
+import type { AlarmStateValue, HealthGate } from "../../stacks/rollout/core/ports.js";
+import { ScriptedGate } from "../../test/kit/gate.js";
 import { awsTestClientConfig, motoAvailability, startMoto } from "../../test/support/moto.js";
 
 export const ALARM_PERIOD_SECONDS = 10;
@@ -26,25 +28,15 @@ export interface AlarmWorld {
 
 function memoryWorld(reason: string): AlarmWorld {
   const states = new Map<string, AlarmStateValue>();
+  // The test kit's scripted gate, on the real clock: an alarm reads as set, or as missing.
+  const gate = new ScriptedGate(realClock, {
+    periodSeconds: ALARM_PERIOD_SECONDS,
+    evaluationPeriods: 1,
+  });
+  gate.script = (name) => states.get(name) ?? "MISSING";
   return {
     label: `in-memory gate (moto unavailable: ${reason})`,
-    gate: {
-      read: (names) =>
-        Promise.resolve(
-          names.map((name): AlarmReading => {
-            const state = states.get(name);
-            return state === undefined
-              ? { name, exists: false }
-              : {
-                  name,
-                  exists: true,
-                  state,
-                  periodSeconds: ALARM_PERIOD_SECONDS,
-                  evaluationPeriods: 1,
-                };
-          }),
-        ),
-    },
+    gate,
     create: (names) => {
       for (const n of names) states.set(n, "OK");
       return Promise.resolve();

@@ -38,7 +38,7 @@ import { GOALS } from "../goals.js";
 import { BenchReport, median } from "../report.js";
 import { type AlarmWorld, alarmWorld } from "./alarm-world.js";
 import { measureEngineOverhead } from "./engine-overhead.js";
-import { TimedDriver } from "./timed-driver.js";
+import { FakeDriver } from "../../test/kit/driver.js";
 
 const POLL_MS = 200;
 /** Repetitions of each measurement; the figures are their medians. */
@@ -85,7 +85,13 @@ async function plannedRun(
     } satisfies RolloutEvent,
     1,
   );
-  const driver = new TimedDriver(updateMs);
+  // The test kit's driver on the real clock: each update takes `updateMs` of wall time, and
+  // every call's wall time is recorded, so the updates can be subtracted from the rollout's.
+  const driver = new FakeDriver(realClock);
+  driver.applyMs = updateMs;
+  for (const w of plan)
+    for (const t of w.targets)
+      driver.addStack(t.stack, { release: "r0", version: "1.0.0", config: {} });
   const runner = new Runner(
     {
       driver,
@@ -141,7 +147,7 @@ async function detectionTrial(world: AlarmWorld, trial: number, wave: number): P
   await fired;
   if (result.outcome !== "failed")
     throw new Error(`trial ${trial}: expected a failed release, got ${result.outcome}`);
-  const revert = driver.calls.find((c) => c.op === "revert-start");
+  const revert = driver.calls.find((c) => c.op === "revert");
   if (alarmAt === undefined || observedAt === undefined || !revert)
     throw new Error(`trial ${trial}: no alarm, observation or revert`);
   return {

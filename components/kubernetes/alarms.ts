@@ -11,13 +11,20 @@ import type { AlarmKind } from "../naming.js";
 
 const NAMESPACE = "ContainerInsights";
 
+/** The metric alarms a Kubernetes cohort has, in the order they are created. */
+export const ALARM_KINDS_ON_KUBERNETES = [
+  "running-pods",
+  "restarts",
+] as const satisfies readonly AlarmKind[];
+
 export interface KubernetesAlarms {
   details: AlarmOutput[];
-  composite: aws.cloudwatch.CompositeAlarm;
+  /** The composite alarm; undefined when the alarms are `external`. */
+  composite: aws.cloudwatch.CompositeAlarm | undefined;
 }
 
 /**
- * Creates the cohort's metric alarms and its composite.
+ * Creates the cohort's metric alarms and its composite; with `alarms: external`, only names them.
  * @param ctx the cohort's names, labels, settings and options.
  */
 export function createKubernetesAlarms(ctx: KubernetesCohortContext): KubernetesAlarms {
@@ -27,6 +34,20 @@ export function createKubernetesAlarms(ctx: KubernetesCohortContext): Kubernetes
     evaluationPeriods: t.evaluationPeriods,
     datapointsToAlarm: t.datapointsToAlarm,
   };
+  if (ctx.settings.alarms === "external") {
+    // The same names and shapes as below: the rollout cannot tell who created them.
+    return {
+      details: [
+        ...ALARM_KINDS_ON_KUBERNETES.map((kind) => ({
+          name: ctx.cloudNames.alarm(kind),
+          kind: "metric" as const,
+          ...shape,
+        })),
+        { name: ctx.cloudNames.compositeAlarm, kind: "composite" },
+      ],
+      composite: undefined,
+    };
+  }
   const base = {
     dimensions: {
       ClusterName: ctx.settings.clusterName,

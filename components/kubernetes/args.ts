@@ -85,6 +85,12 @@ export const kubernetesSettingsSchema = z
         memory: quantity.default("256Mi"),
         /** Readiness and liveness probe path. @default "/" */
         healthCheckPath: z.string().startsWith("/").max(1024).default("/"),
+        /**
+         * How long an update waits for the new version's pods to become ready before it fails
+         * (and the rollout reverts the cohort): the Deployment's `progressDeadlineSeconds` and
+         * Pulumi's readiness await (`pulumi.com/timeoutSeconds`). @default 600
+         */
+        readyTimeoutSeconds: z.number().int().min(10).max(3600).default(600),
       })
       .strict()
       .default({
@@ -93,6 +99,7 @@ export const kubernetesSettingsSchema = z
         cpu: "250m",
         memory: "256Mi",
         healthCheckPath: "/",
+        readyTimeoutSeconds: 600,
       }),
     /**
      * Cohorts that run as a StatefulSet with a volume, by name, each with a StorageClass of its
@@ -115,6 +122,18 @@ export const kubernetesSettingsSchema = z
      * key, reached through an EKS Pod Identity role that lists only its ARNs. @default "none"
      */
     cloudStorage: z.enum(["none", "aws"]).default("none"),
+    /**
+     * Who creates the cohorts' CloudWatch alarms. `component`: this component, on Container
+     * Insights metrics (alarms.ts). `external`: someone else (an existing monitoring stack, or a
+     * local emulator when the AWS provider is unavailable); the component creates no alarm and
+     * exports, exactly as with `component`, the names the rollout gates on:
+     * `cohort-<env>-<cohort>-running-pods`, `-restarts` and the composite `-health`. Those
+     * alarms must exist before the first rollout: the rollout refuses a cohort whose alarms it
+     * cannot read. The policy pack's `cohort-health-alarm` sees no alarm in such a stack and says
+     * so: set that rule `advisory` (or exempt the workloads) where alarms live elsewhere.
+     * @default "component"
+     */
+    alarms: z.enum(["component", "external"]).default("component"),
   })
   .strict();
 

@@ -93,10 +93,13 @@ export function createWorkload(
   wiring: WorkloadWiring,
 ): CohortWorkload {
   const selector = { "app.kubernetes.io/name": ctx.names.workload };
+  const timeout = ctx.settings.container.readyTimeoutSeconds;
   const metadata = {
     name: ctx.names.workload,
     namespace: ctx.names.namespace,
     labels: ctx.labels,
+    // The provider's await gives up at the same time as the Deployment controller.
+    annotations: { "pulumi.com/timeoutSeconds": String(timeout) },
   };
   const volume = ctx.settings.volumes[ctx.cohort.name];
   const opts = { ...ctx.opts, dependsOn: wiring.dependsOn };
@@ -109,6 +112,7 @@ export function createWorkload(
             spec: {
               replicas: ctx.cohort.desiredCount,
               selector: { matchLabels: selector },
+              progressDeadlineSeconds: timeout,
               strategy: {
                 type: "RollingUpdate",
                 rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },

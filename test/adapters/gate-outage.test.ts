@@ -3,7 +3,7 @@
  * the real runner, the real CloudWatchGate against moto, the file ledger and
  * the real clock (short bake and backoff). moto is stopped while the wave is
  * baking; the runner retries with backoff, records the error, fails the gate
- * and reverts the cohort. A stand-in StackDriver (in memory) is enough here:
+ * and reverts the cohort. The test kit's in-memory StackDriver is enough here:
  * what is under test is the gate path, not Pulumi.
  */
 import { mkdtempSync } from "node:fs";
@@ -15,75 +15,15 @@ import {
   SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pinSchema } from "../../components/contract.js";
 import { CloudWatchGate } from "../../stacks/rollout/adapters/cloudwatch-gate.js";
 import { realClock } from "../../stacks/rollout/adapters/real-clock.js";
 import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
 import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
-import type {
-  ApplyResult,
-  Pin,
-  PreviewResult,
-  Release,
-  StackDriver,
-  UpdateRecord,
-} from "../../stacks/rollout/core/ports.js";
+import type { Pin } from "../../stacks/rollout/core/ports.js";
 import type { ProgressUpdate } from "../../stacks/rollout/core/progress.js";
 import { Runner } from "../../stacks/rollout/executor/runner.js";
+import { FakeDriver } from "../kit/driver.js";
 import { awsTestClientConfig, ensureMoto, startMoto, type MotoServer } from "../support/moto.js";
-
-/** One stack's pin and update history, in memory. */
-class MemoryDriver implements StackDriver {
-  readonly calls: string[] = [];
-  private readonly stacks = new Map<string, { pin: Pin; history: UpdateRecord[] }>();
-
-  seed(stack: string, pin: Pin): void {
-    const config = { "cohort-service:pin": JSON.stringify(pin) };
-    this.stacks.set(stack, { pin, history: [{ version: 1, result: "succeeded", config }] });
-  }
-  pinOf(stack: string): Pin | undefined {
-    return this.stacks.get(stack)?.pin;
-  }
-  outputs(): Promise<Record<string, unknown>> {
-    return Promise.resolve({});
-  }
-  readPin(stack: string): Promise<Pin | undefined> {
-    return Promise.resolve(this.pinOf(stack));
-  }
-  lastGoodUpdate(stack: string): Promise<UpdateRecord | undefined> {
-    return Promise.resolve(this.stacks.get(stack)?.history.find((h) => h.result === "succeeded"));
-  }
-  preview(stack: string): Promise<PreviewResult> {
-    this.calls.push(`preview ${stack}`);
-    return Promise.resolve({ changes: [], summary: { update: 1 } });
-  }
-  apply(stack: string, release: Release): Promise<ApplyResult> {
-    this.calls.push(`apply ${stack} ${release.id}`);
-    const pin = { release: release.id, version: release.version, config: release.config };
-    return Promise.resolve(this.record(stack, pin));
-  }
-  revert(stack: string, to: UpdateRecord): Promise<ApplyResult> {
-    this.calls.push(`revert ${stack} ${String(to.version)}`);
-    const pin = pinSchema.parse(JSON.parse(to.config["cohort-service:pin"] ?? "null"));
-    return Promise.resolve(this.record(stack, pin));
-  }
-  refresh(stack: string): Promise<ApplyResult> {
-    this.calls.push(`refresh ${stack}`);
-    return Promise.resolve({ ok: true });
-  }
-  private record(stack: string, pin: Pin): ApplyResult {
-    const s = this.stacks.get(stack);
-    if (!s) return { ok: false, error: `no stack ${stack}` };
-    const version = s.history.length + 1;
-    s.pin = pin;
-    s.history.unshift({
-      version,
-      result: "succeeded",
-      config: { "cohort-service:pin": JSON.stringify(pin) },
-    });
-    return { ok: true, updateVersion: version };
-  }
-}
 
 const ALARMS = ["outage-5xx", "outage-latency"];
 const moto = await ensureMoto();
@@ -120,9 +60,10 @@ describe.skipIf(!moto.available)(
 
     it("retries with backoff, then records the error, fails the gate and reverts", async () => {
       const ledger = new FileLedger(join(mkdtempSync(join(tmpdir(), "outage-")), "prod.jsonl"));
-      const driver = new MemoryDriver();
+      const driver = new FakeDriver(realClock);
+      driver.applyMs = 0;
       const previous: Pin = { release: "r0", version: "0.9.0", config: {} };
-      driver.seed("prod.free", previous);
+      driver.addStack("prod.free", previous);
       const gate = new CloudWatchGate({
         ...awsTestClientConfig(aws.endpoint),
         connectionTimeoutMs: 500,
@@ -190,11 +131,10 @@ describe.skipIf(!moto.available)(
         "release-failed",
       ]);
       // Whether the runner refreshes before reverting is its own choice; the updates are not.
-      expect(driver.calls.filter((c) => !c.startsWith("refresh "))).toEqual([
-        "preview prod.free",
-        "apply prod.free r1",
-        "revert prod.free 1",
-      ]);
+      expect(
+        driver.calls.filter((c) => c.op !== "refresh").map((c) => `${c.op} ${c.stack}`),
+      ).toEqual(["preview prod.free", "apply prod.free", "revert prod.free"]);
+      expect(driver.calls.find((c) => c.op === "apply")?.release).toBe("r1");
       expect(driver.pinOf("prod.free")).toEqual(previous);
       // Two backoff sleeps (200 ms + 400 ms) before failing closed, well before the bake ended.
       expect(failedAt - outageAt).toBeGreaterThanOrEqual(600);

@@ -13,14 +13,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../stacks/rollout/cli/main.js";
 import type { CliIo } from "../../stacks/rollout/cli/commands/context.js";
-import { FakeClock } from "./support/fakes.js";
+import { FakeClock } from "../kit/clock.js";
 import {
   FileWorld,
   OLD_PIN,
   type WorldState,
   threeCohortWorld,
   worldPorts,
-} from "./support/file-world.js";
+} from "../kit/file-world.js";
 
 function setup(edit: (w: WorldState) => WorldState = (w) => w) {
   const dir = mkdtempSync(join(tmpdir(), "rollout-approval-"));

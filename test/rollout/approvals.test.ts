@@ -12,7 +12,7 @@ import { approvalGate } from "../../stacks/rollout/core/approvals.js";
 import { decide } from "../../stacks/rollout/core/machine.js";
 import { readState } from "../../stacks/rollout/executor/runner.js";
 import { statusOf } from "../../stacks/rollout/core/state.js";
-import { DEFAULT_POLICY, wavesOf, THREE_COHORTS } from "./support/fakes.js";
+import { DEFAULT_POLICY, wavesOf, THREE_COHORTS } from "../kit/plan.js";
 import { OLD_PIN, harness } from "./support/harness.js";
 
 const approve = (release: string, wave: number, planSeq: number, by = "alice"): RolloutEvent => ({

@@ -13,14 +13,14 @@ import type { CliIo } from "../../stacks/rollout/cli/commands/context.js";
 import { progressListener } from "../../stacks/rollout/cli/commands/drive.js";
 import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
 import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
-import { FakeClock } from "./support/fakes.js";
+import { FakeClock } from "../kit/clock.js";
 import {
   FileWorld,
   OLD_PIN,
   type WorldState,
   threeCohortWorld,
   worldPorts,
-} from "./support/file-world.js";
+} from "../kit/file-world.js";
 
 let dir: string;
 let clock: FakeClock;

@@ -10,14 +10,11 @@ import { bakeVerdict, precheckVerdict } from "../../stacks/rollout/core/gate-pol
 import { decide, revertOrder } from "../../stacks/rollout/core/machine.js";
 import { type FoldRecord, fold } from "../../stacks/rollout/core/state.js";
 import { Runner } from "../../stacks/rollout/executor/runner.js";
-import {
-  FakeClock,
-  FakeDriver,
-  MemoryLedger,
-  ScriptedGate,
-  THREE_COHORTS,
-  wavesOf,
-} from "./support/fakes.js";
+import { FakeClock } from "../kit/clock.js";
+import { FakeDriver } from "../kit/driver.js";
+import { ScriptedGate } from "../kit/gate.js";
+import { MemoryLedger } from "../kit/ledger.js";
+import { THREE_COHORTS, wavesOf } from "../kit/plan.js";
 import { OLD_PIN, harness } from "./support/harness.js";
 
 const COHORTS = THREE_COHORTS.map((c) => c.name);

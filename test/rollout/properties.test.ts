@@ -11,7 +11,8 @@ import { decide } from "../../stacks/rollout/core/machine.js";
 import type { AlarmStateValue } from "../../stacks/rollout/core/ports.js";
 import { readState } from "../../stacks/rollout/executor/runner.js";
 import { type FoldRecord, apply, fold } from "../../stacks/rollout/core/state.js";
-import { CrashError, type CohortSpec } from "./support/fakes.js";
+import { CrashError } from "../kit/ledger.js";
+import type { CohortSpec } from "../kit/plan.js";
 import { OLD_PIN, harness } from "./support/harness.js";
 
 const STATES: (AlarmStateValue | "MISSING")[] = [

@@ -10,7 +10,7 @@ import { REVERT_ATTEMPTS } from "../../stacks/rollout/core/machine.js";
 import { Runner } from "../../stacks/rollout/executor/runner.js";
 import type { Release } from "../../stacks/rollout/core/ports.js";
 import { OLD_PIN, harness } from "./support/harness.js";
-import { DEFAULT_POLICY, THREE_COHORTS } from "./support/fakes.js";
+import { DEFAULT_POLICY, THREE_COHORTS } from "../kit/plan.js";
 
 const STACKS = ["prod.free", "prod.pro", "prod.enterprise"];
 const COHORTS = ["free", "pro", "enterprise"];

@@ -13,15 +13,11 @@ import { decide } from "../../stacks/rollout/core/machine.js";
 import type { DeploymentStatus, DeploymentWatcher } from "../../stacks/rollout/core/ports.js";
 import { Runner } from "../../stacks/rollout/executor/runner.js";
 import { type FoldRecord, fold } from "../../stacks/rollout/core/state.js";
-import {
-  type CohortSpec,
-  DEFAULT_POLICY,
-  FakeClock,
-  FakeDriver,
-  MemoryLedger,
-  ScriptedGate,
-  wavesOf,
-} from "./support/fakes.js";
+import { FakeClock } from "../kit/clock.js";
+import { FakeDriver } from "../kit/driver.js";
+import { ScriptedGate } from "../kit/gate.js";
+import { MemoryLedger } from "../kit/ledger.js";
+import { type CohortSpec, DEFAULT_POLICY, wavesOf } from "../kit/plan.js";
 import { OLD_PIN } from "./support/harness.js";
 
 const MIN = 60_000;

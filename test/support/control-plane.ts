@@ -16,11 +16,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { inCi, PROJECT_ROOT } from "./engine.js";
+import { writeKwokStages } from "./kwok-stages.js";
 
 export interface ControlPlaneTools {
   binDir: string;
   etcd: string;
   gatewayCrdDir: string;
+  /** kwok's stage files (fast node initialise, heartbeat, pod lifecycle). */
+  kwokStagesDir: string;
+}
+
+export interface ControlPlaneOptions {
+  /**
+   * Also run kube-controller-manager, kube-scheduler and kwok with one fake node, so that
+   * Deployments roll out and pods become Ready (no kubelet, no containers: kwok writes their
+   * status). Off by default: validation-only suites need none of it.
+   */
+  workloads?: boolean;
 }
 
 export interface ApiResponse {
@@ -32,6 +44,8 @@ export interface ControlPlane {
   url: string;
   token: string;
   caFile: string;
+  /** A kubeconfig file for this control plane (token auth as system:masters). */
+  kubeconfig: string;
   /** A request to the API server as system:masters. */
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResponse>;
   /** Server-side apply of one object; `dryRun` validates without persisting. */
@@ -57,6 +71,7 @@ export function probeControlPlane(): { tools?: ControlPlaneTools; reason?: strin
       binDir: vars.K8S_BIN_DIR ?? "",
       etcd: vars.ETCD_BIN ?? "etcd",
       gatewayCrdDir: vars.GATEWAY_CRD_DIR ?? "",
+      kwokStagesDir: vars.KWOK_STAGES_DIR ?? "",
     },
   };
 }
@@ -167,8 +182,50 @@ function pathOf(object: Record<string, unknown>): string {
   return `${group}${ns}/${plural}/${meta.name ?? ""}`;
 }
 
-/** Starts etcd and kube-apiserver, waits for /readyz, applies the Gateway API CRDs. */
-export async function startControlPlane(tools: ControlPlaneTools): Promise<ControlPlane> {
+/** A kubeconfig for `url`, trusting `caFile`, authenticating with `token`. */
+function kubeconfigText(url: string, caFile: string, token: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "  - name: local",
+    `    cluster: { server: "${url}", certificate-authority: "${caFile}" }`,
+    "users:",
+    "  - name: admin",
+    `    user: { token: "${token}" }`,
+    "contexts:",
+    "  - name: local",
+    "    context: { cluster: local, user: admin, namespace: default }",
+    "current-context: local",
+    "",
+  ].join("\n");
+}
+
+/** The fake node kwok manages (its annotation is kwok's selector): room for every test pod. */
+const FAKE_NODE = {
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: {
+    name: "kwok-node-0",
+    annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+    labels: { type: "kwok", "kubernetes.io/hostname": "kwok-node-0", "kubernetes.io/os": "linux" },
+  },
+  status: {
+    allocatable: { cpu: "64", memory: "256Gi", pods: "250" },
+    capacity: { cpu: "64", memory: "256Gi", pods: "250" },
+  },
+};
+
+/**
+ * Starts etcd and kube-apiserver, waits for /readyz, applies the Gateway API CRDs; with
+ * `workloads`, also the controller manager, the scheduler and kwok with one Ready fake node.
+ * @param tools the binaries (probeControlPlane).
+ * @param options what to run besides the API server.
+ */
+export async function startControlPlane(
+  tools: ControlPlaneTools,
+  options: ControlPlaneOptions = {},
+): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), "cohort-k8s-"));
   makeCertificates(dir);
   const token = "cohort-test-token";
@@ -301,12 +358,87 @@ export async function startControlPlane(tools: ControlPlaneTools): Promise<Contr
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  const url = `https://127.0.0.1:${apiPort}`;
+  const kubeconfig = join(dir, "kubeconfig.yaml");
+  writeFileSync(kubeconfig, kubeconfigText(url, join(dir, "ca.crt"), token));
+  if (options.workloads === true) {
+    startWorkloadControllers(tools, dir, kubeconfig, start);
+    const node = await call("POST", "/api/v1/nodes", FAKE_NODE);
+    if (node.status >= 300) {
+      stop();
+      throw new Error(`creating the fake node: ${node.status} ${JSON.stringify(node.body)}`);
+    }
+    // Ready once kwok has initialised the node and the default ServiceAccount exists (pods
+    // cannot be created in a namespace before the controller manager has made it).
+    for (;;) {
+      const n = await call("GET", "/api/v1/nodes/kwok-node-0");
+      const conditions = (
+        (n.body.status ?? {}) as { conditions?: { type: string; status: string }[] }
+      ).conditions;
+      const sa = await call("GET", "/api/v1/namespaces/default/serviceaccounts/default");
+      if (conditions?.some((c) => c.type === "Ready" && c.status === "True") && sa.status === 200)
+        break;
+      if (Date.now() > deadline || processes.some((p) => p.exitCode !== null)) {
+        stop();
+        throw new Error(`the fake node did not become Ready (logs were in ${dir})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   return {
-    url: `https://127.0.0.1:${apiPort}`,
+    url,
     token,
     caFile: join(dir, "ca.crt"),
+    kubeconfig,
     call,
     apply,
     stop,
   };
+}
+
+/**
+ * Starts kube-controller-manager (Deployments, ReplicaSets, EndpointSlices, ServiceAccounts),
+ * kube-scheduler and kwok (node and pod status), all on `kubeconfig`.
+ * @param tools the binaries and kwok's stage files.
+ * @param dir the control plane's folder (certificates, keys).
+ * @param kubeconfig the admin kubeconfig.
+ * @param start starts and records one process (stopped with the control plane).
+ */
+function startWorkloadControllers(
+  tools: ControlPlaneTools,
+  dir: string,
+  kubeconfig: string,
+  start: (name: string, command: string, args: string[]) => void,
+): void {
+  start("kube-controller-manager", join(tools.binDir, "kube-controller-manager"), [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--leader-elect=false",
+    // Node IPAM needs a cluster CIDR; kwok assigns pod IPs itself.
+    "--controllers=*,-nodeipam",
+    `--service-account-private-key-file=${join(dir, "sa.key")}`,
+    `--root-ca-file=${join(dir, "ca.crt")}`,
+    "--use-service-account-credentials=false",
+    "--bind-address=127.0.0.1",
+    "--secure-port=0",
+  ]);
+  start("kube-scheduler", join(tools.binDir, "kube-scheduler"), [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    "--secure-port=0",
+  ]);
+  const stages = writeKwokStages(tools.kwokStagesDir, dir).map((f) => `--config=${f}`);
+  start("kwok", join(tools.binDir, "kwok"), [
+    `--kubeconfig=${kubeconfig}`,
+    "--manage-all-nodes=false",
+    "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+    // Away from the service range (10.0.0.0/24), so pod and Service IPs never collide.
+    "--cidr=10.244.0.0/16",
+    "--node-ip=127.0.0.1",
+    ...stages,
+  ]);
 }

@@ -76,6 +76,15 @@ const alarmReadingSchema = z.object({
 });
 export type RecordedReading = z.infer<typeof alarmReadingSchema>;
 
+/**
+ * What a restart found on a stack whose update had been interrupted (after refreshing it):
+ * the facts the machine's reconciliation (preflight.ts) rested on. Absent on other records.
+ */
+const reconciledFactsSchema = z.object({
+  pinRelease: z.string().optional(),
+  lastUpdate: updateRecordSchema.optional(),
+});
+
 const base = { release: z.string().min(1) };
 const cohortBase = { ...base, cohort: z.string().min(1) };
 
@@ -97,6 +106,8 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
     stack: z.string(),
     previous: updateRecordSchema.optional(),
     attempt: z.number().int().min(1).default(1),
+    /** On a re-attempt after an interrupted update: what was found on the stack. */
+    found: reconciledFactsSchema.optional(),
   }),
   z.object({
     type: z.literal("applied"),
@@ -104,6 +115,8 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
     updateVersion: z.number().int().optional(),
     /** True when a restart found the update had finished before the crash. */
     recovered: z.boolean().default(false),
+    /** With `recovered`: what was found on the stack that showed the update had finished. */
+    found: reconciledFactsSchema.optional(),
     /**
      * Where the cohort's deployment is watched (its stack's `deployment` output), when the
      * update returns before the new version serves (ECS). Its bake starts at the

@@ -11,13 +11,19 @@ import type { DeploymentRef } from "../../../components/contract.js";
 import { approvalHold } from "./approvals.js";
 import type { PlannedTarget, RolloutEvent } from "./events.js";
 import { bakeVerdict, precheckVerdict } from "./gate-policy.js";
+import { nextPollAt } from "./observations.js";
 import type { ReleaseState, TargetState } from "./state.js";
 
 export type Outcome =
   "completed" | "failed" | "aborted" | "paused" | "blocked" | "stuck" | "awaiting-approval";
 
 export type Command =
-  | { kind: "record"; event: RolloutEvent }
+  /**
+   * Append `event`; when it was appended (no other writer got in first), carry out `then` in
+   * the same step. A revert is started this way: the step that records `reverting` runs it,
+   * so a `revert` decided later is one an earlier step (or process) left unfinished.
+   */
+  | { kind: "record"; event: RolloutEvent; then?: Command }
   | { kind: "precheck"; release: string; target: PlannedTarget }
   /** `interrupted`: an earlier `applying` has no outcome — refresh and reconcile before re-applying. */
   | {
@@ -28,20 +34,26 @@ export type Command =
       interrupted: boolean;
       attempt: number;
     }
-  /** Read the wave's alarms; `bakeEndsAt` per cohort so the runner records final readings. */
+  /**
+   * Read the wave's alarms at `pollAt` (observations.ts `nextPollAt`); `bakeEndsAt` per cohort
+   * so the readings worth recording (final ones among them) are known.
+   */
   | {
       kind: "observe";
       release: string;
       targets: PlannedTarget[];
       bakeEndsAt: Record<string, number>;
       final: boolean;
+      pollAt: number;
     }
+  /** `manual`: an operator's revert of a cohort of a finished release (recorded as such). */
   | {
       kind: "revert";
       release: string;
       target: PlannedTarget;
       to: TargetState["previous"];
       refreshFirst: boolean;
+      manual: boolean;
     }
   /**
    * The cohort's update returned but its new version does not serve yet: check its deployment
@@ -78,6 +90,30 @@ function record(event: RolloutEvent): Command {
 /** Automatic attempts at reverting one cohort before the run stops for a human. */
 export const REVERT_ATTEMPTS = 3;
 
+/** Record that a cohort's revert starts, and start it in the same step. */
+function startRevert(r: ReleaseState, t: TargetState): Command {
+  return {
+    kind: "record",
+    event: {
+      type: "reverting",
+      release: r.id,
+      cohort: t.target.cohort,
+      stack: t.target.stack,
+      to: t.previous,
+      manual: false,
+    },
+    // The release's update was cut off or failed mid-way: clear pending operations first.
+    then: {
+      kind: "revert",
+      release: r.id,
+      target: t.target,
+      to: t.previous,
+      refreshFirst: t.applyOpen,
+      manual: false,
+    },
+  };
+}
+
 function decideRevert(r: ReleaseState, now: number): Command {
   // A cohort whose revert failed (its stack locked, its update failing) never holds back the
   // reverts of the others: a less critical cohort that already had the release goes back to
@@ -89,24 +125,17 @@ function decideRevert(r: ReleaseState, now: number): Command {
       blocked.push(t);
       continue;
     }
-    if (t.phase !== "reverting") {
-      return record({
-        type: "reverting",
-        release: r.id,
-        cohort: t.target.cohort,
-        stack: t.target.stack,
-        to: t.previous,
-        manual: false,
-      });
-    }
+    if (t.phase !== "reverting") return startRevert(r, t);
     return {
       kind: "revert",
       release: r.id,
       target: t.target,
       to: t.previous,
-      // The release's update was cut off or failed mid-way: clear pending operations first.
-      // (The runner also refreshes when it resumes a revert another process started.)
-      refreshFirst: t.applyOpen,
+      // A revert recorded and not finished (the step that records one runs it): a process
+      // died mid-revert, another one started it, or a human asked for it or resumed it. It
+      // may have left pending operations: refresh first.
+      refreshFirst: true,
+      manual: false,
     };
   }
   // Every other cohort is reverted: retry the blocked ones (a lock may have been released),
@@ -123,14 +152,7 @@ function decideRevert(r: ReleaseState, now: number): Command {
         until: retryAt,
         reason: `the revert of ${t.target.cohort} failed (${t.revertFailure?.reason ?? "unknown"}); retrying it (attempt ${String(t.revertFailures + 1)} of ${String(REVERT_ATTEMPTS)}) at ${new Date(retryAt).toISOString()}`,
       };
-    return record({
-      type: "reverting",
-      release: r.id,
-      cohort: t.target.cohort,
-      stack: t.target.stack,
-      to: t.previous,
-      manual: false,
-    });
+    return startRevert(r, t);
   }
   if (blocked.length > 0) {
     const each = blocked.map(
@@ -223,6 +245,20 @@ export function decideDeployment(
 
 export function decide(r: ReleaseState, now: number): Command {
   if (r.outcome) {
+    // An operator asked for one cohort of a finished release back on its update from before
+    // the release (`revert --cohort`, an intent recorded as a manual `reverting`): carry it
+    // out, refreshing first since nothing says how the stack was left. One attempt: a failure
+    // is recorded and a human retries with the same command.
+    const asked = [...r.targets.values()].find((t) => t.received && t.phase === "reverting");
+    if (asked)
+      return {
+        kind: "revert",
+        release: r.id,
+        target: asked.target,
+        to: asked.previous,
+        refreshFirst: true,
+        manual: true,
+      };
     const reason =
       r.outcome === "completed" ? "every wave passed" : (r.failure?.reason ?? r.outcome);
     return { kind: "stop", release: r.id, outcome: r.outcome, reason };
@@ -352,6 +388,7 @@ export function decide(r: ReleaseState, now: number): Command {
       targets: baking.map((t) => t.target),
       bakeEndsAt,
       final: needFinal,
+      pollAt: nextPollAt(r, baking, bakeEndsAt, needFinal, now),
     };
   }
   return record({ type: "completed", release: r.id });

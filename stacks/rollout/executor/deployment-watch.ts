@@ -5,7 +5,8 @@
  * `decideDeployment`'s, from the events the runner records with these.
  */
 import { deploymentRefSchema, type DeploymentRef } from "../../../components/contract.js";
-import type { Clock, DeploymentStatus, DeploymentWatcher } from "../core/ports.js";
+import type { DeploymentStatus, DeploymentWatcher } from "../core/ports.js";
+import { type RetryOptions, retry } from "../core/retry.js";
 
 /** What an `applied` event carries about the cohort's deployment. */
 export type DeploymentOfUpdate = { deployment?: DeploymentRef } | { deploymentUnknown: string };
@@ -33,25 +34,17 @@ export function deploymentFromOutputs(
   };
 }
 
-export interface RetryOptions {
-  attempts: number;
-  backoffMs: number;
-  clock: Clock;
-  signal?: AbortSignal;
-}
-
-/** Calls `fn` up to `attempts` times with doubling backoff; rethrows the last error. */
+/**
+ * Calls `fn` with the gate's retries (core/retry.ts); rejects with the last error when the
+ * attempts run out, or with the signal's reason when it stopped them.
+ * @param fn one attempt
+ * @param o attempts, backoff, clock and signal
+ */
 export async function withRetries<T>(fn: () => Promise<T>, o: RetryOptions): Promise<T> {
-  let delay = o.backoffMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= o.attempts || o.signal?.aborted) throw err;
-      await o.clock.sleep(delay, o.signal);
-      delay *= 2;
-    }
-  }
+  const r = await retry(fn, o);
+  if (r.ok) return r.value;
+  if (r.stopped) throw o.signal?.reason ?? new Error(r.error);
+  throw new Error(r.error);
 }
 
 /**

@@ -7,7 +7,7 @@
  * No Pulumi or AWS imports: drivers, gates, ledgers and clocks are ports, so
  * tests and the rehearsal drive the same code on a virtual clock.
  */
-import { dataLossChanges, describeChange } from "../core/data-loss.js";
+import { describeChange } from "../core/data-loss.js";
 import {
   type DeploymentOfUpdate,
   checkDeployment,
@@ -15,14 +15,25 @@ import {
   describeRef,
   withRetries,
 } from "./deployment-watch.js";
-import {
-  type PlannedTarget,
-  type RecordedReading,
-  type RolloutEvent,
-  parseEvent,
-} from "../core/events.js";
+import type { PlannedTarget, RecordedReading, RolloutEvent } from "../core/events.js";
 import { type Command, type Outcome, cancelsRunningUpdate, decide } from "../core/machine.js";
+import {
+  type AlarmRead,
+  type DeploymentCheck,
+  bakeDeploymentToRecord,
+  bakeObservationsToRecord,
+  deploymentsToWatchDuringBake,
+  precheckObservation,
+  servingCheckToRecord,
+} from "../core/observations.js";
+import {
+  type PreflightFacts,
+  decidePreflight,
+  reconcileInterrupted,
+  updateOutcome,
+} from "../core/preflight.js";
 import type { ProgressListener } from "../core/progress.js";
+import { type RetryOptions, retry } from "../core/retry.js";
 import {
   type AlarmReading,
   type ApplyResult,
@@ -31,15 +42,14 @@ import {
   type DeploymentWatcher,
   type HealthGate,
   type Ledger,
-  LedgerConflictError,
   type LedgerRecord,
-  type PreviewResult,
   type Release,
   type StackDriver,
-  type UpdateRecord,
 } from "../core/ports.js";
-import { type FoldRecord, type ReleaseState, type RolloutState, fold } from "../core/state.js";
-import { isUpdateOfRelease } from "../core/update-identity.js";
+import type { ReleaseState } from "../core/state.js";
+import { LedgerWriter, readState } from "./writer.js";
+
+export { readState };
 
 export interface RunnerPorts {
   driver: StackDriver;
@@ -76,32 +86,6 @@ export interface RunResult {
   state?: ReleaseState;
 }
 
-/**
- * Reads and validates the whole ledger. A record that fails validation stops everything.
- * `parsed` caches validated events by sequence number: records never change once written,
- * so a long-running runner validates each one once, not once per step.
- */
-export async function readState(
-  ledger: Ledger<unknown>,
-  parsed?: Map<number, RolloutEvent>,
-): Promise<{ state: RolloutState; records: FoldRecord[] }> {
-  const raw = await ledger.read();
-  const records = raw.map((r: LedgerRecord<unknown>) => {
-    const cached = parsed?.get(r.seq);
-    if (cached) return { seq: r.seq, at: r.at, event: cached };
-    try {
-      const event = parseEvent(r.event);
-      parsed?.set(r.seq, event);
-      return { seq: r.seq, at: r.at, event };
-    } catch (err) {
-      throw new Error(
-        `ledger record #${r.seq} is not a valid rollout event: ${(err as Error).message}`,
-      );
-    }
-  });
-  return { state: fold(records), records };
-}
-
 function toRecorded(r: AlarmReading): RecordedReading {
   return {
     name: r.name,
@@ -109,13 +93,6 @@ function toRecorded(r: AlarmReading): RecordedReading {
     state: r.state,
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
   };
-}
-
-function sameReadings(a: RecordedReading[] | undefined, b: RecordedReading[]): boolean {
-  if (!a || a.length !== b.length) return false;
-  return a.every(
-    (x, i) => x.name === b[i]?.name && x.exists === b[i]?.exists && x.state === b[i]?.state,
-  );
 }
 
 /** The release a stack is given: the edge stack gets the edge config, cohorts the release's config. */
@@ -131,56 +108,6 @@ export function releaseFor(spec: ReleaseState["spec"], target: PlannedTarget): R
   return release;
 }
 
-type FailureCause = Extract<RolloutEvent, { type: "failed" }>["cause"];
-
-function failedAt(
-  release: string,
-  cohort: string,
-  cause: FailureCause,
-  reason: string,
-): RolloutEvent {
-  return { type: "failed", release, cohort, cause, reason };
-}
-
-/** What an update's result records: applied, blocked (stack locked), or failed (cancelled or not). */
-function updateOutcome(
-  release: string,
-  t: PlannedTarget,
-  result: ApplyResult,
-  cancelledBecause: string | undefined,
-): RolloutEvent {
-  if (result.ok)
-    return {
-      type: "applied",
-      release,
-      cohort: t.cohort,
-      updateVersion: result.updateVersion,
-      recovered: false,
-    };
-  if (result.locked)
-    return {
-      type: "blocked",
-      release,
-      cohort: t.cohort,
-      reason: `stack ${t.stack} is locked by another update (${result.error ?? "locked"}); wait for it or run \`pulumi cancel --stack ${t.stack}\`, then resume`,
-    };
-  // Cancelled because the release is stopping: the stack may hold part of the update. The
-  // `applying` stays open in the state, so its revert refreshes the stack first.
-  if (cancelledBecause !== undefined)
-    return failedAt(
-      release,
-      t.cohort,
-      "cancelled",
-      `update of ${t.stack} cancelled: ${cancelledBecause} (${result.error ?? "the update stopped"})`,
-    );
-  return failedAt(
-    release,
-    t.cohort,
-    "update",
-    `update of ${t.stack} failed: ${result.error ?? "unknown error"}`,
-  );
-}
-
 function interrupted(release: string, signal: AbortSignal): RunResult {
   const why: unknown = signal.reason;
   const reason = why instanceof Error ? why.message : typeof why === "string" ? why : "interrupted";
@@ -188,21 +115,18 @@ function interrupted(release: string, signal: AbortSignal): RunResult {
 }
 
 export class Runner {
-  private readonly lastPoll = new Map<string, number>();
-  /** `release/cohort` -> when its deployment was last checked, so checks run once a poll interval. */
-  private readonly lastDeploymentCheck = new Map<string, number>();
-  /** `release/cohort` keys whose `reverting` this process appended: no crash since, no refresh needed. */
-  private readonly revertsStartedHere = new Set<string>();
-  private readonly parsed = new Map<number, RolloutEvent>();
   /** The cadence wait last announced, so a wait re-decided every poll is printed once. */
   private waitLogged?: string;
   private readonly options: RunnerOptions;
+  /** Every append of this runner goes through the one writer (writer.ts). */
+  readonly writer: LedgerWriter;
 
   constructor(
     private readonly ports: RunnerPorts,
     options: Partial<RunnerOptions> = {},
   ) {
     this.options = { ...DEFAULT_RUNNER_OPTIONS, ...options };
+    this.writer = new LedgerWriter(ports.ledger, (u) => this.emit(u));
   }
 
   private emit(update: Parameters<ProgressListener>[0]): void {
@@ -210,41 +134,13 @@ export class Runner {
   }
 
   /** Appends at the next sequence number; a conflict means another writer (pause/abort) got in first. */
-  async append(event: RolloutEvent, lastSeq: number): Promise<LedgerRecord<unknown> | undefined> {
-    try {
-      const rec = await this.ports.ledger.append(event, lastSeq + 1);
-      this.emit({
-        kind: "event",
-        seq: rec.seq,
-        at: rec.at,
-        event,
-      });
-      return rec;
-    } catch (err) {
-      if (
-        err instanceof LedgerConflictError ||
-        (err as { code?: string }).code === "LEDGER_CONFLICT"
-      )
-        return undefined;
-      throw err;
-    }
+  private append(event: RolloutEvent, lastSeq: number): Promise<LedgerRecord<unknown> | undefined> {
+    return this.writer.append(event, lastSeq);
   }
 
-  /**
-   * Appends what happened to a stack (an update's or revert's outcome). Unlike a decision, a
-   * fact stays true whatever another writer appended meanwhile (a `pause` from another
-   * terminal), so a conflict re-reads the ledger's end and appends again. Dropping it would
-   * leave the update looking unfinished: a paused run would then hold back the revert of a
-   * failed update, and `resume` would apply the failed release a second time.
-   */
-  private async appendFact(event: RolloutEvent, lastSeq: number): Promise<void> {
-    let seq = lastSeq;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      if (await this.append(event, seq)) return;
-      const records = await this.ports.ledger.read();
-      seq = records.at(-1)?.seq ?? 0;
-    }
-    throw new Error(`could not record ${event.type} of ${event.release}: the ledger keeps moving`);
+  /** Appends a fact (an outcome on a stack), re-reading on a conflict (writer.ts `appendFact`). */
+  private appendFact(event: RolloutEvent, lastSeq: number): Promise<LedgerRecord<unknown>> {
+    return this.writer.appendFact(event, lastSeq);
   }
 
   /** Runs one release until it stops (completed, failed, aborted, paused, blocked, stuck). */
@@ -253,7 +149,7 @@ export class Runner {
     for (;;) {
       const { signal } = this.options;
       if (signal?.aborted) return interrupted(releaseId, signal);
-      const { state } = await readState(this.ports.ledger, this.parsed);
+      const { state } = await this.writer.read();
       const release = state.releases.get(releaseId);
       if (!release) throw new Error(`release "${releaseId}" is not in the ledger; plan it first`);
       const cmd = decide(release, this.ports.clock.now());
@@ -287,23 +183,13 @@ export class Runner {
     switch (cmd.kind) {
       case "record": {
         const rec = await this.append(cmd.event, lastSeq);
-        if (rec && cmd.event.type === "reverting")
-          this.revertsStartedHere.add(`${cmd.event.release}/${cmd.event.cohort}`);
+        // The machine's follow-up runs only on the state it was decided for plus this record.
+        if (rec && cmd.then) await this.execute(cmd.then, release, rec.seq);
         return;
       }
       case "precheck": {
-        const obs = await this.readAlarms(cmd.target.alarmNames);
-        await this.append(
-          {
-            type: "observed",
-            release: cmd.release,
-            cohort: cmd.target.cohort,
-            phase: "precheck",
-            final: false,
-            ...obs,
-          },
-          lastSeq,
-        );
+        const read = await this.readAlarms(cmd.target.alarmNames);
+        await this.append(precheckObservation(release, cmd.target, read), lastSeq);
         return;
       }
       case "apply":
@@ -336,32 +222,20 @@ export class Runner {
     }
   }
 
-  /** Reads alarms with retries and backoff; after the last attempt the error is recorded (fails closed). */
-  private async readAlarms(
-    names: string[],
-  ): Promise<{ readings: RecordedReading[]; error?: string; takenAt: number }> {
-    let delay = this.options.gateBackoffMs;
-    let lastError = "unknown error";
+  /**
+   * Reads alarms with the gate's retries (core/retry.ts); after the last attempt the error is
+   * recorded (fails closed). An operator interrupt during a backoff stops the step instead.
+   */
+  private async readAlarms(names: string[]): Promise<AlarmRead> {
+    // The state CloudWatch returns is at least this recent, no more: stamp the read's start.
     let takenAt = this.ports.clock.now();
-    for (let attempt = 1; attempt <= this.options.gateAttempts; attempt++) {
-      // The state CloudWatch returns is at least this recent, no more: stamp the read's start.
+    const read = await retry(() => {
       takenAt = this.ports.clock.now();
-      try {
-        const readings = await this.ports.gate.read(names);
-        return { readings: readings.map(toRecorded), takenAt };
-      } catch (err) {
-        lastError = err instanceof Error ? err.message : String(err);
-        if (attempt < this.options.gateAttempts) {
-          await this.ports.clock.sleep(delay, this.options.signal);
-          delay *= 2;
-        }
-      }
-    }
-    return {
-      readings: [],
-      error: `${this.options.gateAttempts} attempts: ${lastError}`,
-      takenAt,
-    };
+      return this.ports.gate.read(names);
+    }, this.retry());
+    if (read.ok) return { readings: read.value.map(toRecorded), takenAt };
+    if (read.stopped) throw this.options.signal?.reason ?? new Error("interrupted");
+    return { readings: [], error: `${read.attempts} attempts: ${read.error}`, takenAt };
   }
 
   private async applyTarget(
@@ -372,15 +246,15 @@ export class Runner {
     const { driver } = this.ports;
     const t = cmd.target;
     const spec = releaseFor(release.spec, t);
-    const state = release.targets.get(t.cohort);
-    if (!state) throw new Error(`cohort ${t.cohort} is not planned in release ${release.id}`);
+    if (!release.targets.has(t.cohort))
+      throw new Error(`cohort ${t.cohort} is not planned in release ${release.id}`);
     const log = (line: string): void =>
       this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
     let seq = lastSeq;
 
     if (cmd.interrupted) {
       // The process stopped between `applying` and its outcome. Clear pending operations, then
-      // find out whether the update finished before applying it again.
+      // gather what the stack shows; the machine decides whether the update finished.
       const refreshed = await driver.refresh(t.stack, log);
       if (!refreshed.ok)
         log(`refresh failed (${refreshed.error ?? "unknown"}); re-applying anyway`);
@@ -388,51 +262,16 @@ export class Runner {
         driver.readPin(t.stack),
         driver.lastGoodUpdate(t.stack),
       ]);
-      // Not by version: file and DIY backends number every update 0 (update-identity.ts).
-      const finished =
-        isUpdateOfRelease(last, release.id, state.previous) &&
-        (t.edge || pin?.release === release.id);
-      if (finished) {
-        await this.appendFact(
-          {
-            type: "applied",
-            release: release.id,
-            cohort: t.cohort,
-            ...(last.version > 0 ? { updateVersion: last.version } : {}),
-            recovered: true,
-            ...(await this.deploymentOfUpdate(t, log)),
-          },
-          seq,
-        );
+      const found = reconcileInterrupted(release, t, cmd.attempt, { pin, last });
+      if (found.kind === "finished") {
+        await this.appendFact({ ...found.event, ...(await this.deploymentOfUpdate(t, log)) }, seq);
         return;
       }
-      const rec = await this.append(
-        {
-          type: "applying",
-          release: release.id,
-          cohort: t.cohort,
-          stack: t.stack,
-          previous: state.previous,
-          attempt: cmd.attempt,
-        },
-        seq,
-      );
+      const rec = await this.append(found.event, seq);
       if (!rec) return;
       seq = rec.seq;
     } else {
-      const previous = await this.preflight(t, spec, release, log, seq);
-      if (previous === undefined) return;
-      const rec = await this.append(
-        {
-          type: "applying",
-          release: release.id,
-          cohort: t.cohort,
-          stack: t.stack,
-          previous,
-          attempt: 1,
-        },
-        seq,
-      );
+      const rec = await this.preflight(t, spec, release, log, seq);
       if (!rec) return;
       seq = rec.seq;
     }
@@ -456,9 +295,10 @@ export class Runner {
   }
 
   /**
-   * Before a cohort's first attempt: what it would revert to, its preview shown, and the
-   * refusals (no good update, data loss, a preview that cannot run) recorded as `failed`.
-   * Returns the update to revert to, or undefined when the release stops here.
+   * Before a cohort's first attempt: gathers the facts the machine's preflight decides on (the
+   * stack's last good update, then its preview, shown) and records the decision: `applying`,
+   * or a refusal (`failed`). Returns the `applying` record, or undefined when the release
+   * stops here (or another writer got in first).
    */
   private async preflight(
     t: PlannedTarget,
@@ -466,50 +306,31 @@ export class Runner {
     release: ReleaseState,
     log: (line: string) => void,
     seq: number,
-  ): Promise<UpdateRecord | undefined> {
+  ): Promise<LedgerRecord<unknown> | undefined> {
     const { driver } = this.ports;
-    const refuse = async (cause: "refused" | "preview", reason: string): Promise<undefined> => {
-      await this.append(failedAt(release.id, t.cohort, cause, reason), seq);
-      return undefined;
-    };
-    const previous = await driver.lastGoodUpdate(t.stack);
-    if (previous === undefined) {
-      // Without a good update there is nothing to revert to: a failed gate would leave the
-      // cohort on the bad release with no automatic way back. Refuse before touching it.
-      return refuse(
-        "refused",
-        `${t.stack} has no successful update to revert to if this release fails — deploy it once with \`pulumi up --stack ${t.stack}\`, then deploy the release again`,
-      );
+    const facts: PreflightFacts = { previous: await driver.lastGoodUpdate(t.stack) };
+    let decision = decidePreflight(release, t, facts);
+    if (decision.kind === "preview") {
+      try {
+        const result = await driver.preview(t.stack, spec, log, this.options.signal);
+        facts.preview = { ok: true, result };
+        this.emit({
+          kind: "preview",
+          release: release.id,
+          cohort: t.cohort,
+          summary: result.summary,
+          changes: result.changes.filter((c) => c.op !== "same").map(describeChange),
+        });
+      } catch (err) {
+        // An operator interrupt: nothing was applied, `run` stops between steps.
+        if (this.options.signal?.aborted) throw err;
+        facts.preview = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      decision = decidePreflight(release, t, facts);
     }
-    let preview: PreviewResult;
-    try {
-      preview = await driver.preview(t.stack, spec, log, this.options.signal);
-    } catch (err) {
-      // An operator interrupt: nothing was applied, `run` stops between steps.
-      if (this.options.signal?.aborted) throw err;
-      // The release cannot even be previewed on this cohort (its program throws on the new
-      // config, a provider rejects it): it fails here, before `applying`, and the cohorts it
-      // already reached are reverted like after a failed update.
-      return refuse(
-        "preview",
-        `preview of ${t.stack} failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-    this.emit({
-      kind: "preview",
-      release: release.id,
-      cohort: t.cohort,
-      summary: preview.summary,
-      changes: preview.changes.filter((c) => c.op !== "same").map(describeChange),
-    });
-    const loss = dataLossChanges(preview);
-    if (loss.length > 0 && !release.policy.allowDataLoss) {
-      return refuse(
-        "refused",
-        `the release would lose data: ${loss.map(describeChange).join("; ")} — re-run with --allow-data-loss if intended`,
-      );
-    }
-    return previous;
+    if (decision.kind === "preview") throw new Error("preflight asked for a second preview");
+    const rec = await this.append(decision.event, seq);
+    return decision.kind === "apply" ? rec : undefined;
   }
 
   /**
@@ -572,7 +393,7 @@ export class Runner {
       }
       if (settled.aborted) return;
       try {
-        const { state } = await readState(this.ports.ledger, this.parsed);
+        const { state } = await this.writer.read();
         if (settled.aborted) return;
         const r = state.releases.get(releaseId);
         const why = r ? cancelsRunningUpdate(r) : undefined;
@@ -597,61 +418,27 @@ export class Runner {
     lastSeq: number,
   ): Promise<void> {
     const { clock } = this.ports;
-    const interval = release.policy.pollIntervalMs;
-    if (!cmd.final) {
-      const recorded = Math.max(
-        ...cmd.targets.map((t) => release.targets.get(t.cohort)?.lastObservation?.at ?? -Infinity),
-      );
-      // After a restart, the last recorded observation stands in for the last poll.
-      const last = this.lastPoll.get(release.id) ?? recorded;
-      const nextPoll = last + interval;
-      const firstEnd = Math.min(...Object.values(cmd.bakeEndsAt));
-      const wakeAt = Math.min(nextPoll, firstEnd);
-      // Never more than one interval: times recorded by a machine whose clock ran ahead of
-      // ours (or a clock stepped back) must not leave the bake unwatched until ours catches up.
-      const waitMs = Math.min(wakeAt - clock.now(), interval);
-      if (waitMs > 0) await clock.sleep(waitMs, this.options.signal);
-    }
+    // When the machine says the next read is due (observations.ts `nextPollAt`).
+    const waitMs = cmd.pollAt - clock.now();
+    if (waitMs > 0) await clock.sleep(waitMs, this.options.signal);
     // One read for the whole wave: one API call, one consistent moment.
     const names = [...new Set(cmd.targets.flatMap((t) => t.alarmNames))];
-    // The cadence is anchored where each read starts, so a slow API does not stretch the
-    // interval: an alarm is seen at most one poll interval (plus one read) after it fires.
-    this.lastPoll.set(release.id, clock.now());
-    const obs = await this.readAlarms(names);
+    const read = await this.readAlarms(names);
     const now = clock.now();
-    let seq = lastSeq;
     for (const t of cmd.targets) {
-      const ts = release.targets.get(t.cohort);
-      const readings = obs.readings.filter((r) => t.alarmNames.includes(r.name));
       const end = cmd.bakeEndsAt[t.cohort] ?? now;
       this.emit({
         kind: "bake",
         release: release.id,
-        wave: ts?.wave ?? 0,
+        wave: release.targets.get(t.cohort)?.wave ?? 0,
         cohort: t.cohort,
         msLeft: end - now,
-        alarms: readings,
+        alarms: read.readings.filter((r) => t.alarmNames.includes(r.name)),
       });
-      // Final only when the read itself started at or after the end of the bake.
-      const final = obs.takenAt >= end;
-      const changed =
-        obs.error !== undefined ||
-        !sameReadings(ts?.lastObservation?.readings, readings) ||
-        ts?.lastObservation?.error !== undefined;
-      if (!final && !changed) continue;
-      const rec = await this.append(
-        {
-          type: "observed",
-          release: release.id,
-          cohort: t.cohort,
-          phase: "bake",
-          final,
-          readings,
-          ...(obs.error !== undefined ? { error: obs.error } : {}),
-          takenAt: obs.takenAt,
-        },
-        seq,
-      );
+    }
+    let seq = lastSeq;
+    for (const event of bakeObservationsToRecord(release, cmd.targets, cmd.bakeEndsAt, read, now)) {
+      const rec = await this.append(event, seq);
       if (!rec) return;
       seq = rec.seq;
     }
@@ -680,7 +467,7 @@ export class Runner {
     }
   }
 
-  private retry() {
+  private retry(): RetryOptions {
     return {
       attempts: this.options.gateAttempts,
       backoffMs: this.options.gateBackoffMs,
@@ -690,10 +477,13 @@ export class Runner {
   }
 
   /**
-   * The cohort's update returned; its new version does not serve yet. Check the deployment at
-   * most once a poll interval and record what changed: the bake's clock starts at the check
-   * that saw it serving (machine.ts), a failure or a rollback fails the release. A check that
-   * keeps failing records nothing: the deployment timeout then fails the release (fails closed).
+   * The cohort's update returned; its new version does not serve yet. Check the deployment and
+   * record what the machine finds worth recording (observations.ts `servingCheckToRecord`):
+   * the bake's clock starts at the check that saw it serving, a failure or a rollback fails the
+   * release, a check that keeps failing is recorded at the deadline so the timeout fails the
+   * release (fails closed). While it still does not serve, the step ends one poll interval
+   * later (never past the deadline, where the timeout is decided): the checks keep their
+   * cadence without the runner remembering when it last checked.
    */
   private async awaitServing(
     cmd: Extract<Command, { kind: "await-serving" }>,
@@ -702,51 +492,30 @@ export class Runner {
   ): Promise<void> {
     const { clock } = this.ports;
     const t = cmd.target;
-    const key = `${release.id}/${t.cohort}`;
-    const interval = release.policy.pollIntervalMs;
-    const last = this.lastDeploymentCheck.get(key);
-    if (last !== undefined) {
-      // Never more than one interval, and never past the deadline: the timeout is decided then.
-      const ms = Math.min(last + interval, cmd.until) - clock.now();
-      if (ms > 0) await clock.sleep(Math.min(ms, interval), this.options.signal);
-    }
-    this.lastDeploymentCheck.set(key, clock.now());
     const log = (line: string): void =>
       this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
-    let status: DeploymentStatus;
+    let check: DeploymentCheck;
     try {
-      status = await checkDeployment(this.ports.deployments, cmd.deployment, this.retry());
+      check = {
+        ok: true,
+        status: await checkDeployment(this.ports.deployments, cmd.deployment, this.retry()),
+      };
     } catch (err) {
       if (this.options.signal?.aborted) throw err;
       const why = err instanceof Error ? err.message : String(err);
       log(`could not check the deployment of ${describeRef(cmd.deployment)}: ${why}`);
-      // Before the deadline: try again next poll. At the deadline, an unanswered check is
-      // recorded, so the timeout fails the release (fails closed) rather than waiting forever.
-      if (clock.now() < cmd.until) return;
-      status = { state: "in-progress", reason: `the deployment could not be checked: ${why}` };
+      check = { ok: false, error: why };
     }
     // Stamped after the check returned: the version served by then, perhaps not before.
-    const observedAt = clock.now();
-    const current = release.targets.get(t.cohort);
-    // Progress is recorded when it changes, and always at the deadline (the timeout needs it).
-    if (
-      status.state === "in-progress" &&
-      current?.deploymentProgress === status.reason &&
-      observedAt < cmd.until
-    )
-      return;
-    log(`deployment ${status.state}: ${status.reason}`);
-    await this.appendFact(
-      {
-        type: "deployment-observed",
-        release: release.id,
-        cohort: t.cohort,
-        state: status.state,
-        reason: status.reason,
-        observedAt,
-      },
-      lastSeq,
-    );
+    const checkedAt = clock.now();
+    const event = servingCheckToRecord(release, t, check, checkedAt, cmd.until);
+    if (event) {
+      log(`deployment ${event.state}: ${event.reason}`);
+      await this.appendFact(event, lastSeq);
+      if (event.state !== "in-progress") return;
+    }
+    const ms = Math.min(checkedAt + release.policy.pollIntervalMs, cmd.until) - clock.now();
+    if (ms > 0) await clock.sleep(ms, this.options.signal);
   }
 
   /**
@@ -761,37 +530,48 @@ export class Runner {
     release: ReleaseState,
     lastSeq: number,
   ): Promise<void> {
-    for (const pt of targets) {
-      const t = release.targets.get(pt.cohort);
-      if (!t?.deployment || t.servingAt === undefined || t.deploymentFailure) continue;
+    for (const t of deploymentsToWatchDuringBake(release, targets)) {
+      const cohort = t.target.cohort;
+      const deployment = t.deployment;
+      if (!deployment) continue;
       let status: DeploymentStatus;
       try {
-        status = await checkDeployment(this.ports.deployments, t.deployment, this.retry());
+        status = await checkDeployment(this.ports.deployments, deployment, this.retry());
       } catch (err) {
         if (this.options.signal?.aborted) throw err;
         this.emit({
           kind: "log",
           release: release.id,
-          cohort: pt.cohort,
-          line: `could not check the deployment of ${describeRef(t.deployment)} during the bake: ${err instanceof Error ? err.message : String(err)}`,
+          cohort,
+          line: `could not check the deployment of ${describeRef(deployment)} during the bake: ${err instanceof Error ? err.message : String(err)}`,
         });
         continue;
       }
-      if (status.state !== "failed" && status.state !== "rolled-back") continue;
-      await this.appendFact(
-        {
-          type: "deployment-observed",
-          release: release.id,
-          cohort: pt.cohort,
-          state: status.state,
-          reason: status.reason,
-          observedAt: this.ports.clock.now(),
-        },
-        lastSeq,
-      );
+      const event = bakeDeploymentToRecord(release, cohort, status, this.ports.clock.now());
+      if (!event) continue;
+      await this.appendFact(event, lastSeq);
       // One failure ends the bake of the release; the machine reverts from here.
       return;
     }
+  }
+
+  /** Returns one cohort's stack to `to`, refreshing first when told; the driver's answer. */
+  private async revertStack(
+    stack: string,
+    to: Extract<Command, { kind: "revert" }>["to"],
+    refreshFirst: boolean,
+    log: (line: string) => void,
+  ): Promise<{ ok: boolean; error?: string; updateVersion?: number }> {
+    if (!to)
+      return {
+        ok: false,
+        error: `no previous good update of ${stack} is known; the stack was never deployed successfully before this release`,
+      };
+    if (refreshFirst) {
+      const r = await this.ports.driver.refresh(stack, log);
+      if (!r.ok) log(`refresh before revert failed (${r.error ?? "unknown"}); reverting anyway`);
+    }
+    return this.ports.driver.revert(stack, to, log);
   }
 
   private async revertTarget(
@@ -799,28 +579,14 @@ export class Runner {
     release: ReleaseState,
     lastSeq: number,
   ): Promise<void> {
-    const { driver } = this.ports;
     const t = cmd.target;
     const log = (line: string): void =>
       this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
     const recover =
       this.options.recoverCommand?.(t, release.id) ?? `cohort-rollout revert --cohort ${t.cohort}`;
-    let result;
-    if (!cmd.to) {
-      result = {
-        ok: false,
-        error: `no previous good update of ${t.stack} is known; the stack was never deployed successfully before this release`,
-      };
-    } else {
-      // Refresh when the release's update was cut off, or when this revert was started by an
-      // earlier process (it may have died mid-revert, leaving pending operations).
-      const key = `${release.id}/${t.cohort}`;
-      if (cmd.refreshFirst || !this.revertsStartedHere.has(key)) {
-        const r = await driver.refresh(t.stack, log);
-        if (!r.ok) log(`refresh before revert failed (${r.error ?? "unknown"}); reverting anyway`);
-      }
-      result = await driver.revert(t.stack, cmd.to, log);
-    }
+    // The machine says when to refresh first: an update cut off, or a revert an earlier step
+    // (or process) recorded and did not finish (machine.ts `decideRevert`).
+    const result = await this.revertStack(t.stack, cmd.to, cmd.refreshFirst, log);
     if (result.ok) {
       await this.appendFact(
         {
@@ -828,7 +594,7 @@ export class Runner {
           release: release.id,
           cohort: t.cohort,
           updateVersion: result.updateVersion,
-          manual: false,
+          manual: cmd.manual,
         },
         lastSeq,
       );
@@ -840,7 +606,7 @@ export class Runner {
           cohort: t.cohort,
           reason: `${result.error ?? "unknown error"} (stack ${t.stack}; it may be on release ${release.id}; last good pin config: ${JSON.stringify(cmd.to?.config ?? {})})`,
           recoverCommand: recover,
-          manual: false,
+          manual: cmd.manual,
         },
         lastSeq,
       );

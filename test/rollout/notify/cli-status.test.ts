@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../../stacks/rollout/cli/main.js";
 import type { CliIo } from "../../../stacks/rollout/cli/commands/context.js";
-import { FakeClock } from "../support/fakes.js";
-import { FileWorld, threeCohortWorld, worldPorts } from "../support/file-world.js";
+import { FakeClock } from "../../kit/clock.js";
+import { FileWorld, threeCohortWorld, worldPorts } from "../../kit/file-world.js";
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "rollout-notify-"));

@@ -14,7 +14,7 @@ import {
 } from "../../../stacks/rollout/notify/notification.js";
 import { slackPayload, slackSink } from "../../../stacks/rollout/notify/sinks/slack.js";
 import { retry } from "../../../stacks/rollout/core/retry.js";
-import { ManualClock } from "../support/manual-clock.js";
+import { ManualClock } from "../../kit/clock.js";
 
 const n: Notification = {
   schema: NOTIFICATION_SCHEMA_ID,

@@ -21,7 +21,7 @@ import { webhookSink } from "../../../stacks/rollout/notify/sinks/webhook.js";
 import type { Clock } from "../../../stacks/rollout/core/ports.js";
 import { Runner } from "../../../stacks/rollout/executor/runner.js";
 import { harness } from "../support/harness.js";
-import { ManualClock } from "../support/manual-clock.js";
+import { ManualClock } from "../../kit/clock.js";
 
 const SECRET = "s3cret-for-tests";
 

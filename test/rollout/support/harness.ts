@@ -2,16 +2,11 @@
 import type { RolloutEvent, RolloutPolicy } from "../../../stacks/rollout/core/events.js";
 import { Runner, readState } from "../../../stacks/rollout/executor/runner.js";
 import type { ProgressUpdate } from "../../../stacks/rollout/core/progress.js";
-import {
-  type CohortSpec,
-  DEFAULT_POLICY,
-  FakeClock,
-  FakeDriver,
-  MemoryLedger,
-  ScriptedGate,
-  THREE_COHORTS,
-  wavesOf,
-} from "./fakes.js";
+import { FakeClock } from "../../kit/clock.js";
+import { FakeDriver } from "../../kit/driver.js";
+import { ScriptedGate } from "../../kit/gate.js";
+import { MemoryLedger } from "../../kit/ledger.js";
+import { type CohortSpec, DEFAULT_POLICY, THREE_COHORTS, wavesOf } from "../../kit/plan.js";
 
 export const OLD_PIN = { release: "r0", version: "1.0.0", config: {} };
 

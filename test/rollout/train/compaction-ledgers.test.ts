@@ -35,7 +35,7 @@ import {
   sharedMoto,
   type MotoServer,
 } from "../../support/moto.js";
-import { FakeClock } from "../support/fakes.js";
+import { FakeClock } from "../../kit/clock.js";
 import { runTrain, scenario } from "./train-scenarios.js";
 import { MIN } from "./train-world.js";
 

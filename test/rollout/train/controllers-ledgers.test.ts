@@ -35,7 +35,8 @@ import {
   sharedMoto,
   type MotoServer,
 } from "../../support/moto.js";
-import { CrashError, FakeClock } from "../support/fakes.js";
+import { FakeClock } from "../../kit/clock.js";
+import { CrashError } from "../../kit/ledger.js";
 import { MIN, TrainWorld, cohort, policy, waves } from "./train-world.js";
 
 const TTL = 5 * MIN;

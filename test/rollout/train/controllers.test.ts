@@ -16,7 +16,7 @@ import {
 import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
 import type { LedgerRecord } from "../../../stacks/rollout/core/ports.js";
 import { TrainController } from "../../../stacks/rollout/executor/train-controller.js";
-import { CrashError } from "../support/fakes.js";
+import { CrashError } from "../../kit/ledger.js";
 import { MIN, TrainWorld, cohort, policy, waves } from "./train-world.js";
 
 const dirs: string[] = [];

@@ -13,8 +13,8 @@ import type { CliIo } from "../../../stacks/rollout/cli/commands/context.js";
 import { main } from "../../../stacks/rollout/cli/main.js";
 import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
 import type { TrainStatus } from "../../../stacks/rollout/core/train/status.js";
-import { FakeClock } from "../support/fakes.js";
-import { FileWorld, threeCohortWorld, worldPorts } from "../support/file-world.js";
+import { FakeClock } from "../../kit/clock.js";
+import { FileWorld, threeCohortWorld, worldPorts } from "../../kit/file-world.js";
 
 let dir: string;
 let clock: FakeClock;

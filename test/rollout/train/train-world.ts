@@ -1,6 +1,6 @@
 /**
  * A train on a fake clock: the rollout tests' fake driver, scripted gate and in-memory ledger
- * (../support/fakes.ts) behind a TrainController, plus helpers to submit releases and read
+ * (test/kit) behind a TrainController, plus helpers to submit releases and read
  * what the ledger recorded.
  */
 import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
@@ -16,7 +16,10 @@ import {
   TrainController,
   type TrainControllerOptions,
 } from "../../../stacks/rollout/executor/train-controller.js";
-import { FakeClock, FakeDriver, MemoryLedger, ScriptedGate } from "../support/fakes.js";
+import { FakeClock } from "../../kit/clock.js";
+import { FakeDriver } from "../../kit/driver.js";
+import { ScriptedGate } from "../../kit/gate.js";
+import { MemoryLedger } from "../../kit/ledger.js";
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

@@ -6,17 +6,16 @@
  * continues with `resume`); `reject` ends the release and, when nobody is
  * driving it, carries out its reverts here, like `abort`.
  *
+ * Both are intents (core/intents.ts) submitted through the executor's writer.
+ *
  * Also the approval part of `status`: the condition a release waits in, and
  * the approvals recorded.
  */
 import { approvalGate, approvalGates } from "../../core/approvals.js";
-import type { RolloutEvent } from "../../core/events.js";
 import { EXIT, type ExitCode } from "../../core/exit-codes.js";
-import { LedgerConflictError } from "../../core/ports.js";
-import { readState } from "../../executor/runner.js";
 import { type ReleaseState, type RolloutState, statusOf } from "../../core/state.js";
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
-import { drive, reportRun } from "./drive.js";
+import { drive, reportRun, submitIntent } from "./drive.js";
 import { type CommonOptions, cliCommand } from "./options.js";
 
 export { type ApprovalRequest, approvalFlagProblems, defaultApprover } from "./approval-flags.js";
@@ -64,31 +63,21 @@ function check(
   return r;
 }
 
-/** Appends the decision at the ledger's tail, re-reading on a conflict with a running deploy. */
+/**
+ * Submits the decision as an intent, checked against the ledger as it is when appended;
+ * returns the release as it was then (an approval already given shows there).
+ */
 async function record(
   ports: BuiltPorts,
   a: ApprovalRequest,
   o: CommonOptions,
   decision: "approve" | "reject",
-  make: (r: ReleaseState) => RolloutEvent | undefined,
 ): Promise<ReleaseState> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const { state } = await readState(ports.ledger);
-    const r = check(state, a, o, decision);
-    const event = make(r);
-    if (event === undefined) return r;
-    try {
-      await ports.ledger.append(event, state.lastSeq + 1);
-      return r;
-    } catch (err) {
-      if (
-        !(err instanceof LedgerConflictError) &&
-        (err as { code?: string }).code !== "LEDGER_CONFLICT"
-      )
-        throw err;
-    }
-  }
-  throw new CliError("the ledger kept changing under this command; try again", EXIT.human);
+  const { state } = await submitIntent(ports, (s) => {
+    const r = check(s, a, o, decision);
+    return { kind: decision, release: r.id, wave: a.wave - 1, by: a.by, reason: a.reason };
+  });
+  return check(state, a, o, decision);
 }
 
 export async function approveCommand(
@@ -98,18 +87,7 @@ export async function approveCommand(
   io: CliIo,
 ): Promise<ExitCode> {
   const index = a.wave - 1;
-  const r = await record(ports, a, o, "approve", (rel) =>
-    rel.approvals.has(index)
-      ? undefined
-      : {
-          type: "approved",
-          release: rel.id,
-          wave: index,
-          planSeq: rel.plannedSeq,
-          by: a.by,
-          reason: a.reason,
-        },
-  );
+  const r = await record(ports, a, o, "approve");
   const given = r.approvals.get(index);
   const resume = cliCommand(o, "resume", `--release ${r.id}`);
   print(
@@ -138,18 +116,7 @@ export async function rejectCommand(
   io: CliIo,
 ): Promise<ExitCode> {
   const index = a.wave - 1;
-  const r = await record(ports, a, o, "reject", (rel) =>
-    rel.rejection
-      ? undefined
-      : {
-          type: "rejected",
-          release: rel.id,
-          wave: index,
-          planSeq: rel.plannedSeq,
-          by: a.by,
-          reason: a.reason,
-        },
-  );
+  const r = await record(ports, a, o, "reject");
   let lease;
   try {
     lease = await leaseFor(ports, o, "reject");

@@ -3,13 +3,15 @@
  * (redrawn in place on a terminal) or NDJSON to stdout with --json, SIGINT/
  * SIGTERM stop between steps, and the outcome mapped to an exit code.
  */
-import { type ExitCode, exitCodeFor } from "../../core/exit-codes.js";
+import { EXIT, type ExitCode, exitCodeFor } from "../../core/exit-codes.js";
 import type { PlannedTarget } from "../../core/events.js";
+import type { Intent } from "../../core/intents.js";
 import { type ProgressListener, type ProgressUpdate, renderLine } from "../../core/progress.js";
 import { NOTIFY_GRACE_MS, startNotifier } from "../../notify/start.js";
 import { Runner, type RunResult } from "../../executor/runner.js";
-import { statusOf } from "../../core/state.js";
-import type { BuiltPorts, CliIo, HeldLease } from "./context.js";
+import { type RolloutState, statusOf } from "../../core/state.js";
+import { LedgerBusyError, LedgerWriter } from "../../executor/writer.js";
+import { type BuiltPorts, type CliIo, CliError, type HeldLease } from "./context.js";
 import { type CommonOptions, cliCommand } from "./options.js";
 
 /** The exact command that recovers a cohort whose revert failed, with this run's options. */
@@ -43,6 +45,25 @@ export function progressListener(io: CliIo, json: boolean): ProgressListener {
     }
     io.stderr(renderLine(u) + "\n");
   };
+}
+
+/**
+ * Submits an operator's intent through the executor's writer (executor/writer.ts): a command
+ * never appends to the ledger itself. Returns the state the intent was decided on.
+ * @param ports the ledger the intent is recorded on
+ * @param intentOn the intent on a given state; throws a CliError to refuse it
+ */
+export async function submitIntent<I extends Intent>(
+  ports: BuiltPorts,
+  intentOn: (state: RolloutState) => I,
+): Promise<{ state: RolloutState; intent: I; recorded: boolean }> {
+  try {
+    const done = await new LedgerWriter(ports.ledger).submitIntent(intentOn);
+    return { state: done.state, intent: done.intent, recorded: done.record !== undefined };
+  } catch (err) {
+    if (err instanceof LedgerBusyError) throw new CliError(err.message, EXIT.human);
+    throw err;
+  }
 }
 
 export interface DriveResult {

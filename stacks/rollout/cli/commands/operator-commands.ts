@@ -1,13 +1,14 @@
 /**
  * `pause`, `abort` and `revert --cohort X`: a human steering a release.
- * Pause and abort are ledger appends, so they work from another terminal
- * while a deploy runs (it sees them before its next step); when nobody holds
- * the lease, abort carries out the reverts itself. A manual revert returns a
- * cohort's stack to the update it had before the release that last reached it.
+ * Each submits an intent (core/intents.ts) through the executor's writer, so
+ * it works from another terminal while a deploy runs (it sees the intent
+ * before its next step); when nobody holds the lease, the command drives the
+ * release itself, and the runner carries out what the intent asked (the
+ * reverts of an abort, the revert of one cohort of a finished release). A
+ * manual revert returns a cohort's stack to the update it had before the
+ * release that last reached it.
  */
-import type { RolloutEvent } from "../../core/events.js";
 import { EXIT, type ExitCode } from "../../core/exit-codes.js";
-import { LedgerConflictError } from "../../core/ports.js";
 import { readState } from "../../executor/runner.js";
 import {
   type ReleaseState,
@@ -16,36 +17,34 @@ import {
   statusOf,
 } from "../../core/state.js";
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
-import { drive, recoverCommandFor, reportRun } from "./drive.js";
+import { drive, reportRun, submitIntent } from "./drive.js";
 import type { CommonOptions } from "./options.js";
 import { pickRelease } from "./release-commands.js";
-
-/** Appends at the tail, re-reading on a conflict with the running deploy. */
-async function appendFor(
-  ports: BuiltPorts,
-  make: (state: RolloutState) => RolloutEvent | undefined,
-): Promise<RolloutState> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const { state } = await readState(ports.ledger);
-    const event = make(state);
-    if (event === undefined) return state;
-    try {
-      await ports.ledger.append(event, state.lastSeq + 1);
-      return (await readState(ports.ledger)).state;
-    } catch (err) {
-      if (
-        !(err instanceof LedgerConflictError) &&
-        (err as { code?: string }).code !== "LEDGER_CONFLICT"
-      )
-        throw err;
-    }
-  }
-  throw new CliError("the ledger kept changing under this command; try again", EXIT.human);
-}
 
 function print(io: CliIo, o: CommonOptions, value: Record<string, unknown>, text: string): void {
   if (o.json) io.stdout(JSON.stringify(value) + "\n");
   else io.stderr(text + "\n");
+}
+
+/**
+ * Submits a pause or an abort of the release named, or of the one in flight; returns its id.
+ * @param ports the ledger
+ * @param o the environment the release is looked up in
+ * @param releaseId --release, when given
+ * @param kind which intent
+ */
+async function steer(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  releaseId: string | undefined,
+  kind: "pause" | "abort",
+): Promise<string> {
+  const { intent } = await submitIntent(ports, (s) => {
+    const r = pickRelease(s.releases, activeReleases(s), releaseId, o.environment);
+    if (r.outcome) throw new CliError(`release ${r.id} already ${r.outcome}`, EXIT.usage);
+    return { kind, release: r.id, by: `${kind}@${process.pid}` };
+  });
+  return intent.release;
 }
 
 export async function pauseCommand(
@@ -54,13 +53,7 @@ export async function pauseCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  let id = "";
-  await appendFor(ports, (s) => {
-    const r = pickRelease(s.releases, activeReleases(s), releaseId, o.environment);
-    if (r.outcome) throw new CliError(`release ${r.id} already ${r.outcome}`, EXIT.usage);
-    id = r.id;
-    return r.paused ? undefined : { type: "paused", release: r.id, by: `pause@${process.pid}` };
-  });
+  const id = await steer(ports, o, releaseId, "pause");
   print(
     io,
     o,
@@ -76,15 +69,7 @@ export async function abortCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  let id = "";
-  await appendFor(ports, (s) => {
-    const r = pickRelease(s.releases, activeReleases(s), releaseId, o.environment);
-    if (r.outcome) throw new CliError(`release ${r.id} already ${r.outcome}`, EXIT.usage);
-    id = r.id;
-    return r.abortRequested
-      ? undefined
-      : { type: "abort-requested", release: r.id, by: `abort@${process.pid}` };
-  });
+  const id = await steer(ports, o, releaseId, "abort");
   let lease;
   try {
     lease = await leaseFor(ports, o, "abort");
@@ -154,88 +139,41 @@ export async function revertCommand(
   releaseOnCohort((await readState(ports.ledger)).state, cohort, releaseId);
   const lease = await leaseFor(ports, o, "revert");
   try {
-    const { state } = await readState(ports.ledger);
-    const r = releaseOnCohort(state, cohort, releaseId);
-    const t = r.targets.get(cohort);
-    if (!t) throw usageError([`--cohort: release ${r.id} has no cohort "${cohort}"`]);
-    if (!r.outcome) {
-      // A release in flight (or stuck on a failed revert): reverting a cohort aborts the release,
-      // and the runner returns every cohort it reached, most critical first, this one included.
-      if (t.phase !== "reverting") {
-        await ports.ledger.append(
-          {
-            type: "reverting",
-            release: r.id,
-            cohort,
-            stack: t.target.stack,
-            to: t.previous,
-            manual: true,
-          },
-          state.lastSeq + 1,
+    const { state } = await submitIntent(ports, (s) => {
+      const r = releaseOnCohort(s, cohort, releaseId);
+      const t = r.targets.get(cohort);
+      if (!t) throw usageError([`--cohort: release ${r.id} has no cohort "${cohort}"`]);
+      if (r.outcome && !t.previous)
+        throw new CliError(
+          `no update of ${t.target.stack} before release ${r.id} is recorded; revert it by hand with pulumi`,
+          EXIT.human,
         );
-      }
-      const d = await drive(ports, lease, r.id, o, io);
+      return { kind: "revert-cohort", release: r.id, cohort };
+    });
+    const r = releaseOnCohort(state, cohort, releaseId);
+    // In flight (or stuck on a failed revert), the intent aborts the release and the runner
+    // returns every cohort it reached, most critical first, this one included. Finished, the
+    // runner returns this one cohort (machine.ts `decide`).
+    const d = await drive(ports, lease, r.id, o, io);
+    if (!r.outcome || d.result.outcome === "interrupted") {
       reportRun(io, o, d);
       return d.exitCode;
     }
-    // A finished release: return this one cohort to the update it had before the release.
-    if (!t.previous) {
-      throw new CliError(
-        `no update of ${t.target.stack} before release ${r.id} is recorded; revert it by hand with pulumi`,
-        EXIT.human,
-      );
-    }
-    const log = (line: string) => io.stderr(`  ${cohort}: ${line}\n`);
-    let seq = state.lastSeq;
-    const rec = await ports.ledger.append(
-      {
-        type: "reverting",
-        release: r.id,
-        cohort,
-        stack: t.target.stack,
-        to: t.previous,
-        manual: true,
-      },
-      seq + 1,
-    );
-    seq = rec.seq;
-    const refreshed = await ports.driver.refresh(t.target.stack, log);
-    if (!refreshed.ok) log(`refresh failed (${refreshed.error ?? "unknown"}); reverting anyway`);
-    const result = await ports.driver.revert(t.target.stack, t.previous, log);
-    if (result.ok) {
-      await ports.ledger.append(
-        {
-          type: "reverted",
-          release: r.id,
-          cohort,
-          manual: true,
-          ...(result.updateVersion !== undefined ? { updateVersion: result.updateVersion } : {}),
-        },
-        seq + 1,
-      );
+    const after = d.result.state?.targets.get(cohort);
+    const stack = after?.target.stack ?? cohort;
+    if (after?.phase === "reverted") {
       print(
         io,
         o,
-        { kind: "reverted", release: r.id, cohort, stack: t.target.stack },
-        `cohort ${cohort} (stack ${t.target.stack}) is back on its update before ${r.id} (${statusOf(r)})`,
+        { kind: "reverted", release: r.id, cohort, stack },
+        `cohort ${cohort} (stack ${stack}) is back on its update before ${r.id} (${statusOf(r)})`,
       );
       return EXIT.done;
     }
-    const recover = recoverCommandFor(o)(t.target, r.id);
-    await ports.ledger.append(
-      {
-        type: "revert-failed",
-        release: r.id,
-        cohort,
-        reason: result.error ?? "unknown error",
-        recoverCommand: recover,
-        manual: true,
-      },
-      seq + 1,
-    );
+    const failure = after?.revertFailure;
     throw new CliError(
-      `revert of ${cohort} (stack ${t.target.stack}) failed: ${result.error ?? "unknown error"}; ` +
-        `its last good config: ${JSON.stringify(t.previous.config)}; retry with: ${recover}`,
+      `revert of ${cohort} (stack ${stack}) failed: ${failure?.reason ?? `it is ${after?.phase ?? "unknown"}`}; ` +
+        `its last good config: ${JSON.stringify(after?.previous?.config ?? {})}; retry with: ${failure?.recoverCommand ?? "the same command"}`,
       EXIT.human,
     );
   } finally {

@@ -5,6 +5,7 @@
 import { EXIT, type ExitCode } from "../../core/exit-codes.js";
 import { deliveriesView, deliveryLines } from "../../notify/status-view.js";
 import { approvalLines, approvalView } from "./approval-commands.js";
+import { phaseOf } from "../../core/conditions.js";
 import { renderLine } from "../../core/progress.js";
 import { readState } from "../../executor/runner.js";
 import { type ReleaseState, statusOf } from "../../core/state.js";
@@ -16,6 +17,16 @@ function releaseView(r: ReleaseState, now: number, o: CommonOptions) {
     release: r.id,
     version: r.spec.version,
     status: statusOf(r),
+    // The phase and its conditions, as Argo Rollouts and Kargo expose theirs (conditions.ts).
+    phase: phaseOf(r),
+    conditions: [...r.conditions.values()].map((c) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+      lastTransitionTime: new Date(c.lastTransitionAt).toISOString(),
+      lastUpdateTime: new Date(c.lastUpdateAt).toISOString(),
+    })),
     plannedAt: new Date(r.plannedAt).toISOString(),
     ...approvalView(r, o),
     ...(r.failure ? { failure: r.failure } : {}),
@@ -97,7 +108,7 @@ export async function statusCommand(
   const lines = [`environment ${o.environment} (ledger ${ports.ledgerLocation})`];
   if (releases.length === 0) lines.push("  no releases recorded");
   for (const r of releases) {
-    lines.push(`release ${r.release} (${r.version}): ${r.status}`);
+    lines.push(`release ${r.release} (${r.version}): ${r.status} (phase ${r.phase})`);
     if (r.failure) lines.push(`  failed at ${r.failure.cohort}: ${r.failure.reason}`);
     if (r.blocked) lines.push(`  blocked at ${r.blocked.cohort}: ${r.blocked.reason}`);
     lines.push(...approvalLines(r));

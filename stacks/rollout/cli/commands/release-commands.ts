@@ -1,14 +1,15 @@
 /**
  * `plan`, `deploy` and `resume`: build the plan from the environment's
  * stacks, record it, and drive the release; or continue one from the ledger.
- * Re-running `deploy` with the same release id is a resume.
+ * Re-running `deploy` with the same release id is a resume. Recording the plan
+ * and a resume are intents (core/intents.ts) submitted through the executor's writer.
  */
 import { EXIT, type ExitCode, exitCodeFor } from "../../core/exit-codes.js";
-import type { PlannedWave, RolloutEvent } from "../../core/events.js";
+import type { EventOf, PlannedWave } from "../../core/events.js";
 import { readState } from "../../executor/runner.js";
 import { type ReleaseState, activeReleases, statusOf } from "../../core/state.js";
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
-import { drive, reportRun } from "./drive.js";
+import { drive, reportRun, submitIntent } from "./drive.js";
 import { type CommonOptions, type ReleaseOptions, type RunOptions, cliCommand } from "./options.js";
 import { planEnvironment } from "./plan-inputs.js";
 
@@ -127,7 +128,7 @@ export async function deployCommand(
             (c) => `--approve-before: no cohort "${c}" in the plan; cohorts: ${cohorts.join(", ")}`,
           ),
         );
-      const planned: RolloutEvent = {
+      const planned: EventOf<"planned"> = {
         type: "planned",
         release: rel.release,
         releaseSpec: {
@@ -148,7 +149,16 @@ export async function deployCommand(
       };
       if (!o.json)
         io.stderr(`plan for ${rel.release} (${rel.version}):\n${describeWaves(waves)}\n`);
-      await ports.ledger.append(planned, state.lastSeq + 1);
+      await submitIntent(ports, (s) => {
+        // Under the lease no other deploy plans; this refuses what another writer did meanwhile.
+        const inFlight = activeReleases(s).find((r) => r.id !== rel.release);
+        if (inFlight)
+          throw new CliError(
+            `release ${inFlight.id} was planned on ${o.environment} meanwhile`,
+            EXIT.human,
+          );
+        return { kind: "plan", planned };
+      });
     }
     const d = await drive(ports, lease, rel.release, o, io);
     reportRun(io, o, d);
@@ -198,13 +208,9 @@ export async function resumeCommand(
       io.stderr(`release ${r.id} already ${r.outcome}; nothing to resume\n`);
       return exitCodeFor(r.outcome);
     }
-    if (r.paused || r.blocked || r.stuck) {
-      // A human resuming clears a pause, a block (the precheck runs again) and retries failed reverts.
-      await ports.ledger.append(
-        { type: "resumed", release: r.id, by: lease.owner },
-        state.lastSeq + 1,
-      );
-    }
+    // A human resuming clears a pause, a block (the precheck runs again) and retries failed
+    // reverts; an intent that holds already (nothing to clear) records nothing.
+    await submitIntent(ports, () => ({ kind: "resume", release: r.id, by: lease.owner }));
     const d = await drive(ports, lease, r.id, o, io);
     reportRun(io, o, d);
     return d.exitCode;

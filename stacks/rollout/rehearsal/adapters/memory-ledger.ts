@@ -1,7 +1,8 @@
 /**
  * An in-memory Ledger for rehearsals: same contract as the file ledger
  * (append at the expected sequence or conflict; a lease), no I/O, so the
- * virtual clock can tell when every task is waiting.
+ * virtual clock can tell when every task is waiting. The tests' and the
+ * benchmark's memory ledger (test/kit/ledger.ts) is this one, with a crash hook.
  */
 import {
   type Clock,
@@ -12,21 +13,23 @@ import {
 } from "../../core/ports.js";
 
 export class MemoryLedger<E = unknown> implements Ledger<E> {
-  private readonly records: LedgerRecord<E>[] = [];
+  /** What was appended, in order (subclasses may look, never edit). */
+  protected readonly stored: LedgerRecord<E>[] = [];
   private lease: Lease | undefined;
 
-  constructor(private readonly clock: Clock) {}
+  /** @param clock stamps each record's `at` */
+  constructor(protected readonly clock: Clock) {}
 
   read(): Promise<LedgerRecord<E>[]> {
     // Copies: a caller must never be able to edit history in place.
-    return Promise.resolve(this.records.map((r) => ({ ...r, event: structuredClone(r.event) })));
+    return Promise.resolve(this.stored.map((r) => ({ ...r, event: structuredClone(r.event) })));
   }
 
   append(event: E, expectedSeq: number): Promise<LedgerRecord<E>> {
-    const next = this.records.length + 1;
+    const next = this.stored.length + 1;
     if (expectedSeq !== next) return Promise.reject(new LedgerConflictError(expectedSeq, next));
     const rec: LedgerRecord<E> = { seq: next, at: this.clock.now(), event: structuredClone(event) };
-    this.records.push(rec);
+    this.stored.push(rec);
     return Promise.resolve({ ...rec });
   }
 
@@ -52,6 +55,6 @@ export class MemoryLedger<E = unknown> implements Ledger<E> {
 
   /** Every record so far (for the report's timeline). */
   snapshot(): LedgerRecord<E>[] {
-    return this.records.map((r) => ({ ...r }));
+    return this.stored.map((r) => ({ ...r }));
   }
 }

@@ -5,6 +5,7 @@
  * strategies would never revert at all, which would flatter the plan.
  */
 import type { UpdateRecord } from "../../core/ports.js";
+import { retry } from "../../core/retry.js";
 import { CANDIDATE, type World } from "../sim/world.js";
 import type { Decision } from "./types.js";
 
@@ -84,14 +85,26 @@ export class Operator {
     const { driver, clock } = this.world;
     await this.inflight.get(stack); // a push still updating finishes first, then is undone
     if (!previous) return;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const r = await driver.revert(stack, previous);
-      if (r.ok) {
-        this.decisions.push({ at: clock.now(), cohort, kind: "reverted" });
-        return;
-      }
-      this.decisions.push({ at: clock.now(), cohort, kind: "revert-failed", detail: r.error });
-      await clock.sleep(REVERT_RETRY_MS);
-    }
+    const attempts = await retry(
+      async () => {
+        const r = await driver.revert(stack, previous);
+        if (!r.ok) throw new Error(r.error ?? "unknown error");
+      },
+      {
+        clock,
+        attempts: 3,
+        backoffMs: REVERT_RETRY_MS,
+        maxBackoffMs: REVERT_RETRY_MS,
+        onAttempt: (_, outcome) =>
+          this.decisions.push(
+            outcome.ok
+              ? { at: clock.now(), cohort, kind: "reverted" }
+              : { at: clock.now(), cohort, kind: "revert-failed", detail: outcome.error },
+          ),
+      },
+    );
+    // An operator out of attempts waits one more interval before walking away (as before the
+    // loop became core/retry.ts: the rehearsal's figures stay the same).
+    if (!attempts.ok) await clock.sleep(REVERT_RETRY_MS);
   }
 }

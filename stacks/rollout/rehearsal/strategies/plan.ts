@@ -4,7 +4,7 @@
  * simulated ports. What the rehearsal shows is what `deploy` would do.
  */
 import type { AlarmOutput, CohortOutput } from "../../../../components/contract.js";
-import type { PlannedWave, RolloutEvent, RolloutPolicy } from "../../core/events.js";
+import type { EventOf, PlannedWave, RolloutEvent, RolloutPolicy } from "../../core/events.js";
 import { DEFAULT_PUBLICATION_LAG_MS, buildPlan } from "../../core/plan.js";
 import type { ProgressListener } from "../../core/progress.js";
 import { DEFAULT_RUNNER_OPTIONS, Runner } from "../../executor/runner.js";
@@ -128,7 +128,7 @@ export async function runPlan(
   opts: PlanOptions,
 ): Promise<StrategyRun> {
   const ledger = new MemoryLedger<unknown>(world.clock);
-  const planned: RolloutEvent = {
+  const planned: EventOf<"planned"> = {
     type: "planned",
     release: CANDIDATE.id,
     releaseSpec: { id: CANDIDATE.id, version: CANDIDATE.version, config: CANDIDATE.config },
@@ -136,7 +136,6 @@ export async function runPlan(
     waves,
     policy: opts.policy,
   };
-  await ledger.append(planned, 1);
   const stop = new AbortController();
   if (opts.deadline !== undefined) {
     const deadline = opts.deadline;
@@ -161,6 +160,8 @@ export async function runPlan(
     },
     { ...DEFAULT_RUNNER_OPTIONS, signal: stop.signal },
   );
+  // The plan is recorded as `deploy` records it: an intent through the runner's writer.
+  await runner.writer.submitIntent(() => ({ kind: "plan", planned }));
   let result: { outcome: string; reason: string };
   try {
     result = await runner.run(CANDIDATE.id);

@@ -4,7 +4,7 @@
  * test decides exactly when a delivery attempt times out, while the runner
  * runs on its own clock.
  */
-import type { Clock } from "../../../stacks/rollout/core/ports.js";
+import type { Clock } from "../../stacks/rollout/core/ports.js";
 
 interface Sleeper {
   at: number;

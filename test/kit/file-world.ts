@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CohortOutput, EnvironmentOutput } from "../../../components/contract.js";
-import { FileLedger } from "../../../stacks/rollout/adapters/ledger-file.js";
-import type { BuiltPorts, PortsFactory } from "../../../stacks/rollout/cli/commands/context.js";
+import type { CohortOutput, EnvironmentOutput } from "../../components/contract.js";
+import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
+import type { BuiltPorts, PortsFactory } from "../../stacks/rollout/cli/commands/context.js";
 import type {
   AlarmReading,
   AlarmStateValue,
@@ -21,7 +21,7 @@ import type {
   Release,
   StackDriver,
   UpdateRecord,
-} from "../../../stacks/rollout/core/ports.js";
+} from "../../stacks/rollout/core/ports.js";
 
 export interface WorldState {
   environment: EnvironmentOutput;
