@@ -32,6 +32,8 @@ const SLOW = [
   "test/rehearsal/command.test.ts",
   "test/rehearsal/report-page.test.ts",
   "test/rollout/processes.test.ts",
+  // Train controllers and snapshots on the DynamoDB ledger (moto) as on the file ledger.
+  "test/rollout/train/*-ledgers.test.ts",
   // Starts the CLI as a child process to record which packages it resolves.
   "test/rollout/startup.test.ts",
 ];

@@ -14,4 +14,10 @@ export const GOALS = {
   controllerOverheadVsBareUpPct: { op: "<", value: 5 },
   /** Bad-release exposure under a fleet-wide push / under the plan. */
   planVsFleetwideExposureReduction: { op: ">=", value: 10 },
+  /** A train's makespan (R releases, K waves, bake B, fake clock) over the ideal pipelined one. */
+  trainMakespanOverIdeal: { op: "<=", value: 1.05 },
+  /** A train controller's step on a year-old ledger (~2,500 releases) over a week-old one: flat. */
+  trainStepYearOverYoung: { op: "<=", value: 1.5 },
+  /** A new train controller (snapshot plus tail) on a year-old ledger over a week-old one. */
+  trainColdStartYearOverYoung: { op: "<=", value: 1.5 },
 } as const satisfies Record<string, Goal>;

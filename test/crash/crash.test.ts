@@ -11,7 +11,7 @@
  * (queue-create, service-update) so the test kills the CLI's process group
  * (the CLI and its `pulumi`) while the engine is mid-create or mid-update.
  *
- * Three chains of kills, run side by side (each in a world of its own), each resumed until the release ends, compared with
+ * Four chains of kills, run side by side (each in a world of its own), each resumed until the release ends, compared with
  * what an uninterrupted run of the release gives (both pins, the terminal
  * event, the exit code):
  *
@@ -31,6 +31,10 @@
  *     killed mid-revert of pro (the CLI lives, records revert-failed, reverts free
  *     meanwhile, retries pro past the dead lock) -> CLI and `pulumi` killed
  *     mid-retry -> resume: release-failed, both on r1, exit 1
+ *
+ *   bad   once more, killed at every step boundary in turn (after planned,
+ *     applying, applied, passed, failed, reverting, reverted of each cohort, and
+ *     release-failed), resumed each time: release-failed, both on r1, exit 1
  *
  * After the last run of a chain: no lock, no pending operation, no process of
  * the world left running (language hosts, plugins), and each physical resource
@@ -304,6 +308,51 @@ describe.skipIf(!engine || !moto.available)(
           (h) => h.result === "succeeded" && h.message.includes("release=revert-to-"),
         );
         expect(proReverts).toHaveLength(1);
+      },
+      CHAIN_TIMEOUT_MS,
+    );
+
+    it.concurrent(
+      "bad release: killed at every step boundary in turn (planned, applying, applied, passed, failed, reverting, reverted, release-failed), resumed each time: failed as uninterrupted",
+      async () => {
+        const w = await template.clone("crash-every", (await sharedMoto()).endpoint);
+        // The boundaries of an uninterrupted bad release, in order; each run dies at the next.
+        // (A numbered point would not walk them: a resume records a fresh precheck read first.)
+        const boundaries = [
+          "applying:free",
+          "applied:free",
+          "passed:free",
+          "applying:pro",
+          "applied:pro",
+          "failed:pro",
+          "reverting:pro",
+          "reverted:pro",
+          "reverting:free",
+          "reverted:free",
+        ];
+        const planned = await w.deploy(BAD, 1);
+        expect(planned.signal, describeRun(planned)).toBe("SIGKILL");
+        expect(w.ledger().at(-1)?.event.type).toBe("planned");
+        for (const boundary of boundaries) {
+          const run = await w.resume(boundary);
+          expect(run.signal, `${boundary}: ${describeRun(run)}`).toBe("SIGKILL");
+          const last = w.ledger().at(-1)?.event;
+          expect(`${last?.type ?? "?"}:${last?.cohort ?? ""}`).toBe(boundary);
+          // At every boundary each cohort runs the release or r1, never an unknown version.
+          for (const c of COHORTS)
+            expect([PIN_R1.version, BAD.version], `${c} at ${boundary}`).toContain(
+              w.deployedVersion(c),
+            );
+        }
+        // The last append of the release: killed after it, then a resume finds it ended.
+        const ended = await w.resume(1);
+        expect(ended.signal, describeRun(ended)).toBe("SIGKILL");
+        expect(w.ledger().at(-1)?.event.type).toBe("release-failed");
+        const done = await w.resume();
+        expectOutcome(w, done, BAD, false);
+        await expectClean(w, false);
+        const reverts = w.ledger().filter((l) => l.event.type === "reverted");
+        expect(reverts.map((l) => l.event.cohort)).toEqual(["pro", "free"]);
       },
       CHAIN_TIMEOUT_MS,
     );

@@ -42,7 +42,7 @@ import {
 import { LedgerConflictError, type Lease, type Ledger, type LedgerRecord } from "../core/ports.js";
 import { awsClientSettings, type AwsAdapterOptions } from "./aws-client-config.js";
 
-/** The lease item's sort key; events start at 1. */
+/** The lease item's sort key; events start at 1 (a train's snapshot is at -1: train-dynamodb-store.ts). */
 const LEASE_SEQ = 0;
 
 /** Attempts of one append whose transaction DynamoDB cancelled without a condition failing. */
@@ -75,10 +75,11 @@ interface LeaseItem {
 }
 
 export class DynamoDbLedger<E = unknown> implements Ledger<E> {
-  private readonly client: DynamoDBClient;
+  /** The client, table and partition: a train's snapshot item lives beside the events. */
+  readonly client: DynamoDBClient;
   private readonly doc: DynamoDBDocumentClient;
-  private readonly table: string;
-  private readonly environment: string;
+  readonly table: string;
+  readonly environment: string;
   private readonly now: () => number;
 
   constructor(options: DynamoDbLedgerOptions) {
@@ -90,11 +91,19 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
   }
 
   async read(): Promise<LedgerRecord<E>[]> {
+    return this.readAfter(0);
+  }
+
+  /** The records after `seq`: a range query, so a train's step reads only what is new. */
+  async readAfter(seq: number): Promise<LedgerRecord<E>[]> {
     const records: LedgerRecord<E>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new QueryCommand({ ...this.eventsQuery(), ExclusiveStartKey: startKey }),
+        new QueryCommand({
+          ...this.eventsQuery(Math.max(1, seq + 1)),
+          ExclusiveStartKey: startKey,
+        }),
       );
       for (const item of (page.Items ?? []) as EventItem[]) records.push(this.toRecord(item));
       startKey = page.LastEvaluatedKey;
@@ -280,13 +289,13 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
     this.client.destroy();
   }
 
-  /** The environment's events (seq >= 1; seq 0 is the lease), read consistently. */
-  private eventsQuery() {
+  /** The environment's events from `first` (seq >= 1; seq 0 is the lease), read consistently. */
+  private eventsQuery(first = 1) {
     return {
       TableName: this.table,
       KeyConditionExpression: "#env = :env AND #seq >= :first",
       ExpressionAttributeNames: { "#env": "environment", "#seq": "seq" },
-      ExpressionAttributeValues: { ":env": this.environment, ":first": 1 },
+      ExpressionAttributeValues: { ":env": this.environment, ":first": first },
       ConsistentRead: true,
     };
   }

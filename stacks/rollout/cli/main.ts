@@ -39,6 +39,7 @@ import {
   releaseOptionsSchema,
   runOptionsSchema,
 } from "./commands/options.js";
+import { registerTrainCommands, trainDeploy, trainStatus } from "./commands/train-cli.js";
 
 /**
  * The commands' modules (the runner, the machine, the plan), loaded by the
@@ -166,10 +167,12 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       addCommonOptions(
         program
           .command("deploy")
-          .description("plan, record and drive a release to completion (re-running it resumes)"),
+          .description("plan, record and drive a release to completion (re-running it resumes)")
+          .option("--train <file>", "submit the release to the environment's train and follow it"),
       ),
     ),
   ).action(async (flags: Flags) => {
+    if (flags.train !== undefined) return trainDeploy(withPorts, io, flags);
     // Every problem of every option group in one message.
     const common = parseOptions(commonOptionsSchema, flags);
     const rest = parseAll([runOptionsSchema, flags], [releaseOptionsSchema, flags]);
@@ -197,12 +200,14 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
     program
       .command("status")
       .description("the releases, their cohorts, phases, alarm states and bake time left")
-      .option("--release <id>", "only this release"),
-  ).action(
-    withPorts(async (ports, o, flags) =>
-      (await commands()).statusCommand(ports, o, release(flags), io),
-    ),
-  );
+      .option("--release <id>", "only this release")
+      .option("--train", "the train: every release in flight and what it waits for"),
+  ).action(async (flags: Flags) => {
+    if (flags.train === true) return trainStatus(withPorts, io, flags);
+    await withPorts(async (ports, o, f) =>
+      (await commands()).statusCommand(ports, o, release(f), io),
+    )(flags);
+  });
 
   addCommonOptions(
     program
@@ -311,6 +316,7 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
       ),
     );
   }
+  registerTrainCommands(program, withPorts, io);
   return program;
 }
 

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { deploymentRefSchema } from "../../../components/contract.js";
+import { trainEventSchemas } from "./train/events.js";
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -237,6 +238,8 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("completed"), ...base }),
   /** Every cohort that received a failed release is back on its last good update. */
   z.object({ type: z.literal("release-failed"), ...base, reason: z.string() }),
+  /** Release trains (train/events.ts): submitted releases, entries, holds, settles. */
+  ...trainEventSchemas,
 ]);
 
 export type RolloutEvent = z.infer<typeof rolloutEventSchema>;

@@ -218,6 +218,12 @@ const releaseFailed: Handler<"release-failed"> = ({ r }) => {
   r.outcome = "failed";
 };
 
+/**
+ * Release-train events (train/events.ts) belong to the train's own fold (train/state.ts): a
+ * train release is never `planned`, so this fold has no release for them and ignores them.
+ */
+const trainOnly = (): void => undefined;
+
 /** Every event type but `planned` (which creates the release), with its handler. */
 export const HANDLERS: { [T in ReleaseEventType]: Handler<T> } = {
   applying,
@@ -239,6 +245,12 @@ export const HANDLERS: { [T in ReleaseEventType]: Handler<T> } = {
   aborted,
   completed,
   "release-failed": releaseFailed,
+  "train-submitted": trainOnly,
+  "train-entered": trainOnly,
+  "train-held": trainOnly,
+  "train-unheld": trainOnly,
+  "train-settled": trainOnly,
+  "train-finished": trainOnly,
 };
 
 /** An update returned: what there is to watch before its bake may start. */

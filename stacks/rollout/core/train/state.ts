@@ -1,0 +1,260 @@
+/**
+ * A release train's state: a pure fold over the environment's ledger, for the releases that
+ * were submitted to the train (single-release `planned` releases are the runner's business).
+ * It keeps only what decisions need — live releases and each cohort's recent cadence history —
+ * so a snapshot of it (compaction.ts) is as small after a year as after a day: finished
+ * releases leave the state, and entry times older than any local day are forgotten.
+ */
+import type { RecordedReading, RolloutEvent } from "../events.js";
+import { CADENCE_MEMORY_MS, type CadenceHistory } from "./cadence.js";
+import type { TrainCohort, TrainPolicy, TrainReleaseSpec, TrainWave } from "./events.js";
+
+export type TrainTargetPhase =
+  | "pending"
+  /** Let in by the scheduler; its update has not started. */
+  | "entered"
+  | "applying"
+  /** Updated; baking. */
+  | "applied"
+  /** Bake passed; the observation window (latent activation guard) runs. */
+  | "passed"
+  /** Observation ended healthy: the cohort is free for the next release. */
+  | "settled"
+  | "failed"
+  | "reverting"
+  | "reverted"
+  | "revert-failed"
+  /** Skipped: a newer release took this cohort (and the rest of the train) in its place. */
+  | "superseded";
+
+export interface TrainObservation {
+  /** When the read started. */
+  at: number;
+  readings: RecordedReading[];
+  error?: string;
+}
+
+export interface TrainTarget {
+  cohort: TrainCohort;
+  wave: number;
+  phase: TrainTargetPhase;
+  /** An `applying` was recorded: the stack may hold the release, so a failure reverts it. */
+  received: boolean;
+  attempts: number;
+  /** The update a revert returns to (the first `applying`'s record). */
+  previous?: Extract<RolloutEvent, { type: "applying" }>["previous"];
+  /** An update started and has no outcome yet: a revert refreshes first. */
+  applyOpen: boolean;
+  enteredAt?: number;
+  appliedAt?: number;
+  passedAt?: number;
+  lastObservation?: TrainObservation;
+  /** The failure happened during the observation window, after the bake had passed. */
+  latent?: boolean;
+  revertFailure?: string;
+}
+
+export type TrainOutcome = "completed" | "failed" | "superseded" | "aborted";
+
+export interface TrainRelease {
+  id: string;
+  /** Ledger sequence of the submission: the train's order. */
+  submitSeq: number;
+  submittedAt: number;
+  environment: string;
+  spec: TrainReleaseSpec;
+  waves: TrainWave[];
+  policy: TrainPolicy;
+  targets: Map<string, TrainTarget>;
+  held?: { cause: string; reason: string };
+  /** Releases this one was held for and a human since released it from. */
+  unheldFrom: string[];
+  failure?: { cohort: string; reason: string; latent: boolean };
+  abortRequested?: string;
+  supersededBy?: { release: string; cohort: string; wave: number };
+  outcome?: TrainOutcome;
+}
+
+export interface TrainState {
+  releases: Map<string, TrainRelease>;
+  /** Live release ids in submission order. */
+  order: string[];
+  cohorts: Map<string, CadenceHistory>;
+  lastSeq: number;
+  /** The time of the last record folded: every later decision is at or after it. */
+  lastAt: number;
+}
+
+export interface TrainRecord {
+  seq: number;
+  at: number;
+  event: RolloutEvent;
+}
+
+export function emptyTrainState(): TrainState {
+  return { releases: new Map(), order: [], cohorts: new Map(), lastSeq: 0, lastAt: 0 };
+}
+
+/** Live releases in train order. */
+export function liveReleases(s: TrainState): TrainRelease[] {
+  return s.order.map((id) => s.releases.get(id)).filter((r): r is TrainRelease => !!r);
+}
+
+function history(s: TrainState, cohort: string): CadenceHistory {
+  let h = s.cohorts.get(cohort);
+  if (!h) {
+    h = { recentEntries: [] };
+    s.cohorts.set(cohort, h);
+  }
+  return h;
+}
+
+function submit(
+  s: TrainState,
+  rec: TrainRecord,
+  e: Extract<RolloutEvent, { type: "train-submitted" }>,
+): void {
+  // A live release is submitted once; a finished one has left the state, so its id may be
+  // submitted again (the same decision whether the ledger was compacted or not).
+  if (s.releases.has(e.release)) return;
+  const targets = new Map<string, TrainTarget>();
+  for (const wave of e.waves)
+    for (const cohort of wave.cohorts)
+      targets.set(cohort.cohort, {
+        cohort,
+        wave: wave.index,
+        phase: "pending",
+        received: false,
+        attempts: 0,
+        applyOpen: false,
+      });
+  s.releases.set(e.release, {
+    id: e.release,
+    submitSeq: rec.seq,
+    submittedAt: rec.at,
+    environment: e.environment,
+    spec: e.releaseSpec,
+    waves: e.waves,
+    policy: e.policy,
+    targets,
+    unheldFrom: [],
+  });
+  s.order.push(e.release);
+}
+
+function enter(
+  s: TrainState,
+  rec: TrainRecord,
+  r: TrainRelease,
+  e: Extract<RolloutEvent, { type: "train-entered" }>,
+): void {
+  const t = r.targets.get(e.cohort);
+  if (!t || t.phase !== "pending") return;
+  t.phase = "entered";
+  t.enteredAt = rec.at;
+  const h = history(s, e.cohort);
+  h.lastEnteredAt = rec.at;
+  h.recentEntries = [...h.recentEntries.filter((at) => at > rec.at - CADENCE_MEMORY_MS), rec.at];
+  for (const older of e.supersedes) {
+    const o = s.releases.get(older);
+    if (!o || o.outcome) continue;
+    o.supersededBy ??= { release: r.id, cohort: e.cohort, wave: e.wave };
+    for (const ot of o.targets.values())
+      if (ot.phase === "pending" && ot.wave >= e.wave) ot.phase = "superseded";
+  }
+}
+
+/** Applies one record. Events of releases not live in the train are ignored. */
+export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
+  s.lastSeq = rec.seq;
+  s.lastAt = Math.max(s.lastAt, rec.at);
+  const e = rec.event;
+  if (e.type === "train-submitted") {
+    submit(s, rec, e);
+    return s;
+  }
+  const r = s.releases.get(e.release);
+  if (!r || r.outcome) return s;
+  const t = "cohort" in e ? r.targets.get(e.cohort) : undefined;
+  switch (e.type) {
+    case "train-entered":
+      enter(s, rec, r, e);
+      break;
+    case "train-held":
+      if (!r.unheldFrom.includes(e.cause)) r.held ??= { cause: e.cause, reason: e.reason };
+      break;
+    case "train-unheld":
+      if (r.held) r.unheldFrom.push(r.held.cause);
+      r.held = undefined;
+      break;
+    case "train-settled":
+      if (t?.phase === "passed") t.phase = "settled";
+      break;
+    case "train-finished":
+      r.outcome = e.outcome;
+      s.releases.delete(r.id);
+      s.order = s.order.filter((id) => id !== r.id);
+      break;
+    case "applying":
+      if (!t) break;
+      t.phase = "applying";
+      t.received = true;
+      t.applyOpen = true;
+      t.attempts = Math.max(t.attempts, e.attempt);
+      t.previous ??= e.previous;
+      break;
+    case "applied":
+      if (!t || t.phase !== "applying") break;
+      t.phase = "applied";
+      t.applyOpen = false;
+      t.appliedAt = rec.at;
+      break;
+    case "observed":
+      if (t) t.lastObservation = { at: e.takenAt ?? rec.at, readings: e.readings, error: e.error };
+      break;
+    case "passed":
+      if (t?.phase !== "applied") break;
+      t.phase = "passed";
+      t.passedAt = rec.at;
+      break;
+    case "failed":
+      if (!t) break;
+      t.latent = t.phase === "passed";
+      if (t.phase !== "reverted") t.phase = "failed";
+      r.failure ??= { cohort: e.cohort, reason: e.reason, latent: t.latent };
+      break;
+    case "reverting":
+      if (t) {
+        t.phase = "reverting";
+        t.previous ??= e.to;
+      }
+      break;
+    case "reverted":
+      if (t) {
+        t.phase = "reverted";
+        t.revertFailure = undefined;
+      }
+      break;
+    case "revert-failed":
+      if (t) {
+        t.phase = "revert-failed";
+        t.revertFailure = e.reason;
+      }
+      break;
+    case "abort-requested":
+      r.abortRequested ??= e.by;
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+export function foldTrain(
+  records: Iterable<TrainRecord>,
+  from: TrainState = emptyTrainState(),
+): TrainState {
+  let s = from;
+  for (const rec of records) s = applyTrain(s, rec);
+  return s;
+}

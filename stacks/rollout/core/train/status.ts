@@ -1,0 +1,83 @@
+/**
+ * A train's status: every live release, where it is (each cohort's phase), and what it waits
+ * for (bake, observation, interval, window, day limit, slot, order, wave, an update slot, a
+ * human), straight from the scheduler's waits — the same reasons the controller acts on.
+ */
+import { type TrainWait, decideTrain } from "./scheduler.js";
+import type { TrainState, TrainTargetPhase } from "./state.js";
+import { liveReleases } from "./state.js";
+
+export interface TrainReleaseStatus {
+  release: string;
+  kind: "version" | "config" | "version+config";
+  version?: string;
+  config: Record<string, string>;
+  state: "queued" | "rolling" | "held" | "reverting" | "aborting" | "superseded";
+  submittedAt: string;
+  cohorts: { cohort: string; wave: number; phase: TrainTargetPhase }[];
+  waits: Omit<TrainWait, "release">[];
+  held?: { cause: string; reason: string };
+  failure?: { cohort: string; reason: string; latent: boolean };
+}
+
+export interface TrainStatus {
+  at: string;
+  releases: TrainReleaseStatus[];
+}
+
+export function trainStatus(s: TrainState, now: number): TrainStatus {
+  const d = decideTrain(s, now);
+  return {
+    at: new Date(now).toISOString(),
+    releases: liveReleases(s).map((r) => {
+      const targets = [...r.targets.values()].sort(
+        (a, b) => a.wave - b.wave || a.cohort.cohort.localeCompare(b.cohort.cohort),
+      );
+      const state: TrainReleaseStatus["state"] = r.failure
+        ? "reverting"
+        : r.abortRequested !== undefined
+          ? "aborting"
+          : r.held
+            ? "held"
+            : r.supersededBy
+              ? "superseded"
+              : targets.every((t) => t.phase === "pending")
+                ? "queued"
+                : "rolling";
+      const hasConfig = Object.keys(r.spec.config).length > 0;
+      return {
+        release: r.id,
+        kind: r.spec.version === undefined ? "config" : hasConfig ? "version+config" : "version",
+        ...(r.spec.version !== undefined ? { version: r.spec.version } : {}),
+        config: r.spec.config,
+        state,
+        submittedAt: new Date(r.submittedAt).toISOString(),
+        cohorts: targets.map((t) => ({ cohort: t.cohort.cohort, wave: t.wave, phase: t.phase })),
+        waits: d.waits.filter((w) => w.release === r.id).map(({ release: _release, ...w }) => w),
+        ...(r.held ? { held: r.held } : {}),
+        ...(r.failure ? { failure: r.failure } : {}),
+      };
+    }),
+  };
+}
+
+/** The status as text, one block per release. */
+export function formatTrainStatus(st: TrainStatus): string {
+  if (st.releases.length === 0) return `train: no release in flight (${st.at})\n`;
+  const lines = [`train at ${st.at}: ${String(st.releases.length)} release(s) in flight`];
+  for (const r of st.releases) {
+    const what =
+      r.kind === "config"
+        ? `config ${JSON.stringify(r.config)}`
+        : `${r.version ?? ""}${r.kind === "version+config" ? ` + config ${JSON.stringify(r.config)}` : ""}`;
+    lines.push(`${r.release} [${r.state}] ${what}`);
+    lines.push(
+      `  where: ${r.cohorts.map((c) => `${c.cohort}(w${String(c.wave + 1)}):${c.phase}`).join("  ")}`,
+    );
+    for (const w of r.waits)
+      lines.push(
+        `  waits for ${w.waitingFor}${w.cohort !== undefined ? ` at ${w.cohort}` : ""}${w.until !== undefined ? ` until ${new Date(w.until).toISOString()}` : ""}: ${w.reason}`,
+      );
+  }
+  return lines.join("\n") + "\n";
+}

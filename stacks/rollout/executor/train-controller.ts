@@ -1,0 +1,455 @@
+/**
+ * The train controller: one per environment, under the ledger's lease. Each step folds the
+ * records appended since the last one onto its state (or onto a snapshot, when it starts),
+ * asks the scheduler (core/train/scheduler.ts) what to do, appends one decision at a time
+ * (conditional on the ledger's next sequence number, so a second controller that somehow
+ * got in would lose the race rather than act twice) and runs cohort actions — updates,
+ * gate reads, reverts — concurrently, one per release and cohort, without waiting for a long
+ * update before deciding about the other cohorts.
+ *
+ * Like the runner it keeps nothing a crash could lose: a controller killed mid-update is
+ * taken over by another once the lease expires, which finds the `applying` with no outcome,
+ * refreshes the stack and applies again.
+ */
+import { parseEvent, type RolloutEvent } from "../core/events.js";
+import {
+  type AlarmReading,
+  type Clock,
+  type HealthGate,
+  type Ledger,
+  LedgerConflictError,
+  type LedgerRecord,
+  type Release,
+  type StackDriver,
+} from "../core/ports.js";
+import { type SnapshotStore, restoreSnapshot, snapshotOf } from "../core/train/compaction.js";
+import {
+  type TrainAction,
+  type TrainDecisions,
+  actionKey,
+  decideTrain,
+  nextWake,
+} from "../core/train/scheduler.js";
+import {
+  type TrainOutcome,
+  type TrainRelease,
+  type TrainState,
+  applyTrain,
+  emptyTrainState,
+  liveReleases,
+} from "../core/train/state.js";
+
+/** A ledger that can return only the records after a sequence number (cheap for a long ledger). */
+export interface TailLedger {
+  readAfter(seq: number): Promise<LedgerRecord<unknown>[]>;
+}
+
+export interface TrainPorts {
+  driver: StackDriver;
+  gate: HealthGate;
+  ledger: Ledger<unknown> & Partial<TailLedger>;
+  clock: Clock;
+  snapshots?: SnapshotStore;
+  log?: (line: string) => void;
+}
+
+export interface TrainControllerOptions {
+  /** Who holds the lease (host:pid). */
+  owner: string;
+  leaseTtlMs: number;
+  gateAttempts: number;
+  gateBackoffMs: number;
+  /** Save a snapshot after this many records folded since the last one. */
+  snapshotEvery: number;
+  /** Stop when no release is live (`deploy`, tests); otherwise run until the signal aborts. */
+  stopWhenIdle: boolean;
+  /**
+   * Stop (outcome `done`) once this holds and no cohort action is running, so nothing is cut
+   * short: `deploy` stops when its own release has finished or waits for a human.
+   */
+  until?: (s: TrainState, finished: ReadonlyMap<string, TrainOutcome>) => boolean;
+  signal?: AbortSignal;
+  /** Builds the command an operator runs when a revert fails. */
+  recoverCommand?: (stack: string) => string;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: Omit<TrainControllerOptions, "owner"> = {
+  leaseTtlMs: 120_000,
+  gateAttempts: 4,
+  gateBackoffMs: 1_000,
+  snapshotEvery: 500,
+  stopWhenIdle: true,
+};
+
+export type TrainRunOutcome =
+  "idle" | "done" | "needs-human" | "lease-held" | "lease-lost" | "interrupted";
+
+export interface TrainRunResult {
+  outcome: TrainRunOutcome;
+  reason: string;
+  state: TrainState;
+  decisions?: TrainDecisions;
+}
+
+interface Running {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+function isConflict(err: unknown): err is { actualNext?: number } {
+  return (
+    err instanceof LedgerConflictError || (err as { code?: string }).code === "LEDGER_CONFLICT"
+  );
+}
+
+export class TrainController {
+  state: TrainState = emptyTrainState();
+  private loaded = false;
+  private foldedSinceSnapshot = 0;
+  private readonly running = new Map<string, Running>();
+  /** Set when a cohort action threw: the loop stops with it (a crash, not a decision). */
+  private crashed?: unknown;
+  private readonly options: TrainControllerOptions;
+  /** Wakes the loop when a cohort action finishes. */
+  private wake?: AbortController;
+  /** Cohort actions finished so far (the loop never sleeps past one it did not see). */
+  private completions = 0;
+  /** Releases whose `train-finished` this controller folded, with their outcome. */
+  readonly finished = new Map<string, TrainOutcome>();
+
+  constructor(
+    private readonly ports: TrainPorts,
+    options: Partial<TrainControllerOptions> & { owner: string },
+  ) {
+    this.options = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  }
+
+  private log(line: string): void {
+    this.ports.log?.(line);
+  }
+
+  /** Folds what was appended since the last call (from the snapshot, the first time). */
+  async refresh(): Promise<TrainState> {
+    if (!this.loaded) {
+      const snap = await this.ports.snapshots?.load();
+      if (snap) this.state = restoreSnapshot(snap);
+      this.loaded = true;
+    }
+    const after = this.state.lastSeq;
+    const raw = this.ports.ledger.readAfter
+      ? await this.ports.ledger.readAfter(after)
+      : (await this.ports.ledger.read()).filter((r) => r.seq > after);
+    for (const r of raw) {
+      if (r.seq <= this.state.lastSeq) continue;
+      let event: RolloutEvent;
+      try {
+        event = parseEvent(r.event);
+      } catch (err) {
+        throw new Error(
+          `ledger record #${String(r.seq)} is not a valid rollout event: ${(err as Error).message}`,
+        );
+      }
+      applyTrain(this.state, { seq: r.seq, at: r.at, event });
+      if (event.type === "train-finished") this.finished.set(event.release, event.outcome);
+      this.foldedSinceSnapshot += 1;
+    }
+    return this.state;
+  }
+
+  /** Appends a decision at the next sequence number; false when another writer got there first. */
+  private async appendDecision(event: RolloutEvent): Promise<boolean> {
+    try {
+      await this.ports.ledger.append(event, this.state.lastSeq + 1);
+      this.log(
+        `#${String(this.state.lastSeq + 1)} ${event.type} ${event.release}${"cohort" in event ? `/${event.cohort}` : ""}`,
+      );
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Appends what happened (true whatever was appended meanwhile): retried at the ledger's end. */
+  private async appendFact(event: RolloutEvent): Promise<void> {
+    let next = this.state.lastSeq + 1;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        await this.ports.ledger.append(event, next);
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        next =
+          typeof err.actualNext === "number"
+            ? err.actualNext
+            : ((await this.ports.ledger.read()).at(-1)?.seq ?? 0) + 1;
+      }
+    }
+    throw new Error(`could not record ${event.type} of ${event.release}: the ledger keeps moving`);
+  }
+
+  private async readGate(names: string[]): Promise<{ readings: AlarmReading[]; error?: string }> {
+    let delay = this.options.gateBackoffMs;
+    let last = "";
+    for (let i = 0; i < this.options.gateAttempts; i++) {
+      try {
+        return { readings: await this.ports.gate.read(names) };
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+        if (i + 1 < this.options.gateAttempts) await this.ports.clock.sleep(delay);
+        delay *= 2;
+      }
+    }
+    return {
+      readings: [],
+      error: `reading alarms failed after ${String(this.options.gateAttempts)} attempts: ${last}`,
+    };
+  }
+
+  /** The release a stack is given: the train release's changes on top of what the cohort runs. */
+  private async releaseFor(r: TrainRelease, stack: string): Promise<Release | string> {
+    const pin = await this.ports.driver.readPin(stack);
+    const version = r.spec.version ?? pin?.version;
+    if (version === undefined)
+      return `${r.id} changes configuration only, and ${stack} has no version to keep`;
+    return { id: r.id, version, config: { ...(pin?.config ?? {}), ...r.spec.config } };
+  }
+
+  private async execute(
+    a: Exclude<TrainAction, { kind: "record" }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { driver, clock } = this.ports;
+    const stack = a.cohort.stack;
+    const cohort = a.cohort.cohort;
+    const release = a.release;
+    switch (a.kind) {
+      case "apply": {
+        const r = this.state.releases.get(release);
+        if (!r) return;
+        if (a.interrupted) await driver.refresh(stack);
+        const previous = r.targets.get(cohort)?.previous ?? (await driver.lastGoodUpdate(stack));
+        // A decision, not a fact: appended only at the ledger's end as this controller saw it,
+        // so an update never starts on a state another writer has moved on from.
+        const ok = await this.appendDecision({
+          type: "applying",
+          release,
+          cohort,
+          stack,
+          previous,
+          attempt: a.attempt,
+        });
+        if (!ok) return;
+        const rel = await this.releaseFor(r, stack);
+        if (typeof rel === "string") {
+          await this.appendFact({ type: "failed", release, cohort, cause: "update", reason: rel });
+          return;
+        }
+        const res = await driver.apply(stack, rel, undefined, signal);
+        if (res.ok) {
+          await this.appendFact({
+            type: "applied",
+            release,
+            cohort,
+            updateVersion: res.updateVersion,
+            recovered: false,
+          });
+          return;
+        }
+        const cancelled = signal.aborted;
+        await this.appendFact({
+          type: "failed",
+          release,
+          cohort,
+          cause: cancelled ? "cancelled" : "update",
+          reason: `update of ${stack} ${cancelled ? "cancelled" : "failed"}: ${res.error ?? "unknown error"}`,
+        });
+        return;
+      }
+      case "observe": {
+        const takenAt = clock.now();
+        const { readings, error } = await this.readGate(a.cohort.alarmNames);
+        await this.appendFact({
+          type: "observed",
+          release,
+          cohort,
+          phase: "bake",
+          final: false,
+          readings: readings.map((x) => ({
+            name: x.name,
+            exists: x.exists,
+            state: x.state,
+            ...(x.reason !== undefined ? { reason: x.reason } : {}),
+          })),
+          ...(error !== undefined ? { error } : {}),
+          takenAt,
+        });
+        return;
+      }
+      case "revert": {
+        const recover =
+          this.options.recoverCommand?.(stack) ?? `pulumi stack history --stack ${stack}`;
+        if (!a.to) {
+          await this.appendFact({
+            type: "revert-failed",
+            release,
+            cohort,
+            reason: `no earlier update of ${stack} to return to`,
+            recoverCommand: recover,
+            manual: false,
+          });
+          return;
+        }
+        if (a.refreshFirst) await driver.refresh(stack);
+        const res = await driver.revert(stack, a.to);
+        await this.appendFact(
+          res.ok
+            ? { type: "reverted", release, cohort, updateVersion: res.updateVersion, manual: false }
+            : {
+                type: "revert-failed",
+                release,
+                cohort,
+                reason: res.error ?? "revert failed",
+                recoverCommand: recover,
+                manual: false,
+              },
+        );
+        return;
+      }
+    }
+  }
+
+  private launch(a: Exclude<TrainAction, { kind: "record" }>): void {
+    const key = actionKey(a);
+    if (this.running.has(key)) return;
+    const abort = new AbortController();
+    const done = this.execute(a, abort.signal)
+      .catch((err: unknown) => {
+        this.crashed ??= err;
+      })
+      .finally(() => {
+        this.running.delete(key);
+        this.completions += 1;
+        this.wake?.abort();
+      });
+    this.running.set(key, { abort, done });
+  }
+
+  /** Cancels running updates of releases that are stopping: their revert follows. */
+  private cancelStopping(): void {
+    for (const r of liveReleases(this.state)) {
+      if (!r.failure && r.abortRequested === undefined) continue;
+      for (const cohort of r.targets.keys())
+        this.running.get(`${r.id}/${cohort}`)?.abort.abort(new Error(`${r.id} is stopping`));
+    }
+  }
+
+  /** One decision round: fold, decide, append one decision or launch the cohort actions. */
+  async step(): Promise<TrainDecisions> {
+    await this.refresh();
+    this.cancelStopping();
+    const d = decideTrain(this.state, this.ports.clock.now());
+    const rec = d.actions.find((a) => a.kind === "record");
+    if (rec?.kind === "record") {
+      await this.appendDecision(rec.event);
+      return d;
+    }
+    for (const a of d.actions) if (a.kind !== "record") this.launch(a);
+    return d;
+  }
+
+  /** Saves a snapshot every `snapshotEvery` records, and (`atStop`) whenever it stops on its own. */
+  private async maybeSnapshot(atStop = false): Promise<void> {
+    const due = atStop ? 1 : this.options.snapshotEvery;
+    if (!this.ports.snapshots || this.foldedSinceSnapshot < due) return;
+    await this.ports.snapshots.save(snapshotOf(this.state));
+    this.foldedSinceSnapshot = 0;
+  }
+
+  private async stopAll(): Promise<void> {
+    for (const r of this.running.values()) r.abort.abort(new Error("controller stopping"));
+    await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Runs the environment's train under the lease until idle, a human is needed, or the signal. */
+  async run(): Promise<TrainRunResult> {
+    const { ledger, clock } = this.ports;
+    const { owner, leaseTtlMs, signal } = this.options;
+    const lease = await ledger.acquireLease(owner, leaseTtlMs);
+    if (!lease.acquired)
+      return {
+        outcome: "lease-held",
+        reason: `another controller (${lease.lease.owner}) drives this environment until ${new Date(lease.lease.expiresAt).toISOString()}`,
+        state: this.state,
+      };
+    try {
+      for (;;) {
+        if (this.crashed)
+          throw this.crashed instanceof Error
+            ? this.crashed
+            : new Error("a cohort action failed", { cause: this.crashed });
+        if (signal?.aborted) {
+          await this.stopAll();
+          return { outcome: "interrupted", reason: "interrupted", state: this.state };
+        }
+        if (!(await ledger.renewLease(owner, leaseTtlMs))) {
+          await this.stopAll();
+          return {
+            outcome: "lease-lost",
+            reason: "another controller took the lease over",
+            state: this.state,
+          };
+        }
+        const seen = this.completions;
+        const d = await this.step();
+        await this.maybeSnapshot();
+        if (d.actions.some((a) => a.kind === "record")) continue;
+        if (this.running.size === 0) {
+          if (this.options.until?.(this.state, this.finished)) {
+            await this.maybeSnapshot(true);
+            return { outcome: "done", reason: "done", state: this.state, decisions: d };
+          }
+          if (this.state.order.length === 0 && this.options.stopWhenIdle) {
+            await this.maybeSnapshot(true);
+            return {
+              outcome: "idle",
+              reason: "no release in the train",
+              state: this.state,
+              decisions: d,
+            };
+          }
+          if (
+            d.actions.length === 0 &&
+            d.waits.length > 0 &&
+            d.waits.every(
+              (w) =>
+                w.waitingFor === "human" || (w.until === undefined && w.waitingFor !== "update"),
+            ) &&
+            this.options.stopWhenIdle
+          ) {
+            await this.maybeSnapshot(true);
+            return {
+              outcome: "needs-human",
+              reason: d.waits.map((w) => `${w.release}: ${w.reason}`).join("; "),
+              state: this.state,
+              decisions: d,
+            };
+          }
+        }
+        if (d.actions.some((a) => a.kind === "observe" && !this.running.has(actionKey(a))))
+          continue;
+        // An action finished after the step looked: decide again before sleeping.
+        if (this.completions !== seen) continue;
+        const now = clock.now();
+        // New submissions and human decisions are noticed within a poll interval.
+        const polls = liveReleases(this.state).map((r) => r.policy.pollIntervalMs);
+        const poll = polls.length > 0 ? Math.min(...polls) : 30_000;
+        const wake = Math.min(nextWake(d) ?? now + poll, now + poll);
+        this.wake = new AbortController();
+        await clock.sleep(Math.max(0, wake - now), this.wake.signal).catch(() => undefined);
+      }
+    } finally {
+      await ledger.releaseLease(owner).catch(() => undefined);
+    }
+  }
+}

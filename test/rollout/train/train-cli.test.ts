@@ -1,0 +1,227 @@
+/**
+ * The train commands in-process: the real CLI (main.ts), the real file ledger, snapshot and
+ * lease in a temp project, a FileWorld for stacks and alarms, and a virtual clock. Checks
+ * `submit`, `run`, `deploy --train`, `status --train` (text and --json), their exit codes,
+ * and that bad input is one error naming every problem with nothing recorded.
+ */
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { FileLedger } from "../../../stacks/rollout/adapters/ledger-file.js";
+import type { CliIo } from "../../../stacks/rollout/cli/commands/context.js";
+import { main } from "../../../stacks/rollout/cli/main.js";
+import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
+import type { TrainStatus } from "../../../stacks/rollout/core/train/status.js";
+import { FakeClock } from "../../kit/clock.js";
+import { FileWorld, threeCohortWorld, worldPorts } from "../../kit/file-world.js";
+
+let dir: string;
+let clock: FakeClock;
+let world: FileWorld;
+let trainFile: string;
+
+const MIN = 60_000;
+
+function train(extra: Record<string, unknown> = {}) {
+  const c = (name: string, more: Record<string, unknown> = {}) => ({
+    cohort: name,
+    stack: `prod.${name}`,
+    bakeMs: 10 * MIN,
+    alarmNames: [`${name}-errors`],
+    ...more,
+  });
+  return {
+    waves: [
+      { index: 0, cohorts: [c("free")] },
+      { index: 1, cohorts: [c("pro"), c("enterprise")] },
+    ],
+    policy: { order: "queue", pollIntervalMs: MIN },
+    ...extra,
+  };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "train-cli-"));
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: cohort-service\nruntime: nodejs\n");
+  clock = new FakeClock(Date.UTC(2026, 11, 1, 10));
+  world = FileWorld.create(join(dir, "world.json"), threeCohortWorld(), clock);
+  trainFile = join(dir, "train.json");
+  writeFileSync(trainFile, JSON.stringify(train()));
+});
+
+async function cli(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+  };
+  const code = await main(args, { io, ports: worldPorts(world, clock) });
+  return { code, stdout, stderr };
+}
+
+/** Versions whose alarm fires once applied (FileWorld's script). */
+function badVersions(...versions: string[]): void {
+  writeFileSync(world.path, JSON.stringify({ ...world.load(), badVersions: versions }));
+}
+
+const ENV = () => ["--environment", "prod", "--project-dir", dir];
+const LEDGER = () => join(dir, ".rollout", "prod.ledger.jsonl");
+
+async function events(): Promise<RolloutEvent[]> {
+  return (await new FileLedger(LEDGER()).read()).map((r) => r.event as RolloutEvent);
+}
+
+const submit = (id: string, ...more: string[]) =>
+  cli("submit", ...ENV(), "--train", trainFile, "--release", id, ...more);
+
+describe("cohort-rollout submit / run / status --train", () => {
+  it("submits releases, shows them queued, runs them to completion (exit 0) and saves a snapshot", async () => {
+    expect((await submit("r1", "--version", "2.0.0")).code).toBe(0);
+    const cfg = await submit("r2", "--config", "FEATURE_X=on", "--json");
+    expect(cfg.code).toBe(0);
+    expect(JSON.parse(cfg.stdout)).toMatchObject({ kind: "submitted", release: "r2", seq: 2 });
+
+    const text = await cli("status", ...ENV(), "--train");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("2 release(s) in flight");
+    expect(text.stdout).toMatch(/r1 \[queued\] 2\.0\.0/);
+    expect(text.stdout).toMatch(/r2 \[queued\] config \{"FEATURE_X":"on"\}/);
+    // r2 waits for r1 to go through free first: the reason is named.
+    expect(text.stdout).toMatch(/r2[\s\S]*waits for slot at free: free holds r1/);
+
+    const json = await cli("status", ...ENV(), "--train", "--json");
+    const st = JSON.parse(json.stdout) as TrainStatus;
+    expect(st.releases.map((r) => [r.release, r.state, r.kind])).toEqual([
+      ["r1", "queued", "version"],
+      ["r2", "queued", "config"],
+    ]);
+
+    const run = await cli("run", ...ENV(), "--json");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      kind: "train-run",
+      outcome: "idle",
+      finished: { r1: "completed", r2: "completed" },
+    });
+    // The configuration release kept r1's version and added its flag.
+    const pin = world.pinOf("prod.enterprise");
+    expect(pin).toMatchObject({ release: "r2", version: "2.0.0", config: { FEATURE_X: "on" } });
+    expect((await cli("status", ...ENV(), "--train")).stdout).toContain("no release in flight");
+    expect(existsSync(`${LEDGER()}.train-snapshot.json`)).toBe(true);
+  });
+
+  it("run exits 1 when a release was reverted and 3 when a later one is held for a human", async () => {
+    badVersions("2.0.0");
+    await submit("r1", "--version", "2.0.0");
+    await submit("r2", "--version", "2.0.1");
+    const run = await cli("run", ...ENV());
+    // r1 failed and was reverted; r2 (behind it, containing it) waits for a human.
+    expect(run.code).toBe(3);
+    const st = JSON.parse(
+      (await cli("status", ...ENV(), "--train", "--json")).stdout,
+    ) as TrainStatus;
+    expect(st.releases.map((r) => [r.release, r.state])).toEqual([["r2", "held"]]);
+    expect(st.releases[0]?.waits[0]).toMatchObject({ waitingFor: "human" });
+    expect((await events()).filter((e) => e.type === "train-finished")).toMatchObject([
+      { release: "r1", outcome: "failed" },
+    ]);
+  });
+
+  it("deploy --train submits and follows its release: 0 completed, 1 reverted", async () => {
+    const ok = await cli(
+      "deploy",
+      ...ENV(),
+      "--train",
+      trainFile,
+      "--release",
+      "r1",
+      "--version",
+      "2.0.0",
+      "--json",
+    );
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      release: "r1",
+      outcome: "completed",
+      exitCode: 0,
+    });
+
+    badVersions("3.0.0");
+    const bad = await cli(
+      "deploy",
+      ...ENV(),
+      "--train",
+      trainFile,
+      "--release",
+      "r2",
+      "--version",
+      "3.0.0",
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("r2 failed");
+  });
+
+  it("refuses bad input in one error naming every problem, recording nothing", async () => {
+    writeFileSync(
+      trainFile,
+      JSON.stringify(
+        train({
+          waves: [
+            {
+              index: 1,
+              cohorts: [
+                {
+                  cohort: "free",
+                  stack: "prod.free",
+                  bakeMs: -1,
+                  alarmNames: ["free-errors"],
+                  cadence: { timeZone: "Mars/Olympus" },
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+    );
+    const res = await submit("r1", "--version", "2.0.0");
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("waves.0.index");
+    expect(res.stderr).toContain("waves.0.cohorts.0.bakeMs");
+    expect(res.stderr).toContain("Mars/Olympus");
+    expect(existsSync(LEDGER())).toBe(false);
+
+    const flags = await cli("submit", ...ENV(), "--release", "bad id!");
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toContain("--train: required");
+    expect(flags.stderr).toContain("--release:");
+    expect(flags.stderr).toContain("--version or --config");
+
+    const deploy = await cli(
+      "deploy",
+      ...ENV(),
+      "--train",
+      trainFile,
+      "--release",
+      "r1",
+      "--version",
+      "2",
+      "--edge-config",
+      "A=1",
+    );
+    expect(deploy.code).toBe(2);
+    expect(deploy.stderr).toContain("--edge-config: not used with --train");
+    expect(existsSync(LEDGER())).toBe(false);
+  });
+
+  it("refuses a release id already in the train", async () => {
+    await submit("r1", "--version", "2.0.0");
+    const again = await submit("r1", "--version", "2.0.1");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("already in the train");
+    expect((await events()).length).toBe(1);
+  });
+});
