@@ -10,10 +10,14 @@
  * round (nothing known of the stack yet, as in a new `cohort-rollout` process):
  * `lastGoodUpdate` and `preview` (the checks before the update; the bare side runs
  * `pulumi preview --config=<pin>`), then, timed as the update, `apply` and the
- * `outputs` read that follows it. What the driver adds over the bare commands is
- * its own work: CLI calls of its own (each a cold start of the Go CLI), reading
- * the event log, deciding. That difference, over the bare update, is the overhead.
- * The checks before the update are reported too, against the bare preview.
+ * `outputs` read that follows it.
+ *
+ * The overhead (the issue's definition, #9): the time of a driver update NOT spent
+ * in a `pulumi` process (selecting, reading config, following the event log,
+ * deciding), as a share of the bare update. Reported beside it, without a goal:
+ * the end-to-end difference (driver update vs bare up), which also holds what the
+ * CLI itself spends on what the driver asks of it (writing the event log), and
+ * the checks before the update against the bare preview.
  */
 import { join } from "node:path";
 import type { Pin } from "../../components/contract.js";
@@ -40,8 +44,12 @@ export interface EngineOverhead {
   barePreviewMs: number[];
   /** Wall ms of each driver's checks before the update: lastGoodUpdate, then preview. */
   driverPreviewMs: number[];
-  /** (median driver - median bare) / median bare, in percent. */
+  /** Wall ms of each driver update spent outside `pulumi` processes. */
+  driverOutsideCliMs: number[];
+  /** median(driver time outside pulumi) / median bare, in percent: the headline. */
   overheadPct: number;
+  /** (median driver - median bare) / median bare, in percent. */
+  endToEndPct: number;
   /** The same for the checks before the update. */
   previewOverheadPct: number;
   /** CLI calls per driver update (apply + outputs), one entry per round. */
@@ -95,10 +103,11 @@ export async function measureEngineOverhead(
     const cliMsByCall = new Map<string, number[]>();
     const r: Omit<
       EngineOverhead,
-      "engineVersion" | "overheadPct" | "previewOverheadPct" | "cliMsByCall"
+      "engineVersion" | "overheadPct" | "endToEndPct" | "previewOverheadPct" | "cliMsByCall"
     > = {
       bareMs: [],
       driverMs: [],
+      driverOutsideCliMs: [],
       barePreviewMs: [],
       driverPreviewMs: [],
       callsPerUpdate: [],
@@ -134,6 +143,8 @@ export async function measureEngineOverhead(
         await driver.outputs(STACK);
       });
       r.callsPerUpdate.push(calls.length);
+      const inCli = [...perCall.values()].reduce((a, b) => a + b, 0);
+      r.driverOutsideCliMs.push(Math.max(0, (r.driverMs.at(-1) ?? 0) - inCli));
       for (const [call, callMs] of perCall)
         cliMsByCall.set(call, [...(cliMsByCall.get(call) ?? []), callMs]);
     };
@@ -155,7 +166,8 @@ export async function measureEngineOverhead(
     return {
       engineVersion: engine.version,
       ...r,
-      overheadPct: pct(r.driverMs, r.bareMs),
+      overheadPct: (median(r.driverOutsideCliMs) / median(r.bareMs)) * 100,
+      endToEndPct: pct(r.driverMs, r.bareMs),
       previewOverheadPct: pct(r.driverPreviewMs, r.barePreviewMs),
       cliMsByCall,
     };

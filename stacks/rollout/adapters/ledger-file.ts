@@ -125,15 +125,7 @@ export class FileLedger implements Ledger<unknown> {
       if (expectedSeq !== next) throw new LedgerConflictError(expectedSeq, next);
       if (parsed.torn) await fs.truncate(this.path, parsed.validBytes);
       const rec: LedgerRecord<unknown> = { seq: next, at: this.now(), event };
-      const created = parsed.records.length === 0 && !parsed.torn;
-      const handle = await fs.open(this.path, "a");
-      try {
-        await handle.write(JSON.stringify(rec) + "\n");
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      if (created) await syncDir(dirname(this.path));
+      await appendRecord(this.path, rec, parsed.records.length === 0 && !parsed.torn);
       return rec;
     });
   }
@@ -182,6 +174,28 @@ export class FileLedger implements Ledger<unknown> {
     const holder = await readHolder(this.leasePath);
     if (holder?.info?.owner === owner) await fs.unlink(this.leasePath).catch(() => undefined);
   }
+}
+
+/**
+ * Appends one record as a line and fsyncs it before returning (the append is then durable);
+ * the first record of a new file fsyncs its directory too, so the file itself survives a crash.
+ * @param path the ledger file
+ * @param rec the record
+ * @param created whether this is the file's first record
+ */
+export async function appendRecord(
+  path: string,
+  rec: LedgerRecord<unknown>,
+  created: boolean,
+): Promise<void> {
+  const handle = await fs.open(path, "a");
+  try {
+    await handle.write(JSON.stringify(rec) + "\n");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (created) await syncDir(dirname(path));
 }
 
 async function syncDir(dir: string): Promise<void> {

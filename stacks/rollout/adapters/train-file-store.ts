@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import { dirname } from "node:path";
 import { LedgerConflictError, type LedgerRecord } from "../core/ports.js";
 import { withLock } from "./file-lock.js";
-import { FileLedger, type FileLedgerOptions } from "./ledger-file.js";
+import { FileLedger, appendRecord, type FileLedgerOptions } from "./ledger-file.js";
 import {
   SNAPSHOT_VERSION,
   type SnapshotStore,
@@ -178,13 +178,7 @@ export class TailedFileLedger extends FileLedger {
       // Bytes after the last full line are a write a crash cut off: cut them, as FileLedger does.
       if (end.size > end.validBytes) await fs.truncate(this.path, end.validBytes);
       const rec: LedgerRecord<unknown> = { seq: next, at: this.clock(), event };
-      const handle = await fs.open(this.path, "a");
-      try {
-        await handle.write(JSON.stringify(rec) + "\n");
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await appendRecord(this.path, rec, end.seq === 0 && end.validBytes === 0);
       return rec;
     });
   }
