@@ -95,9 +95,11 @@ export interface CohortSegmentedServiceArgs {
   cloudflareSecret?: pulumi.Input<string>;
   /**
    * Cloudflare Worker routing, `cohort` part: the edge stack's `edge.routesNamespaceId`
-   * (read by stack reference), where the cohort writes its route entry.
+   * (read by stack reference), where the cohort writes its route entry. Give the id, or a
+   * reader of it (called, like an EdgeReader, once and only after the args validate).
    */
-  cloudflareRoutesNamespaceId?: pulumi.Input<string>;
+  cloudflareRoutesNamespaceId?:
+    pulumi.Input<string> | ((edgeStack: string) => pulumi.Input<string>);
   /**
    * AWS with `cloudflare`: Cloudflare's published ranges (https://www.cloudflare.com/ips/).
    * When given, load balancers admit only these instead of 0.0.0.0/0.

@@ -12,7 +12,7 @@
  * Per stack, from config (namespace `cohort-service`): `cloudflareSecret` (a secret: the cookie
  * signing key, the upstream's shared secret or the HS256 key; edge stack, Worker routing), and
  * `cloudflareRoutesNamespaceId` (cohort stacks, Worker routing; default: the edge stack's
- * exported edge.routesNamespaceId, read once the args are valid).
+ * exported edge.routesNamespaceId, read by the component once the args are valid).
  * Only the component's public surface (components/index.ts) is used here.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -54,17 +54,10 @@ export function readEnvironmentFile(content: unknown, source: string): Environme
       problem: "is not read by the program",
       hint: `an environment file holds environment and, optionally, ${FILE_ARGS.join(", ")}`,
     }));
-  const args: FileArgs = {
-    ...(content["cloudflare"] !== undefined
-      ? { cloudflare: content["cloudflare"] as FileArgs["cloudflare"] }
-      : {}),
-    ...(content["cloudflareRanges"] !== undefined
-      ? { cloudflareRanges: content["cloudflareRanges"] as FileArgs["cloudflareRanges"] }
-      : {}),
-    ...(content["kubernetes"] !== undefined
-      ? { kubernetes: content["kubernetes"] as FileArgs["kubernetes"] }
-      : {}),
-  };
+  // Passed as written: the component validates them, with every other problem.
+  const args = Object.fromEntries(
+    FILE_ARGS.filter((k) => content[k] !== undefined).map((k) => [k, content[k]]),
+  ) as FileArgs;
   return { environment: content["environment"], args, wrapped: true, problems };
 }
 
@@ -85,16 +78,15 @@ export function wrappedFilePath(path: string, file: EnvironmentFile): string | u
  * @param config the program's config (namespace cohort-service).
  * @param part the stack's part.
  * @param file the environment file, read.
- * @param edgeOutput reads one of the edge stack's exported `edge` fields; called only after
- *   `validated` resolves, so bad args fail before the stack reference is registered.
- * @param validated resolves once the component accepted the args.
+ * @param edgeOutput reads one of the edge stack's exported `edge` fields, given the validated
+ *   edge stack name; the component calls it only once the args are valid, so bad args fail
+ *   before the stack reference is registered.
  */
 export function cloudflareStackArgs(
   config: pulumi.Config,
   part: Part,
   file: EnvironmentFile,
-  edgeOutput: (field: string) => pulumi.Output<string>,
-  validated: Promise<void>,
+  edgeOutput: (edgeStack: string, field: string) => pulumi.Output<string>,
 ): Partial<CohortSegmentedServiceArgs> {
   const { cloudflare } = file.args;
   if (cloudflare === undefined) return { ...file.args };
@@ -104,7 +96,7 @@ export function cloudflareStackArgs(
   const namespaceId =
     configured ??
     (part === "cohort" && routing === "worker"
-      ? pulumi.output(validated.then(() => edgeOutput("routesNamespaceId")))
+      ? (edgeStack: string) => edgeOutput(edgeStack, "routesNamespaceId")
       : undefined);
   return {
     ...file.args,

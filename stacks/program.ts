@@ -243,23 +243,12 @@ export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
     },
     ...(container !== undefined ? { container } : {}),
   };
-  // Released once the component accepted the args: only then is the edge stack read.
+  // One stack reference per run, read by the component only once the args are valid.
   const edgeOutput = edgeOutputReader();
-  let release = () => {};
-  const validated = new Promise<void>((resolve) => (release = resolve));
-  const edgeStackName = (environment as { edgeStack?: string; name?: string } | undefined) ?? {};
   Object.assign(
     args,
-    cloudflareStackArgs(
-      config,
-      part,
-      file,
-      (key) =>
-        edgeOutput(
-          edgeStackRefName(config, edgeStackName.edgeStack ?? edgeStackName.name ?? ""),
-          key,
-        ),
-      validated,
+    cloudflareStackArgs(config, part, file, (edgeStack, key) =>
+      edgeOutput(edgeStackRefName(config, edgeStack), key),
     ),
   );
 
@@ -274,6 +263,5 @@ export function runProgram(options: ProgramOptions = {}): ProgramOutputs {
     [...reader.problems, ...file.problems],
     file,
   );
-  release();
   return { cohorts: service.cohorts, environment: service.environment, edge: service.edge };
 }

@@ -132,7 +132,8 @@ function cloudflareBuilder(
   inner: PlatformBuilder,
   spec: CloudflareEdgeSpec,
   secret: pulumi.Input<string> | undefined,
-  givenNamespaceId: pulumi.Input<string> | undefined,
+  givenNamespaceId:
+    pulumi.Input<string> | ((edgeStack: string) => pulumi.Input<string>) | undefined,
 ): PlatformBuilder {
   // Single-stack mode: the cohorts created after the edge use the namespace it created.
   let routesNamespaceId = givenNamespaceId;
@@ -159,6 +160,9 @@ function cloudflareBuilder(
     },
     createCohort(scope) {
       const built = inner.createCohort(scope);
+      // A reader is asked here, after validation, once (as the EdgeReader of args.ts).
+      if (typeof routesNamespaceId === "function")
+        routesNamespaceId = routesNamespaceId(scope.environment.edgeStack);
       if (built.origin === undefined) {
         // Validation requires the origin wherever a platform cannot know it.
         throw new pulumi.ResourceError(
