@@ -111,7 +111,10 @@ describe("lease", () => {
     const b = ledger();
     expect((await a.acquireLease("deploy@a", 60_000)).acquired).toBe(true);
     const denied = await b.acquireLease("deploy@b", 60_000);
-    expect(denied).toEqual({ acquired: false, lease: { owner: "deploy@a", expiresAt: 61_000 } });
+    expect(denied).toEqual({
+      acquired: false,
+      lease: { owner: "deploy@a", expiresAt: 61_000, epoch: 1 },
+    });
     expect(await b.renewLease("deploy@b", 60_000)).toBe(false);
     // The holder may re-acquire and renew.
     expect((await a.acquireLease("deploy@a", 60_000)).acquired).toBe(true);
