@@ -207,6 +207,13 @@ export interface Ledger<E = unknown> {
   /**
    * Appends at `expectedSeq`. With `fence`, atomically with the write: only while the lease
    * is still `fence.owner`'s at `fence.epoch`, else LeaseLostError and nothing written.
+   *
+   * Only a train controller fences: its appends are facts and decisions that are true only
+   * while it holds the environment. Operators' appends (submit, abort, approve, unhold,
+   * pause) are not fenced, because they hold no lease and need none: they are a human's
+   * decision, valid whoever drives the environment, ordered by `expectedSeq` alone and read
+   * by whichever controller holds the lease next. The single-release runner keeps its
+   * unfenced appends too (its lease is renewed and checked between steps, as before).
    */
   append(event: E, expectedSeq: number, fence?: LeaseFence): Promise<LedgerRecord<E>>;
   /** Take the lease for `owner`, or return the current holder's lease if someone else holds it. */

@@ -148,7 +148,11 @@ function controllerFor(
   });
 }
 
-/** Appends at the ledger's end, retrying when another writer got there first. */
+/**
+ * Appends at the ledger's end, retrying when another writer got there first. Not fenced: a
+ * submission is a human's decision and holds no lease; the controller that holds it reads the
+ * submission at its next step (core/ports.ts, Ledger.append).
+ */
 async function appendAtEnd(tp: TrainPorts, after: number, event: RolloutEvent): Promise<number> {
   let next = after + 1;
   for (let attempt = 0; attempt < 20; attempt++) {
