@@ -116,7 +116,9 @@ interface Running {
 class ControllerStopping extends Error {}
 
 function isLeaseLost(err: unknown): err is LeaseLostError {
-  return err instanceof LeaseLostError || (err as { code?: string }).code === "LEASE_LOST";
+  return (
+    err instanceof LeaseLostError || (err as { code?: string } | undefined)?.code === "LEASE_LOST"
+  );
 }
 
 function isConflict(err: unknown): err is { actualNext?: number } {
