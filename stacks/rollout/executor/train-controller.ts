@@ -410,8 +410,12 @@ export class TrainController {
    * @param why why the controller stops
    */
   private async stopAll(why: string): Promise<void> {
-    for (const r of this.running.values()) r.abort.abort(new ControllerStopping(why));
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    const running = [...this.running.entries()];
+    for (const [, r] of running) r.abort.abort(new ControllerStopping(why));
+    // Logged once every cancel has been sent (an operator, or a test, can rely on that).
+    if (running.length > 0)
+      this.log(`stopping (${why}): cancelled ${running.map(([key]) => key).join(", ")}`);
+    await Promise.all(running.map(([, r]) => r.done));
   }
 
   /** The result of a run whose lease another controller took over. */
