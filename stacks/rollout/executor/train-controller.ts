@@ -456,6 +456,7 @@ export class TrainController {
     }
   }
 
+  /** The decision loop of a run, while the lease is held (run() acquires and releases it). */
   private async loop(): Promise<TrainRunResult> {
     const { ledger, clock } = this.ports;
     const { owner, leaseTtlMs, signal } = this.options;
