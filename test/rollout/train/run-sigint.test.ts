@@ -5,7 +5,9 @@
  * in flight — the point forced by the ledger (`applying` recorded) and the program's hold
  * marker (the engine is inside the update), never by a sleep. The run stops with exit 3 and
  * the exact command to continue, records no failure and holds nothing, releases its lease;
- * running that command finishes both releases (exit 0).
+ * running that command finishes both releases (exit 0). A second SIGINT while the cancelled
+ * update still runs leaves at once (exit 3); the next `run` takes the dead process's lease
+ * over at once and finishes the train.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -84,6 +86,42 @@ async function untilEvent(
   }
 }
 
+/** A one-cohort train file in the world's project, and r1 then r2 submitted to it. */
+async function submitTwo(w: EngineWorld): Promise<void> {
+  const trainFile = join(w.project.projectDir, "train.json");
+  writeFileSync(
+    trainFile,
+    JSON.stringify({
+      waves: [
+        {
+          index: 0,
+          cohorts: [
+            { cohort: "free", stack: "prod.free", bakeMs: 300, alarmNames: ["free-health"] },
+          ],
+        },
+      ],
+      policy: { order: "queue", pollIntervalMs: 100 },
+    }),
+  );
+  for (const [id, version] of [
+    ["r1", "2.0.0"],
+    ["r2", "2.0.1"],
+  ] as const) {
+    const sub = await w.cli([
+      "submit",
+      "--environment",
+      "prod",
+      "--train",
+      trainFile,
+      "--release",
+      id,
+      "--version",
+      version,
+    ]);
+    expect(sub.code, describeRun(sub)).toBe(0);
+  }
+}
+
 describe.skipIf(!engine || !moto.available)(
   `Ctrl-C on cohort-rollout run, real Pulumi engine ${engine?.version ?? ""} ${moto.reason ?? ""}`,
   () => {
@@ -99,38 +137,7 @@ describe.skipIf(!engine || !moto.available)(
       "SIGINT mid-update: exit 3 with the command to continue, no failure recorded, and that command finishes the train",
       async () => {
         const w = await template.clone("sigint", (await sharedMoto()).endpoint);
-        const trainFile = join(w.project.projectDir, "train.json");
-        writeFileSync(
-          trainFile,
-          JSON.stringify({
-            waves: [
-              {
-                index: 0,
-                cohorts: [
-                  { cohort: "free", stack: "prod.free", bakeMs: 300, alarmNames: ["free-health"] },
-                ],
-              },
-            ],
-            policy: { order: "queue", pollIntervalMs: 100 },
-          }),
-        );
-        for (const [id, version] of [
-          ["r1", "2.0.0"],
-          ["r2", "2.0.1"],
-        ] as const) {
-          const sub = await w.cli([
-            "submit",
-            "--environment",
-            "prod",
-            "--train",
-            trainFile,
-            "--release",
-            id,
-            "--version",
-            version,
-          ]);
-          expect(sub.code, describeRun(sub)).toBe(0);
-        }
+        await submitTwo(w);
 
         w.hold("prod.free");
         const run = start(w, ["run", "--environment", "prod"]);
@@ -173,6 +180,51 @@ describe.skipIf(!engine || !moto.available)(
         expect(
           after.filter((e) => e.type === "applying" && e.release === "r1").map((e) => e.attempt),
         ).toEqual([1, 2]);
+        expect(w.pin("free")).toMatchObject({ release: "r2", version: "2.0.1" });
+        expect(w.locks()).toEqual([]);
+      },
+      CHAIN_TIMEOUT_MS,
+    );
+
+    it(
+      "a second SIGINT leaves at once (exit 3); the next run takes the dead process's lease over and finishes the train",
+      async () => {
+        const w = await template.clone("sigint-twice", (await sharedMoto()).endpoint);
+        await submitTwo(w);
+        w.hold("prod.free");
+        const run = start(w, ["run", "--environment", "prod"]);
+        let stopped: Awaited<typeof run.done>;
+        try {
+          await untilEvent(w, (e) => e.type === "applying" && e.release === "r1");
+          await w.reached("prod.free");
+          run.child.kill("SIGINT");
+          await run.waitFor(/stopping \(interrupted by SIGINT\): cancelled r1\/free/);
+          // The update is still held: only a forced stop ends the process now.
+          run.child.kill("SIGINT");
+          stopped = await run.done;
+        } finally {
+          w.release("prod.free");
+        }
+        expect(stopped.code, stopped.stderr).toBe(3);
+        const types = w.ledger().map((l) => l.event.type);
+        expect(types).not.toContain("failed");
+        expect(w.ledger().at(-1)?.event).toMatchObject({ type: "applying", release: "r1" });
+        // Its `pulumi` outlives it, finishing the step in flight: wait for it to be gone.
+        const until = Date.now() + 300_000;
+        while (w.pulumiOf("prod.free").length > 0) {
+          if (Date.now() > until) throw new Error("the cancelled pulumi never ended");
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        // The lease names a dead process: the next run takes it over at once.
+        expect(existsSync(`${w.ledgerPath()}.lease`)).toBe(true);
+        const again = await w.cli(["run", "--environment", "prod", "--json"]);
+        expect(again.code, describeRun(again)).toBe(0);
+        expect(JSON.parse(again.stdout.trim().split("\n").pop() ?? "{}")).toMatchObject({
+          outcome: "idle",
+          finished: { r1: "completed", r2: "completed" },
+        });
+        const after = w.ledger().map((l) => l.event.type);
+        expect(after.includes("failed") || after.includes("train-held")).toBe(false);
         expect(w.pin("free")).toMatchObject({ release: "r2", version: "2.0.1" });
         expect(w.locks()).toEqual([]);
       },
