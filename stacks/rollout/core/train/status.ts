@@ -117,8 +117,8 @@ export function formatTrainStatus(st: TrainStatus): string {
       );
     if (r.decide)
       lines.push(
-        `  next: release it (it carries what ${r.held?.cause ?? "the cause"} needs): ${r.decide.unhold}`,
-        `    or stop it and revert what it reached: ${r.decide.abort}`,
+        `  to let it go on: ${r.decide.unhold}`,
+        `  to stop it (reverting what it reached): ${r.decide.abort}`,
       );
   }
   return lines.join("\n") + "\n";
