@@ -390,6 +390,10 @@ describe("cohort-rollout unhold / abort of a train release", () => {
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ recorded: false });
     expect((await events()).filter((e) => e.type === "abort-requested")).toHaveLength(1);
+    // A release being aborted cannot be released any more.
+    const unhold = await cli("unhold", ...ENV(), "--release", "r2", "--reason", "changed my mind");
+    expect(unhold.code).toBe(2);
+    expect(unhold.stderr).toContain("--release: r2 is being aborted (by ");
     expect((await events()).some((e) => e.type === "train-finished" && e.release === "r2")).toBe(
       false,
     );
