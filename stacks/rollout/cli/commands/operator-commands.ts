@@ -22,7 +22,7 @@ import type { CommonOptions } from "./options.js";
 import { defaultApprover } from "./approval-flags.js";
 import { cliCommand } from "./options.js";
 import { pickRelease } from "./release-commands.js";
-import { trainAbort, trainDecisionProblems } from "./train-cli.js";
+import { liveInTrain, trainAbort, trainDecisionProblems } from "./train-cli.js";
 
 function print(io: CliIo, o: CommonOptions, value: Record<string, unknown>, text: string): void {
   if (o.json) io.stdout(JSON.stringify(value) + "\n");
@@ -93,8 +93,11 @@ export async function abortCommand(
   io: CliIo,
   who: AbortFlags = {},
 ): Promise<ExitCode> {
-  const before = (await readState(ports.ledger)).state;
-  if (releaseId !== undefined && !before.releases.has(releaseId)) {
+  // A live train release is found from the train's snapshot and tail, without folding the
+  // whole ledger (a year of trains); anything else is looked up among the single releases.
+  const inTrain = releaseId !== undefined && (await liveInTrain(ports, o, io, releaseId));
+  const before = inTrain ? undefined : (await readState(ports.ledger)).state;
+  if (releaseId !== undefined && (inTrain || !before?.releases.has(releaseId))) {
     // Not a single release: a train release, or unknown (the train's refusal names both).
     const problems = trainDecisionProblems({ release: releaseId, ...who }, "abort");
     if (problems.length > 0) throw usageError(problems);
@@ -105,7 +108,7 @@ export async function abortCommand(
       io,
     );
   }
-  if (releaseId === undefined && activeReleases(before).length === 0)
+  if (releaseId === undefined && before && activeReleases(before).length === 0)
     throw new CliError(
       `no release is in flight on ${o.environment}; a train release is named: --release r43 --reason "…" (\`${cliCommand(o, "status", "--train")}\` lists them)`,
       EXIT.usage,

@@ -121,6 +121,26 @@ export function decisionCommands(o: CommonOptions) {
   };
 }
 
+/**
+ * Is `release` live in the environment's train? Read from the snapshot and the ledger's tail.
+ * @param ports the CLI's ports
+ * @param o the common options
+ * @param io where a reader logs
+ * @param release the --release given
+ */
+export async function liveInTrain(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  io: CliIo,
+  release: string,
+): Promise<boolean> {
+  const { controllerFor, trainPorts } = await trainCommands();
+  const state = await controllerFor(await trainPorts(ports, o, io), {
+    stopWhenIdle: true,
+  }).refresh();
+  return state.releases.has(release);
+}
+
 /** `abort --release R` of a train release (operator-commands.ts hands it over). */
 export async function trainAbort(
   ports: BuiltPorts,
