@@ -12,12 +12,15 @@ import { COLORS, HEALTH_COLORS } from "./palette.js";
 import { timelineSvg } from "./timeline-svg.js";
 import { passageText } from "./train-terminal.js";
 
+/** Every other good release of the train, beside COLORS.candidate. */
+const GOOD_ALTERNATE = "#1d4ed8";
+
 function legend(): string {
   const item = (color: string, label: string): string =>
     `<span><i style="background:${color}"></i>${esc(label)}</span>`;
   return `<div class="legend">${[
     item(COLORS.baseline, "baseline release"),
-    item(COLORS.candidate, "a good release of the train (hover for which)"),
+    `<span><i style="background:${COLORS.candidate}"></i><i style="background:${GOOD_ALTERNATE}"></i>good releases of the train, alternating (hover for which)</span>`,
     item(COLORS.dormant, "the bad release, fault not showing yet"),
     item(COLORS.failing, "the bad release, fault showing"),
     item(HEALTH_COLORS.OK, "health OK"),
@@ -48,7 +51,7 @@ function pathsTable(r: TrainRehearsal): string {
 }
 
 function throughputRow(label: string, t: TrainThroughput): string {
-  return `<tr><td>${esc(label)}</td><td class="num">${esc(duration(t.makespanSeconds))}</td><td class="num">${esc(t.completed)}</td><td class="num">${esc(t.superseded)}</td><td class="num">${esc(t.deploysPerWeek.toFixed(1))}</td><td>${esc(`${t.outcome}: ${t.reason}`)}</td></tr>`;
+  return `<tr><td>${esc(label)}</td><td class="num">${esc(duration(t.makespanSeconds))}</td><td class="num">${esc(t.completed)}</td><td class="num">${esc(t.superseded)}</td><td class="num">${esc(t.deploysPerWeek.toFixed(1))}</td><td>${esc(t.outcome === "needs-human" ? "needs-human (the held releases above)" : `${t.outcome}: ${t.reason}`)}</td></tr>`;
 }
 
 /**
@@ -85,7 +88,11 @@ ${held}
 ${pathsTable(r)}
 <h2>Timeline</h2>
 ${legend()}
-${timelineSvg(r.analysis, end, "timeline-train")}
+${timelineSvg(r.analysis, end, "timeline-train", (release) => {
+  // Successive releases in alternating shades, so each handover shows on a cohort's lane.
+  const i = r.releases.findIndex((p) => p.release === release);
+  return i % 2 === 0 ? COLORS.candidate : GOOD_ALTERNATE;
+})}
 <h2>Exposure</h2>
 <p id="exposure">${esc(count(r.exposure.badRequests))} requests served by the bad release: ${esc(percent(r.exposure.shareOfAll))} of all traffic over the ${esc(duration(r.windowSeconds))} window; detected ${esc(duration(r.timeToDetectSeconds))} and reverted everywhere ${esc(duration(r.timeToRevertSeconds))} after the fault first showed.</p>
 <table class="cohort-exposure"><thead><tr><th>cohort</th><th>bad-release requests</th><th>while failing</th><th>share of cohort</th><th>share of all</th></tr></thead><tbody>${exposureRows}</tbody></table>

@@ -102,7 +102,7 @@ export function trainSummary(r: TrainRehearsal, reportPath: string): string {
       `${throughputLine(pad("1-by-1"), r.oneAtATime)} (each release submitted once the one before finished; the train is ${(r.speedup ?? 1).toFixed(2)}x faster)`,
     );
   out.push(
-    `${pad("stopped")}${r.train.outcome}${r.train.outcome === "needs-human" ? ` (${r.held.map((h) => h.release).join(", ") || "a revert"} waits for a human)` : `: ${r.train.reason}`}`,
+    `${pad("stopped")}${r.train.outcome}${r.train.outcome === "needs-human" ? ` (${r.held.map((h) => h.release).join(", ") || "a revert"} ${r.held.length === 1 ? "waits" : "wait"} for a human)` : `: ${r.train.reason}`}`,
   );
   out.push("");
   out.push(
