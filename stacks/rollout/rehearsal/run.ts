@@ -7,7 +7,8 @@
  * Exit codes (EXIT in ../exit-codes.ts): 0 the plan delivered a good release
  * or contained a bad one; 1 a bad release escaped (or a good one did not
  * arrive); 2 bad options, profile or environment, or the plan was refused;
- * 3 the rehearsed rollout stopped for a human (blocked, stuck).
+ * 3 the rehearsed rollout stopped for a human (blocked, stuck). With --train, the same codes
+ * from the train's verdict (train/rehearse-train.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -61,13 +62,20 @@ function runnerLines(io: RehearseIo): ProgressListener {
   };
 }
 
-/** A train's exit code: as a single release's, from the train's verdict. */
+/**
+ * A train's exit code: as a single release's, from the train's verdict.
+ * @param r the train rehearsal
+ */
 function trainExitFor(r: TrainRehearsal): ExitCode {
   if (r.verdict.ok) return EXIT.done;
   return r.verdict.kind === "stuck" ? EXIT.human : EXIT.reverted;
 }
 
-/** Writes the report file; a message naming --out when it cannot. */
+/**
+ * Writes the report file; a message naming --out when it cannot.
+ * @param out the --out path
+ * @param html the report
+ */
 function writeReport(out: string, html: string): string | undefined {
   const path = resolve(out);
   try {

@@ -28,6 +28,10 @@ function legend(): string {
   ].join("")}<span>● decisions (hover for details)</span></div>`;
 }
 
+/**
+ * The releases × cohorts table of paths.
+ * @param r the train rehearsal
+ */
 function pathsTable(r: TrainRehearsal): string {
   const cohorts = r.waves.flatMap((w) => w.cohorts.map((c) => ({ wave: w.index, cohort: c })));
   const head = cohorts.map((c) => `<th>wave ${String(c.wave + 1)}: ${esc(c.cohort)}</th>`).join("");
@@ -50,6 +54,10 @@ function pathsTable(r: TrainRehearsal): string {
   return `<table id="releases"><thead><tr><th>release</th><th>outcome</th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/**
+ * @param label which run
+ * @param t its figures
+ */
 function throughputRow(label: string, t: TrainThroughput): string {
   return `<tr><td>${esc(label)}</td><td class="num">${esc(duration(t.makespanSeconds))}</td><td class="num">${esc(t.completed)}</td><td class="num">${esc(t.superseded)}</td><td class="num">${esc(t.deploysPerWeek.toFixed(1))}</td><td>${esc(t.outcome === "needs-human" ? "needs-human (the held releases above)" : `${t.outcome}: ${t.reason}`)}</td></tr>`;
 }

@@ -7,7 +7,10 @@ import type { CohortPassage, ReleasePath } from "../train/paths.js";
 import type { TrainRehearsal, TrainThroughput } from "../train/rehearse-train.js";
 import { count, describeFault, duration, offset, percent } from "./format.js";
 
-/** What happened to a release at one cohort, with its times: "entered +0:00 passed +11:05". */
+/**
+ * What happened to a release at one cohort, with its times: "entered +0:00  passed +11:05".
+ * @param c the release's passage through the cohort
+ */
 export function passageText(c: CohortPassage): string {
   const parts: string[] = [];
   if (c.entered !== undefined) parts.push(`entered ${offset(c.entered)}`);
@@ -23,7 +26,10 @@ export function passageText(c: CohortPassage): string {
   return parts.join("  ");
 }
 
-/** The release's headline: its outcome and when. */
+/**
+ * The release's headline: its outcome and when.
+ * @param p the release's path
+ */
 export function releaseHeadline(p: ReleasePath): string {
   const what = `${p.release}${p.bad ? " (bad)" : ""}`;
   const version = p.version ?? "config";
@@ -32,6 +38,10 @@ export function releaseHeadline(p: ReleasePath): string {
   return `${what}  ${version}  ${p.status}`;
 }
 
+/**
+ * @param label the line's label, padded
+ * @param t the run's figures
+ */
 function throughputLine(label: string, t: TrainThroughput): string {
   return `${label}${duration(t.makespanSeconds)} makespan · ${String(t.completed)} completed${t.superseded > 0 ? `, ${String(t.superseded)} superseded` : ""} · ${t.deploysPerWeek.toFixed(1)} deploys/week`;
 }

@@ -103,6 +103,10 @@ export interface TrainRehearsal {
   wallMs: number;
 }
 
+/**
+ * The run's makespan, completions and deploys per week.
+ * @param run a train run
+ */
 function throughput(run: TrainRun): TrainThroughput {
   let completed = 0;
   let superseded = 0;
@@ -124,6 +128,11 @@ function throughput(run: TrainRun): TrainThroughput {
   };
 }
 
+/**
+ * A ledger record as a mark on the HTML timeline (or none).
+ * @param e the event
+ * @param at when it was recorded
+ */
 function decisionOf(e: RolloutEvent, at: number): Decision | undefined {
   const cohort = "cohort" in e ? e.cohort : undefined;
   const base = { at, ...(cohort !== undefined ? { cohort } : {}) };
@@ -146,6 +155,14 @@ function decisionOf(e: RolloutEvent, at: number): Decision | undefined {
   }
 }
 
+/**
+ * Did the train do its job: the bad release stopped and reverted, the ones ahead finished,
+ * the ones behind held for it (or, with no fault, every release delivered)?
+ * @param paths every release's path
+ * @param bad the bad release's id
+ * @param endedOnBad cohorts still serving the bad release at the end of the window
+ * @param run the train run
+ */
 function verdictOf(
   paths: ReleasePath[],
   bad: string | undefined,

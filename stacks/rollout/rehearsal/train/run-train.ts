@@ -113,6 +113,11 @@ export async function runTrain(world: World, spec: TrainRunSpec): Promise<TrainR
   };
 }
 
+/**
+ * How `release` finished, as the ledger recorded it.
+ * @param ledger the train's ledger
+ * @param release the release id
+ */
 function outcomeOf(ledger: TailMemoryLedger, release: string): string | undefined {
   for (const r of ledger.snapshot()) {
     const e = r.event as RolloutEvent;
