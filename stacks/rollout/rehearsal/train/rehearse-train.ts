@@ -6,8 +6,7 @@
  * train buys. Exposure is measured on the simulated fleet exactly as for a single release
  * (analysis.ts).
  */
-import type { RolloutEvent } from "../../core/events.js";
-import type { RolloutPolicy } from "../../core/events.js";
+import type { RolloutEvent, RolloutPolicy } from "../../core/events.js";
 import type { TrainPolicy } from "../../core/train/events.js";
 import { decideTrain } from "../../core/train/scheduler.js";
 import { analyse, type StrategyAnalysis } from "../analysis.js";
