@@ -9,6 +9,7 @@
  */
 import type { DeploymentRef } from "../../../components/contract.js";
 import { approvalHold } from "./approvals.js";
+import { deploymentVerdict } from "./deployment.js";
 import type { PlannedTarget, RolloutEvent } from "./events.js";
 import { bakeVerdict, precheckVerdict } from "./gate-policy.js";
 import { nextPollAt } from "./observations.js";
@@ -187,59 +188,34 @@ export function cancelsRunningUpdate(r: ReleaseState): string | undefined {
   return undefined;
 }
 
-/** How long a deployment may take after its update returned, when the plan names no timeout. */
-export const DEFAULT_DEPLOYMENT_TIMEOUT_MS = 20 * 60_000;
+export { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from "./deployment.js";
 
 /**
  * A cohort that has the release (`applied`): has its deployment failed, is it still rolling
- * out, or does the new version serve (undefined: nothing to do here, its bake may run)? A
- * deployment failure recorded at any time, during the bake too (the platform rolled back by
- * itself), fails the release here; the revert goes through the stack like any failure.
+ * out, or does the new version serve (undefined: nothing to do here, its bake may run)? The
+ * verdict is deployment.ts's, shared with the release train.
  */
 export function decideDeployment(
   r: ReleaseState,
   t: TargetState,
   now: number,
 ): Command | undefined {
-  if (t.phase !== "applied") return undefined;
-  const cohort = t.target.cohort;
-  const failure = t.deploymentFailure;
-  if (failure) {
-    const what =
-      failure.state === "rolled-back"
-        ? "was rolled back by the platform itself, not by this rollout"
-        : failure.state === "unknown"
-          ? "cannot be watched"
-          : "failed";
+  const v = deploymentVerdict(t, t.target.stack, t.target.deploymentTimeoutMs, now);
+  if (!v) return undefined;
+  if (v.kind === "fail")
     return record({
       type: "failed",
       release: r.id,
-      cohort,
+      cohort: t.target.cohort,
       cause: "deployment",
-      reason: `the deployment of ${t.target.stack} ${what}: ${failure.reason}`,
+      reason: v.reason,
     });
-  }
-  if (t.servingAt !== undefined || t.deployment === undefined) return undefined;
-  const timeoutMs = t.target.deploymentTimeoutMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
-  const until = (t.appliedAt ?? now) + timeoutMs;
-  // Timed out only on a check made at or after the deadline: a run paused (or killed) past it
-  // checks once more on resume, and a deployment that completed meanwhile is not failed.
-  if (now >= until && (t.deploymentCheckedAt ?? Number.NEGATIVE_INFINITY) >= until) {
-    const last = t.deploymentProgress !== undefined ? ` (last seen: ${t.deploymentProgress})` : "";
-    return record({
-      type: "failed",
-      release: r.id,
-      cohort,
-      cause: "deployment",
-      reason: `the new version of ${t.target.stack} was not serving ${Math.round(timeoutMs / 1000)}s after its update returned (deployment timeout)${last}`,
-    });
-  }
   return {
     kind: "await-serving",
     release: r.id,
     target: t.target,
-    deployment: t.deployment,
-    until,
+    deployment: v.deployment,
+    until: v.until,
   };
 }
 

@@ -7,6 +7,7 @@
  * from the ledger: unrecorded polls fall on the grid of poll intervals that starts at the
  * release's last recorded bake read.
  */
+import { type DeploymentFacts, watchedDuringBake } from "./deployment.js";
 import type { EventOf, PlannedTarget, RecordedReading } from "./events.js";
 import type { DeploymentStatus } from "./ports.js";
 import type { ReleaseState, TargetState } from "./state.js";
@@ -125,11 +126,11 @@ export type DeploymentCheck = { ok: true; status: DeploymentStatus } | { ok: fal
  * state or progress is; the same progress again is not, except at the deadline (the timeout
  * is decided on a check made then). A check that failed is recorded only at the deadline, as
  * progress that could not be seen, so the timeout fails the release (fails closed) rather than
- * waiting forever.
+ * waiting forever. Structural, so a train's release and cohort (train/state.ts) fit too.
  */
 export function servingCheckToRecord(
-  r: ReleaseState,
-  t: PlannedTarget,
+  r: { id: string; targets: ReadonlyMap<string, DeploymentFacts> },
+  t: { cohort: string },
   check: DeploymentCheck,
   observedAt: number,
   until: number,
@@ -164,7 +165,7 @@ export function servingCheckToRecord(
  * recording: the machine then fails the release and reverts through the stack.
  */
 export function bakeDeploymentToRecord(
-  r: ReleaseState,
+  r: { id: string },
   cohort: string,
   status: DeploymentStatus,
   observedAt: number,
@@ -188,6 +189,6 @@ export function deploymentsToWatchDuringBake(
   return targets
     .map((pt) => r.targets.get(pt.cohort))
     .filter(
-      (t): t is TargetState => !!t?.deployment && t.servingAt !== undefined && !t.deploymentFailure,
+      (t): t is TargetState => t !== undefined && watchedDuringBake(t),
     );
 }

@@ -6,6 +6,7 @@
  * type-check.
  */
 import { applyApprovalEvent } from "./approvals.js";
+import { foldApplied, foldDeploymentObserved } from "./deployment.js";
 import type { EventOf, RolloutEvent } from "./events.js";
 import type {
   CohortState,
@@ -95,7 +96,7 @@ const applied: Handler<"applied"> = ({ s, t, e, at }) => {
   t.phase = "applied";
   t.applyOpen = false;
   t.appliedAt = at;
-  applyDeployment(t, e, at);
+  foldApplied(t, e, at);
   cohortState(s, e.cohort).release = e.release;
   cohortState(s, e.cohort).lastAppliedAt = at;
   holdBackOthers(s, e.release, e.cohort, at);
@@ -114,7 +115,7 @@ const observed: Handler<"observed"> = ({ t, e, at }) => {
 };
 
 const deploymentObserved: Handler<"deployment-observed"> = ({ t, e }) => {
-  if (t) observeDeployment(t, e);
+  if (t) foldDeploymentObserved(t, e);
 };
 
 const blocked: Handler<"blocked"> = ({ r, t, e }) => {
@@ -252,43 +253,6 @@ export const HANDLERS: { [T in ReleaseEventType]: Handler<T> } = {
   "train-settled": trainOnly,
   "train-finished": trainOnly,
 };
-
-/** An update returned: what there is to watch before its bake may start. */
-function applyDeployment(t: TargetState, e: EventOf<"applied">, at: number): void {
-  t.deployment = e.deployment;
-  t.deploymentProgress = undefined;
-  t.deploymentCheckedAt = undefined;
-  t.deploymentFailure =
-    e.deploymentUnknown !== undefined
-      ? { state: "unknown", reason: e.deploymentUnknown }
-      : undefined;
-  // Nothing to watch: the update returned once the new version served (or an older ledger).
-  t.servingAt = e.deployment === undefined ? at : undefined;
-}
-
-/**
- * A deployment check's result. Only a cohort that has the release (`applied`) takes it: a
- * check that raced a failure or a revert is history, not news.
- */
-function observeDeployment(t: TargetState, e: EventOf<"deployment-observed">): void {
-  if (t.phase !== "applied") return;
-  t.deploymentCheckedAt = Math.max(t.deploymentCheckedAt ?? e.observedAt, e.observedAt);
-  switch (e.state) {
-    case "in-progress":
-      t.deploymentProgress = e.reason;
-      break;
-    case "serving":
-      // The first "serving" starts the bake; a later one (after a redeploy of the same version)
-      // does not restart it.
-      t.servingAt ??= e.observedAt;
-      t.deploymentProgress = undefined;
-      break;
-    case "failed":
-    case "rolled-back":
-      t.deploymentFailure ??= { state: e.state, reason: e.reason };
-      break;
-  }
-}
 
 /**
  * Cadence across a release train: `notBefore` is set when a release is planned, from the

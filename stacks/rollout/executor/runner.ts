@@ -10,16 +10,14 @@
 import { describeChange } from "../core/data-loss.js";
 import {
   type DeploymentOfUpdate,
-  checkDeployment,
-  deploymentFromOutputs,
-  describeRef,
-  withRetries,
+  awaitServing,
+  checkDuringBake,
+  deploymentOfUpdate,
 } from "./deployment-watch.js";
 import type { PlannedTarget, RecordedReading, RolloutEvent } from "../core/events.js";
 import { type Command, type Outcome, cancelsRunningUpdate, decide } from "../core/machine.js";
 import {
   type AlarmRead,
-  type DeploymentCheck,
   bakeDeploymentToRecord,
   bakeObservationsToRecord,
   deploymentsToWatchDuringBake,
@@ -445,26 +443,15 @@ export class Runner {
   }
 
   /**
-   * After a cohort's update returned: what to watch before its bake starts, from the stack's
-   * `deployment` output (read with the gate's retries). The edge stack has none. Outputs that
-   * cannot be read leave it unknown whether the new version serves: recorded, and the release
-   * fails there (machine.ts `decideDeployment`).
+   * After a cohort's update returned: what to watch before its bake starts (deployment-watch.ts).
+   * The edge stack has none.
    */
   private async deploymentOfUpdate(
     t: PlannedTarget,
     log: (line: string) => void,
   ): Promise<DeploymentOfUpdate> {
     if (t.edge) return {};
-    try {
-      const outputs = await withRetries(() => this.ports.driver.outputs(t.stack), this.retry());
-      return deploymentFromOutputs(outputs, t.cohort);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      log(`could not read the outputs of ${t.stack} to watch its deployment: ${why}`);
-      return {
-        deploymentUnknown: `the outputs of ${t.stack} could not be read after its update (${why}), so whether the new version serves is unknown`,
-      };
-    }
+    return deploymentOfUpdate(this.ports.driver, t.stack, t.cohort, this.retry(), log);
   }
 
   private retry(): RetryOptions {
@@ -477,45 +464,28 @@ export class Runner {
   }
 
   /**
-   * The cohort's update returned; its new version does not serve yet. Check the deployment and
-   * record what the machine finds worth recording (observations.ts `servingCheckToRecord`):
-   * the bake's clock starts at the check that saw it serving, a failure or a rollback fails the
-   * release, a check that keeps failing is recorded at the deadline so the timeout fails the
-   * release (fails closed). While it still does not serve, the step ends one poll interval
-   * later (never past the deadline, where the timeout is decided): the checks keep their
-   * cadence without the runner remembering when it last checked.
+   * The cohort's update returned; its new version does not serve yet: one check of its
+   * deployment, recorded when worth it, then at most a poll interval's sleep
+   * (deployment-watch.ts `awaitServing`, shared with the train controller).
    */
   private async awaitServing(
     cmd: Extract<Command, { kind: "await-serving" }>,
     release: ReleaseState,
     lastSeq: number,
   ): Promise<void> {
-    const { clock } = this.ports;
     const t = cmd.target;
-    const log = (line: string): void =>
-      this.emit({ kind: "log", release: release.id, cohort: t.cohort, line });
-    let check: DeploymentCheck;
-    try {
-      check = {
-        ok: true,
-        status: await checkDeployment(this.ports.deployments, cmd.deployment, this.retry()),
-      };
-    } catch (err) {
-      if (this.options.signal?.aborted) throw err;
-      const why = err instanceof Error ? err.message : String(err);
-      log(`could not check the deployment of ${describeRef(cmd.deployment)}: ${why}`);
-      check = { ok: false, error: why };
-    }
-    // Stamped after the check returned: the version served by then, perhaps not before.
-    const checkedAt = clock.now();
-    const event = servingCheckToRecord(release, t, check, checkedAt, cmd.until);
-    if (event) {
-      log(`deployment ${event.state}: ${event.reason}`);
-      await this.appendFact(event, lastSeq);
-      if (event.state !== "in-progress") return;
-    }
-    const ms = Math.min(checkedAt + release.policy.pollIntervalMs, cmd.until) - clock.now();
-    if (ms > 0) await clock.sleep(ms, this.options.signal);
+    await awaitServing({
+      watcher: this.ports.deployments,
+      deployment: cmd.deployment,
+      until: cmd.until,
+      pollIntervalMs: release.policy.pollIntervalMs,
+      clock: this.ports.clock,
+      retry: this.retry(),
+      log: (line) => this.emit({ kind: "log", release: release.id, cohort: t.cohort, line }),
+      toRecord: (check, checkedAt) =>
+        servingCheckToRecord(release, t, check, checkedAt, cmd.until),
+      record: (event) => this.appendFact(event, lastSeq),
+    });
   }
 
   /**
@@ -534,19 +504,13 @@ export class Runner {
       const cohort = t.target.cohort;
       const deployment = t.deployment;
       if (!deployment) continue;
-      let status: DeploymentStatus;
-      try {
-        status = await checkDeployment(this.ports.deployments, deployment, this.retry());
-      } catch (err) {
-        if (this.options.signal?.aborted) throw err;
-        this.emit({
-          kind: "log",
-          release: release.id,
-          cohort,
-          line: `could not check the deployment of ${describeRef(deployment)} during the bake: ${err instanceof Error ? err.message : String(err)}`,
-        });
-        continue;
-      }
+      const status = await checkDuringBake(
+        this.ports.deployments,
+        deployment,
+        this.retry(),
+        (line) => this.emit({ kind: "log", release: release.id, cohort, line }),
+      );
+      if (!status) continue;
       const event = bakeDeploymentToRecord(release, cohort, status, this.ports.clock.now());
       if (!event) continue;
       await this.appendFact(event, lastSeq);
