@@ -188,7 +188,5 @@ export function deploymentsToWatchDuringBake(
 ): TargetState[] {
   return targets
     .map((pt) => r.targets.get(pt.cohort))
-    .filter(
-      (t): t is TargetState => t !== undefined && watchedDuringBake(t),
-    );
+    .filter((t): t is TargetState => t !== undefined && watchedDuringBake(t));
 }

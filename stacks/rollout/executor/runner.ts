@@ -482,8 +482,7 @@ export class Runner {
       clock: this.ports.clock,
       retry: this.retry(),
       log: (line) => this.emit({ kind: "log", release: release.id, cohort: t.cohort, line }),
-      toRecord: (check, checkedAt) =>
-        servingCheckToRecord(release, t, check, checkedAt, cmd.until),
+      toRecord: (check, checkedAt) => servingCheckToRecord(release, t, check, checkedAt, cmd.until),
       record: (event) => this.appendFact(event, lastSeq),
     });
   }

@@ -17,14 +17,22 @@
  * cannot record what its update did after the fact: it stops (`lease-lost`) and the new
  * holder's recovery re-reads the stack and decides the cohort's version.
  *
+ * The bake watches the new version (issue #11, as the runner): after a cohort's update returns,
+ * the stack's `deployment` output says what to watch, and the deployment watcher's checks are
+ * recorded as the runner records them (`deployment-observed`, deployment-watch.ts); the
+ * scheduler starts the bake when the new version serves (core/deployment.ts).
+ *
  * An operator interrupt (the signal: Ctrl-C on `run`) is not a release failure: no new work
  * starts, running updates are cancelled the way pulumi cancels on Ctrl-C, and one cut short is
  * left `applying` with no outcome, for the next controller to re-read and resume.
  */
 import { parseEvent, type RolloutEvent } from "../core/events.js";
+import { watchedDuringBake } from "../core/deployment.js";
+import { bakeDeploymentToRecord, servingCheckToRecord } from "../core/observations.js";
 import {
   type AlarmReading,
   type Clock,
+  type DeploymentWatcher,
   type HealthGate,
   type LeaseFence,
   LeaseLostError,
@@ -34,6 +42,7 @@ import {
   type Release,
   type StackDriver,
 } from "../core/ports.js";
+import type { RetryOptions } from "../core/retry.js";
 import { type SnapshotStore, restoreSnapshot, snapshotOf } from "../core/train/compaction.js";
 import {
   type TrainAction,
@@ -50,6 +59,7 @@ import {
   emptyTrainState,
   liveReleases,
 } from "../core/train/state.js";
+import { awaitServing, checkDuringBake, deploymentOfUpdate } from "./deployment-watch.js";
 
 /** A ledger that can return only the records after a sequence number (cheap for a long ledger). */
 export interface TailLedger {
@@ -63,6 +73,12 @@ export interface TrainPorts {
   clock: Clock;
   snapshots?: SnapshotStore;
   log?: (line: string) => void;
+  /**
+   * Watches deployments named by cohort stacks' `deployment` outputs (ECS), so a bake starts
+   * when the new version serves. Optional: a stack that names a deployment while no watcher is
+   * configured fails the release there (fails closed), never bakes from the update's return.
+   */
+  deployments?: DeploymentWatcher;
 }
 
 export interface TrainControllerOptions {
@@ -236,6 +252,19 @@ export class TrainController {
     };
   }
 
+  /**
+   * The gate's retries for a deployment check or an outputs read.
+   * @param signal cuts backoffs short (absent: the read must finish, e.g. before an `applied`)
+   */
+  private retry(signal?: AbortSignal): RetryOptions {
+    return {
+      attempts: this.options.gateAttempts,
+      backoffMs: this.options.gateBackoffMs,
+      clock: this.ports.clock,
+      ...(signal ? { signal } : {}),
+    };
+  }
+
   /** The release a stack is given: the train release's changes on top of what the cohort runs. */
   private async releaseFor(r: TrainRelease, stack: string): Promise<Release | string> {
     const pin = await this.ports.driver.readPin(stack);
@@ -280,12 +309,18 @@ export class TrainController {
         if (signal.aborted && signal.reason instanceof ControllerStopping) return;
         const res = await driver.apply(stack, rel, undefined, signal);
         if (res.ok) {
+          // What to watch before the bake may start (no signal: the update is done, and its
+          // `applied` must be recorded with it rather than left for a refresh to find).
+          const watch = await deploymentOfUpdate(driver, stack, cohort, this.retry(), (l) =>
+            this.log(`${release}/${cohort}: ${l}`),
+          );
           await this.appendFact({
             type: "applied",
             release,
             cohort,
             updateVersion: res.updateVersion,
             recovered: false,
+            ...watch,
           });
           return;
         }
@@ -303,7 +338,53 @@ export class TrainController {
         });
         return;
       }
+      case "await-serving": {
+        const r = this.state.releases.get(release);
+        const t = r?.targets.get(cohort);
+        if (!r || !t) return;
+        try {
+          await awaitServing({
+            watcher: this.ports.deployments,
+            deployment: a.deployment,
+            until: a.until,
+            pollIntervalMs: r.policy.pollIntervalMs,
+            clock,
+            retry: this.retry(signal),
+            log: (l) => this.log(`${release}/${cohort}: ${l}`),
+            toRecord: (check, checkedAt) =>
+              servingCheckToRecord(r, { cohort }, check, checkedAt, a.until),
+            record: (event) => this.appendFact(event),
+          });
+        } catch (err) {
+          // Stopping (an interrupt, a lost lease, the release failing elsewhere): nothing to
+          // record; the next step (or controller) checks the deployment again.
+          if (signal.aborted) return;
+          throw err;
+        }
+        return;
+      }
       case "observe": {
+        const t = this.state.releases.get(release)?.targets.get(cohort);
+        if (a.phase === "bake" && t?.deployment && watchedDuringBake(t)) {
+          // A platform that rolled the release back by itself (or a deployment that failed
+          // after it served) is recorded; the scheduler fails the cohort and reverts it.
+          const status = await checkDuringBake(
+            this.ports.deployments,
+            t.deployment,
+            this.retry(signal),
+            (l) => this.log(`${release}/${cohort}: ${l}`),
+          ).catch((err: unknown) => {
+            if (signal.aborted) return undefined;
+            throw err;
+          });
+          const event =
+            status && bakeDeploymentToRecord({ id: release }, cohort, status, clock.now());
+          if (event) {
+            await this.appendFact(event);
+            return;
+          }
+          if (signal.aborted) return;
+        }
         const takenAt = clock.now();
         const { readings, error } = await this.readGate(a.cohort.alarmNames);
         await this.appendFact({

@@ -11,7 +11,7 @@ import {
   trainCohortSchema,
   trainPolicySchema,
 } from "../../../stacks/rollout/core/train/events.js";
-import type { LedgerRecord } from "../../../stacks/rollout/core/ports.js";
+import type { DeploymentWatcher, LedgerRecord } from "../../../stacks/rollout/core/ports.js";
 import {
   TrainController,
   type TrainControllerOptions,
@@ -51,6 +51,8 @@ export class TrainWorld {
   readonly gate: ScriptedGate;
   /** Alarms in ALARM: `(cohort, release on its stack, now) => bad?`. */
   bad: (cohort: string, release: string | undefined, now: number) => boolean = () => false;
+  /** The deployment watcher the controllers get (absent: none, as before deployments were watched). */
+  deployments?: DeploymentWatcher;
 
   constructor(
     readonly plan: TrainWave[],
@@ -98,7 +100,13 @@ export class TrainWorld {
 
   controller(options: Partial<TrainControllerOptions> = {}): TrainController {
     return new TrainController(
-      { driver: this.driver, gate: this.gate, ledger: this.ledger, clock: this.clock },
+      {
+        driver: this.driver,
+        gate: this.gate,
+        ledger: this.ledger,
+        clock: this.clock,
+        ...(this.deployments ? { deployments: this.deployments } : {}),
+      },
       { owner: "test-controller", gateBackoffMs: 10, ...options },
     );
   }

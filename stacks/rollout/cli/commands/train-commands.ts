@@ -114,6 +114,8 @@ export async function trainPorts(
     gate: ports.gate,
     clock: ports.clock,
     log: (l: string) => io.stderr(`${l}\n`),
+    // The bake watches the new version: the same watcher as a single release's (drive.ts).
+    ...(ports.deployments ? { deployments: ports.deployments } : {}),
   };
   if (ports.ledger instanceof FileLedger) {
     const now = ports.clock.now.bind(ports.clock);

@@ -57,6 +57,12 @@ export const trainCohortSchema = z.object({
    * release moves on meanwhile; the cohort takes no other release until the window ends.
    */
   observationMs: z.number().int().min(0).default(0),
+  /**
+   * How long the cohort's deployment may take after its update returned before the release
+   * fails there (the cohort's `deploymentTimeoutSeconds`; core/deployment.ts). Absent:
+   * DEFAULT_DEPLOYMENT_TIMEOUT_MS.
+   */
+  deploymentTimeoutMs: z.number().int().positive().optional(),
   cadence: cadenceSchema.default({ minIntervalMs: 0, timeZone: "UTC" }),
 });
 export type TrainCohort = z.infer<typeof trainCohortSchema>;

@@ -14,6 +14,8 @@
  *   and every cohort it reached since) and every later release is held for a human.
  * - Cadence (cadence.ts) and a bound on concurrent cohort updates gate every entry.
  */
+import type { DeploymentRef } from "../../../../components/contract.js";
+import { deploymentVerdict } from "../deployment.js";
 import type { RolloutEvent } from "../events.js";
 import { bakeVerdict } from "../gate-policy.js";
 import { cadenceAllows } from "./cadence.js";
@@ -42,6 +44,8 @@ export type WaitKind =
   | "update-slot"
   /** Its own update is running. */
   | "update"
+  /** Its update returned; its new version does not serve yet (the bake has not started). */
+  | "deployment"
   | "human";
 
 export interface TrainWait {
@@ -58,8 +62,23 @@ export type TrainAction =
   | { kind: "record"; event: RolloutEvent }
   /** Record `applying`, then update the cohort's stack. `interrupted`: an earlier attempt has no outcome. */
   | { kind: "apply"; release: string; cohort: TrainCohort; attempt: number; interrupted: boolean }
-  /** Read the cohort's alarms and record an `observed`. */
+  /**
+   * Read the cohort's alarms and record an `observed`; during the bake, also check a serving
+   * deployment for a failure or the platform's own rollback (`deployment-observed`).
+   */
   | { kind: "observe"; release: string; cohort: TrainCohort; phase: "bake" | "observation" }
+  /**
+   * The cohort's update returned but its new version does not serve yet: check its deployment
+   * once, record what is worth recording, and end at most a poll interval later (never past
+   * `until`, its deployment timeout, where the timeout is decided). The bake has not started.
+   */
+  | {
+      kind: "await-serving";
+      release: string;
+      cohort: TrainCohort;
+      deployment: DeploymentRef;
+      until: number;
+    }
   /** Return the cohort's stack to the update before the release. */
   | {
       kind: "revert";
@@ -153,9 +172,44 @@ function progress(r: TrainRelease, t: TrainTarget, now: number, out: TrainDecisi
         reason: `updating ${c.stack}`,
       });
       return;
-    case "applied":
-      watch(r, t, t.appliedAt ?? now, c.bakeMs, "bake", now, poll, out);
+    case "applied": {
+      // The bake watches the new version (core/deployment.ts, as for a single release): a
+      // failed, rolled-back or timed-out deployment fails the cohort; until the new version
+      // serves, the deployment is watched and the bake's clock does not run.
+      const v = deploymentVerdict(t, c.stack, c.deploymentTimeoutMs, now);
+      if (v?.kind === "fail") {
+        out.actions.push({
+          kind: "record",
+          event: {
+            type: "failed",
+            release: r.id,
+            cohort: c.cohort,
+            cause: "deployment",
+            reason: v.reason,
+          },
+        });
+        return;
+      }
+      if (v?.kind === "await") {
+        out.actions.push({
+          kind: "await-serving",
+          release: r.id,
+          cohort: c,
+          deployment: v.deployment,
+          until: v.until,
+        });
+        out.waits.push({
+          release: r.id,
+          cohort: c.cohort,
+          waitingFor: "deployment",
+          until: v.until,
+          reason: `deploying: the new version of ${c.stack} does not serve yet (${t.deploymentProgress ?? "not checked yet"}); its bake starts when it serves, the deployment fails at ${iso(v.until)}`,
+        });
+        return;
+      }
+      watch(r, t, t.servingAt ?? t.appliedAt ?? now, c.bakeMs, "bake", now, poll, out);
       return;
+    }
     case "passed":
       if (c.observationMs === 0) {
         out.actions.push({

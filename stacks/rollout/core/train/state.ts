@@ -5,6 +5,7 @@
  * so a snapshot of it (compaction.ts) is as small after a year as after a day: finished
  * releases leave the state, and entry times older than any local day are forgotten.
  */
+import { type DeploymentFacts, foldApplied, foldDeploymentObserved } from "../deployment.js";
 import type { RecordedReading, RolloutEvent } from "../events.js";
 import { CADENCE_MEMORY_MS, type CadenceHistory } from "./cadence.js";
 import type { TrainCohort, TrainPolicy, TrainReleaseSpec, TrainWave } from "./events.js";
@@ -14,7 +15,7 @@ export type TrainTargetPhase =
   /** Let in by the scheduler; its update has not started. */
   | "entered"
   | "applying"
-  /** Updated; baking. */
+  /** Updated; deploying until its new version serves (`servingAt`), then baking. */
   | "applied"
   /** Bake passed; the observation window (latent activation guard) runs. */
   | "passed"
@@ -34,7 +35,12 @@ export interface TrainObservation {
   error?: string;
 }
 
-export interface TrainTarget {
+/**
+ * One cohort of a train release. Its deployment fields (core/deployment.ts `DeploymentFacts`:
+ * what to watch, when the new version served, its progress and failure) are folded by the
+ * same functions as a single release's, so a train's bake starts when the new version serves.
+ */
+export interface TrainTarget extends DeploymentFacts {
   cohort: TrainCohort;
   wave: number;
   phase: TrainTargetPhase;
@@ -248,6 +254,10 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
       t.phase = "applied";
       t.applyOpen = false;
       t.appliedAt = rec.at;
+      foldApplied(t, e, rec.at);
+      break;
+    case "deployment-observed":
+      if (t) foldDeploymentObserved(t, e);
       break;
     case "observed":
       if (t) t.lastObservation = { at: e.takenAt ?? rec.at, readings: e.readings, error: e.error };

@@ -1,7 +1,7 @@
 /**
  * A train's status: every live release, where it is (each cohort's phase), and what it waits
- * for (bake, observation, interval, window, day limit, slot, order, wave, an update slot, a
- * human), straight from the scheduler's waits — the same reasons the controller acts on.
+ * for (a deployment to serve, bake, observation, interval, window, day limit, slot, order, wave,
+ * an update slot, a human), straight from the scheduler's waits — the same reasons the controller acts on.
  */
 import { type TrainWait, decideTrain } from "./scheduler.js";
 import type { TrainRelease, TrainState, TrainTargetPhase } from "./state.js";
@@ -14,7 +14,17 @@ export interface TrainReleaseStatus {
   config: Record<string, string>;
   state: "queued" | "rolling" | "held" | "reverting" | "aborting" | "superseded";
   submittedAt: string;
-  cohorts: { cohort: string; wave: number; phase: TrainTargetPhase }[];
+  /**
+   * Each cohort's phase; `deploying` (as in a single release's status): its update returned and
+   * its new version does not serve yet, so its bake has not started (`progress`: the last
+   * recorded check).
+   */
+  cohorts: {
+    cohort: string;
+    wave: number;
+    phase: TrainTargetPhase | "deploying";
+    progress?: string;
+  }[];
   waits: Omit<TrainWait, "release">[];
   held?: { cause: string; reason: string };
   failure?: { cohort: string; reason: string; latent: boolean };
@@ -74,7 +84,17 @@ export function trainStatus(s: TrainState, now: number, commands?: DecisionComma
         config: r.spec.config,
         state,
         submittedAt: new Date(r.submittedAt).toISOString(),
-        cohorts: targets.map((t) => ({ cohort: t.cohort.cohort, wave: t.wave, phase: t.phase })),
+        cohorts: targets.map((t) => {
+          const deploying = t.phase === "applied" && t.servingAt === undefined;
+          return {
+            cohort: t.cohort.cohort,
+            wave: t.wave,
+            phase: deploying ? ("deploying" as const) : t.phase,
+            ...(deploying && t.deploymentProgress !== undefined
+              ? { progress: t.deploymentProgress }
+              : {}),
+          };
+        }),
         waits: d.waits.filter((w) => w.release === r.id).map(({ release: _release, ...w }) => w),
         ...(r.held ? { held: r.held } : {}),
         ...(r.failure ? { failure: r.failure } : {}),

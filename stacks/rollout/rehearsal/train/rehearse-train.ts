@@ -240,8 +240,8 @@ export async function rehearseTrain(
   const wallStart = performance.now();
   const bad = opts.fault.kind === "none" ? undefined : trainReleaseId(opts.bad);
   const faults = new Map(bad !== undefined ? [[bad, opts.fault]] : []);
-  // The train controller bakes from the update's return (it watches no deployment).
-  const worldFor = () => createWorld(env, opts.profile, opts.fault, "update", faults);
+  // The stacks export their deployments and the controller watches them: bakes start at serving.
+  const worldFor = () => createWorld(env, opts.profile, opts.fault, "serving", faults);
   const world = worldFor();
   const plan = await planFor(world);
   if (!plan.ok) throw new PlanRefusedError(plan.problems);

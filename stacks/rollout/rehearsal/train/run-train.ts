@@ -67,6 +67,8 @@ export async function runTrain(world: World, spec: TrainRunSpec): Promise<TrainR
       {
         driver: world.driver,
         gate: world.gate,
+        // The simulated ECS deployments: the bake starts when the new version serves.
+        deployments: world.deployments,
         ledger,
         clock,
         ...(spec.log ? { log: spec.log } : {}),

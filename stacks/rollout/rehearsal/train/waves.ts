@@ -13,8 +13,8 @@ import {
 } from "../../core/train/events.js";
 
 /**
- * The plan's waves as train waves: each cohort keeps its bake, alarms and minimum interval
- * (its cadence), and gets the latent-activation guard's observation window.
+ * The plan's waves as train waves: each cohort keeps its bake, alarms, deployment timeout and
+ * minimum interval (its cadence), and gets the latent-activation guard's observation window.
  * @param waves deploy's plan for the environment
  * @param observationMs how long each cohort's gate keeps watching after its bake passed
  */
@@ -28,6 +28,9 @@ export function trainWavesFor(waves: readonly PlannedWave[], observationMs: numb
         bakeMs: t.bakeMs,
         alarmNames: t.alarmNames,
         observationMs,
+        ...(t.deploymentTimeoutMs !== undefined
+          ? { deploymentTimeoutMs: t.deploymentTimeoutMs }
+          : {}),
         cadence: { minIntervalMs: t.minIntervalMs ?? 0, timeZone: "UTC" },
       }),
     ),
