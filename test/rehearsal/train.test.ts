@@ -12,6 +12,15 @@ import {
   type TrainRehearsal,
   rehearseTrain,
 } from "../../stacks/rollout/rehearsal/train/rehearse-train.js";
+import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
+import { createWorld } from "../../stacks/rollout/rehearsal/sim/world.js";
+import { planFor } from "../../stacks/rollout/rehearsal/strategies/plan.js";
+import { runTrain } from "../../stacks/rollout/rehearsal/train/run-train.js";
+import {
+  trainPolicyFor,
+  trainReleases,
+  trainWavesFor,
+} from "../../stacks/rollout/rehearsal/train/waves.js";
 import { prodEnvironment } from "./support/rehearse.js";
 
 const MIN = 60_000;
@@ -134,8 +143,12 @@ describe("a train with one bad release", () => {
   });
 
   it("a latent fault is caught in the observation window after the bake and reverted everywhere it went", async () => {
+    // The fault shows 30 minutes after r1 reaches each cohort: after free's bake, which counts
+    // from the moment the new version serves. (A fault flipping everywhere 30 minutes after
+    // the first deploy now falls inside pro's bake, which starts at serving rather than at the
+    // update's return, so the bake itself catches it: no observation window is needed.)
     const j = parse(
-      await train({ kind: "latent", activateAfterSeconds: 1_800 }, 2, 1, {
+      await train({ kind: "latent", activateAfterSeconds: 1_800, from: "each-cohort" }, 2, 1, {
         observationMinutes: 60,
       }),
     );
@@ -148,6 +161,43 @@ describe("a train with one bad release", () => {
     expect(reached.map((c) => c.status)).toEqual(reached.map(() => "reverted"));
     expect(j.endedOnBad).toEqual([]);
     expect(j.releases[1]).toMatchObject({ release: "r2", status: "held", held: { cause: "r1" } });
+  });
+
+  it("starts every bake when the simulated deployment serves, never when the update returned", async () => {
+    const env = await prodEnvironment();
+    const profile = simulationProfileSchema.parse({ seed: 1 });
+    const world = createWorld(env, profile, parseFault({ kind: "none" }), "serving", new Map());
+    const plan = await planFor(world);
+    if (!plan.ok) throw new Error(plan.problems.join("; "));
+    const waves = trainWavesFor(plan.waves, 0);
+    const run = await runTrain(world, {
+      environment: env.name,
+      waves,
+      policy: trainPolicyFor("queue", REHEARSAL_POLICY.pollIntervalMs, "hold"),
+      releases: trainReleases(1),
+      mode: "train",
+      deadline: world.rolloutStart + 24 * 3_600_000,
+    });
+    expect(run.outcome).toBe("idle");
+    const bakeOf = new Map(waves.flatMap((w) => w.cohorts.map((c) => [c.cohort, c.bakeMs])));
+    const rows = [...bakeOf.keys()].map((cohort) => {
+      const find = (pred: (e: RolloutEvent) => boolean) =>
+        run.records.find((r) => "cohort" in r.event && r.event.cohort === cohort && pred(r.event));
+      const applied = find((e) => e.type === "applied");
+      const served = find((e) => e.type === "deployment-observed" && e.state === "serving");
+      const passed = find((e) => e.type === "passed");
+      if (!applied || !served || !passed || served.event.type !== "deployment-observed")
+        throw new Error(`${cohort}: no applied, serving or passed`);
+      return {
+        cohort,
+        deploys: served.event.observedAt > applied.at,
+        bakedFromServing: passed.at >= served.event.observedAt + (bakeOf.get(cohort) ?? 0),
+      };
+    });
+    // The simulated ECS takes minutes to serve after the update returns; every bake waits.
+    expect(rows).toEqual(
+      [...bakeOf.keys()].map((cohort) => ({ cohort, deploys: true, bakedFromServing: true })),
+    );
   });
 
   it("is deterministic under a seed", async () => {
