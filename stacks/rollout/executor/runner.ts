@@ -36,7 +36,6 @@ import {
   type AlarmReading,
   type ApplyResult,
   type Clock,
-  type DeploymentStatus,
   type DeploymentWatcher,
   type HealthGate,
   type Ledger,
