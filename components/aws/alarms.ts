@@ -17,6 +17,61 @@ export interface AlarmTargets {
   loadBalancerArnSuffix: pulumi.Input<string>;
 }
 
+/** What the ALB alarm builders need of a cohort (the Kubernetes platform passes its own). */
+export type AlarmContext = Pick<
+  CohortContext,
+  "environment" | "cohort" | "names" | "tags" | "logical" | "opts"
+>;
+
+/** The ALB metric alarms, in the order they are created. */
+export const ALB_ALARM_KINDS = [
+  "error-rate",
+  "latency-p99",
+  "unhealthy-hosts",
+  "no-healthy-hosts",
+] as const satisfies readonly AlarmKind[];
+
+type AlarmShape = { periodSeconds: number; evaluationPeriods: number; datapointsToAlarm: number };
+
+/** Each ALB alarm's window: the host-count alarms look at two periods, whatever the spec says. */
+function albAlarmShapes(ctx: AlarmContext): Record<(typeof ALB_ALARM_KINDS)[number], AlarmShape> {
+  const t = ctx.environment.alarms;
+  const shape = {
+    periodSeconds: t.periodSeconds,
+    evaluationPeriods: t.evaluationPeriods,
+    datapointsToAlarm: t.datapointsToAlarm,
+  };
+  const hosts = { periodSeconds: t.periodSeconds, evaluationPeriods: 2, datapointsToAlarm: 2 };
+  return {
+    "error-rate": shape,
+    "latency-p99": shape,
+    "unhealthy-hosts": hosts,
+    "no-healthy-hosts": hosts,
+  };
+}
+
+/**
+ * The ALB alarms' names and shapes without creating them, for alarms made elsewhere: the same
+ * details `createAlbAlarms` returns.
+ * @param ctx the cohort's names and alarm thresholds.
+ */
+export function albAlarmDetails(ctx: AlarmContext): AlarmOutput[] {
+  const shapes = albAlarmShapes(ctx);
+  return ALB_ALARM_KINDS.map((kind) => ({
+    name: ctx.names.alarm(kind),
+    kind: "metric" as const,
+    ...shapes[kind],
+  }));
+}
+
+/** The ALB metric alarms of one cohort, without its composite. */
+export interface AlbAlarms {
+  metricAlarms: aws.cloudwatch.MetricAlarm[];
+  /** Alarms ECS watches during its own deployments (excludes the warm-up-gated one). */
+  deploymentAlarmNames: string[];
+  details: AlarmOutput[];
+}
+
 export interface CohortAlarms {
   metricAlarms: aws.cloudwatch.MetricAlarm[];
   composite: aws.cloudwatch.CompositeAlarm;
@@ -25,7 +80,13 @@ export interface CohortAlarms {
   details: AlarmOutput[];
 }
 
-export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortAlarms {
+/**
+ * Creates the cohort's ALB metric alarms (5xx rate, p99 latency, unhealthy and no healthy
+ * hosts) on its own target group and load balancer; the caller joins them into its composite.
+ * @param ctx the cohort's names, tags, thresholds and parent.
+ * @param targets the ARN suffixes of the cohort's target group and of its load balancer.
+ */
+export function createAlbAlarms(ctx: AlarmContext, targets: AlarmTargets): AlbAlarms {
   const t = ctx.environment.alarms;
   const dimensions = {
     TargetGroup: targets.targetGroupArnSuffix,
@@ -36,11 +97,12 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
     datapointsToAlarm: t.datapointsToAlarm,
   };
   const details: AlarmOutput[] = [];
+  const shapes = albAlarmShapes(ctx);
   const alarm = (
-    kind: AlarmKind,
+    kind: (typeof ALB_ALARM_KINDS)[number],
     args: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "tags">,
-    shape: { periodSeconds: number; evaluationPeriods: number; datapointsToAlarm: number },
   ): aws.cloudwatch.MetricAlarm => {
+    const shape = shapes[kind];
     const name = ctx.names.alarm(kind);
     details.push({ name, kind: "metric", ...shape });
     return new aws.cloudwatch.MetricAlarm(
@@ -49,8 +111,6 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
       ctx.opts,
     );
   };
-  const shape = { periodSeconds: t.periodSeconds, ...window };
-
   const errorRate = alarm(
     "error-rate",
     {
@@ -91,7 +151,6 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
         },
       ],
     },
-    shape,
   );
   const latency = alarm(
     "latency-p99",
@@ -108,9 +167,7 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
       treatMissingData: "notBreaching",
       dimensions,
     },
-    shape,
   );
-  const hostShape = { periodSeconds: t.periodSeconds, evaluationPeriods: 2, datapointsToAlarm: 2 };
   const unhealthy = alarm(
     "unhealthy-hosts",
     {
@@ -126,7 +183,6 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
       treatMissingData: "notBreaching",
       dimensions,
     },
-    hostShape,
   );
   const noHealthy = alarm(
     "no-healthy-hosts",
@@ -145,9 +201,25 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
       warmUpConfiguration: { warmUpPeriodDurationInMinutes: t.warmUpMinutes },
       dimensions,
     },
-    hostShape,
   );
-  const metricAlarms = [errorRate, latency, unhealthy, noHealthy];
+  return {
+    metricAlarms: [errorRate, latency, unhealthy, noHealthy],
+    deploymentAlarmNames: [
+      ctx.names.alarm("error-rate"),
+      ctx.names.alarm("latency-p99"),
+      ctx.names.alarm("unhealthy-hosts"),
+    ],
+    details,
+  };
+}
+
+/**
+ * Creates the cohort's ALB metric alarms and its composite, the cohort's single gate.
+ * @param ctx the cohort's names, tags, thresholds and parent.
+ * @param targets the ARN suffixes of the cohort's target group and of its load balancer.
+ */
+export function createAlarms(ctx: AlarmContext, targets: AlarmTargets): CohortAlarms {
+  const { metricAlarms, deploymentAlarmNames, details } = createAlbAlarms(ctx, targets);
   const names = details.map((d) => d.name);
   const compositeName = ctx.names.compositeAlarm;
   const composite = new aws.cloudwatch.CompositeAlarm(
@@ -160,15 +232,10 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
     },
     { ...ctx.opts, dependsOn: metricAlarms },
   );
-  details.push({ name: compositeName, kind: "composite" });
   return {
     metricAlarms,
     composite,
-    deploymentAlarmNames: [
-      ctx.names.alarm("error-rate"),
-      ctx.names.alarm("latency-p99"),
-      ctx.names.alarm("unhealthy-hosts"),
-    ],
-    details,
+    deploymentAlarmNames,
+    details: [...details, { name: compositeName, kind: "composite" }],
   };
 }
