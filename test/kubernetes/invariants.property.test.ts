@@ -1,15 +1,15 @@
 /**
  * The five invariants on Kubernetes for random environments (fast-check): 1-8 cohorts with
- * random names, criticalities, matches, volumes (each with its own StorageClass), AWS storage
- * and pins, in single-stack mode and as an edge stack plus one stack per cohort; and one pin
- * change touching only that cohort's objects.
+ * random names, criticalities, matches, volumes (each with its own StorageClass), AWS storage,
+ * with or without the shared AWS load balancer, and pins, in single-stack mode and as an edge
+ * stack plus one stack per cohort; and one pin change touching only that cohort's objects.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CohortSegmentedServiceArgs } from "../../components/args.js";
 import type { Pin } from "../../components/contract.js";
 import { changedUrns, iamViolations, ownerOf } from "../component/support/invariants.js";
-import { KUBERNETES } from "./support/args.js";
+import { KUBERNETES, LOAD_BALANCER } from "./support/args.js";
 import { allKubernetesViolations, type KubernetesExpectation } from "./support/invariants.js";
 import { runKubernetes } from "./support/run.js";
 
@@ -17,6 +17,7 @@ interface RandomEnvironment {
   cohorts: { name: string; criticality: number; match: { hosts?: string[]; header?: string } }[];
   volumes: string[];
   cloudStorage: "none" | "aws";
+  behindLoadBalancer: boolean;
   pins: Record<string, Pin>;
 }
 
@@ -49,6 +50,7 @@ const environmentArb: fc.Arbitrary<RandomEnvironment> = fc
       ),
       volumes: fc.subarray(names),
       cloudStorage: fc.constantFrom<"none" | "aws">("none", "aws"),
+      behindLoadBalancer: fc.boolean(),
       pins: fc.record(Object.fromEntries(names.map((n) => [n, pinArb]))),
     }),
   );
@@ -65,6 +67,7 @@ function argsFor(env: RandomEnvironment): CohortSegmentedServiceArgs {
     kubernetes: {
       ...KUBERNETES,
       cloudStorage: env.cloudStorage,
+      ...(env.behindLoadBalancer ? { loadBalancer: LOAD_BALANCER } : {}),
       volumes: Object.fromEntries(
         env.volumes.map((n) => [n, { storageClassName: `ebs-${n}`, size: "2Gi" }]),
       ),
@@ -80,6 +83,9 @@ function expectation(env: RandomEnvironment, exported: KubernetesExpectation["ex
     clusterCidrs: KUBERNETES.clusterCidrs,
     cohorts: env.cohorts,
     exported,
+    ...(env.behindLoadBalancer
+      ? { loadBalancer: { ...LOAD_BALANCER, containerPort: 8080 } }
+      : {}),
   };
 }
 
@@ -101,6 +107,10 @@ describe("Kubernetes invariants for random environments", () => {
         expect(kinds).toContain("kubernetes:networking.k8s.io/v1:NetworkPolicy");
         const statefulSets = run.graph.ofType("kubernetes:apps/v1:StatefulSet");
         expect(statefulSets.length).toBe(env.volumes.length);
+        const bindings = run.graph.ofType(
+          "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
+        );
+        expect(bindings).toHaveLength(env.behindLoadBalancer ? env.cohorts.length : 0);
         if (env.cloudStorage === "aws")
           expect(
             run.graph.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation"),
