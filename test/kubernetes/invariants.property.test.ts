@@ -172,4 +172,28 @@ describe("Kubernetes invariants for random environments", () => {
       RUNS,
     );
   }, 600_000);
+
+  it("behind the shared load balancer, a pin change touches only that cohort's workload", async () => {
+    const env: RandomEnvironment = {
+      cohorts: ["free", "pro", "enterprise"].map((name, i) => ({
+        name,
+        criticality: i,
+        match: { hosts: ["api.example.com"], header: name },
+      })),
+      volumes: [],
+      cloudStorage: "none",
+      behindLoadBalancer: true,
+      pins: Object.fromEntries(
+        ["free", "pro", "enterprise"].map((n) => [n, { release: "r1", version: "1.0.0" }]),
+      ),
+    };
+    const before = await runKubernetes(argsFor(env));
+    const after = await runKubernetes(
+      argsFor({ ...env, pins: { ...env.pins, pro: { release: "r2", version: "1.1.0" } } }),
+    );
+    const changed = changedUrns(before.graph, after.graph);
+    // The workload changes; its target group, rule, binding and alarms stay as they were.
+    expect(changed.map((u) => u.split("::").pop())).toEqual(["service-pro-deployment"]);
+    expect(after.graph.ofType("aws:lb/targetGroup:TargetGroup")).toHaveLength(3);
+  }, 120_000);
 });
