@@ -83,9 +83,7 @@ function expectation(env: RandomEnvironment, exported: KubernetesExpectation["ex
     clusterCidrs: KUBERNETES.clusterCidrs,
     cohorts: env.cohorts,
     exported,
-    ...(env.behindLoadBalancer
-      ? { loadBalancer: { ...LOAD_BALANCER, containerPort: 8080 } }
-      : {}),
+    ...(env.behindLoadBalancer ? { loadBalancer: { ...LOAD_BALANCER, containerPort: 8080 } } : {}),
   };
 }
 
@@ -107,9 +105,7 @@ describe("Kubernetes invariants for random environments", () => {
         expect(kinds).toContain("kubernetes:networking.k8s.io/v1:NetworkPolicy");
         const statefulSets = run.graph.ofType("kubernetes:apps/v1:StatefulSet");
         expect(statefulSets.length).toBe(env.volumes.length);
-        const bindings = run.graph.ofType(
-          "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
-        );
+        const bindings = run.graph.ofType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding");
         expect(bindings).toHaveLength(env.behindLoadBalancer ? env.cohorts.length : 0);
         if (env.cloudStorage === "aws")
           expect(
@@ -184,12 +180,18 @@ describe("Kubernetes invariants for random environments", () => {
       cloudStorage: "none",
       behindLoadBalancer: true,
       pins: Object.fromEntries(
-        ["free", "pro", "enterprise"].map((n) => [n, { release: "r1", version: "1.0.0" }]),
+        ["free", "pro", "enterprise"].map((n) => [
+          n,
+          { release: "r1", version: "1.0.0", config: {} },
+        ]),
       ),
     };
     const before = await runKubernetes(argsFor(env));
     const after = await runKubernetes(
-      argsFor({ ...env, pins: { ...env.pins, pro: { release: "r2", version: "1.1.0" } } }),
+      argsFor({
+        ...env,
+        pins: { ...env.pins, pro: { release: "r2", version: "1.1.0", config: {} } },
+      }),
     );
     const changed = changedUrns(before.graph, after.graph);
     // The workload changes; its target group, rule, binding and alarms stay as they were.
