@@ -111,97 +111,85 @@ export function createAlbAlarms(ctx: AlarmContext, targets: AlarmTargets): AlbAl
       ctx.opts,
     );
   };
-  const errorRate = alarm(
-    "error-rate",
-    {
-      alarmDescription: `5xx rate of cohort ${ctx.cohort.name} above ${t.errorRatePercent}% (with at least ${t.minRequests} requests)`,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.errorRatePercent,
-      ...window,
-      treatMissingData: "notBreaching",
-      metricQueries: [
-        {
-          id: "e5xx",
-          returnData: false,
-          metric: {
-            namespace: NAMESPACE,
-            metricName: "HTTPCode_Target_5XX_Count",
-            stat: "Sum",
-            period: t.periodSeconds,
-            dimensions,
-          },
+  const errorRate = alarm("error-rate", {
+    alarmDescription: `5xx rate of cohort ${ctx.cohort.name} above ${t.errorRatePercent}% (with at least ${t.minRequests} requests)`,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: t.errorRatePercent,
+    ...window,
+    treatMissingData: "notBreaching",
+    metricQueries: [
+      {
+        id: "e5xx",
+        returnData: false,
+        metric: {
+          namespace: NAMESPACE,
+          metricName: "HTTPCode_Target_5XX_Count",
+          stat: "Sum",
+          period: t.periodSeconds,
+          dimensions,
         },
-        {
-          id: "req",
-          returnData: false,
-          metric: {
-            namespace: NAMESPACE,
-            metricName: "RequestCount",
-            stat: "Sum",
-            period: t.periodSeconds,
-            dimensions,
-          },
+      },
+      {
+        id: "req",
+        returnData: false,
+        metric: {
+          namespace: NAMESPACE,
+          metricName: "RequestCount",
+          stat: "Sum",
+          period: t.periodSeconds,
+          dimensions,
         },
-        {
-          id: "rate",
-          label: "5xx percent",
-          // Below the traffic guard a handful of errors must not read as a high rate.
-          expression: `IF(req >= ${t.minRequests}, 100 * FILL(e5xx, 0) / req, 0)`,
-          returnData: true,
-        },
-      ],
-    },
-  );
-  const latency = alarm(
-    "latency-p99",
-    {
-      alarmDescription: `p99 latency of cohort ${ctx.cohort.name} above ${t.latencyP99Seconds}s`,
-      namespace: NAMESPACE,
-      metricName: "TargetResponseTime",
-      extendedStatistic: "p99",
-      period: t.periodSeconds,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.latencyP99Seconds,
-      ...window,
-      evaluateLowSampleCountPercentiles: "ignore",
-      treatMissingData: "notBreaching",
-      dimensions,
-    },
-  );
-  const unhealthy = alarm(
-    "unhealthy-hosts",
-    {
-      alarmDescription: `cohort ${ctx.cohort.name} has unhealthy targets`,
-      namespace: NAMESPACE,
-      metricName: "UnHealthyHostCount",
-      statistic: "Maximum",
-      period: t.periodSeconds,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      treatMissingData: "notBreaching",
-      dimensions,
-    },
-  );
-  const noHealthy = alarm(
-    "no-healthy-hosts",
-    {
-      alarmDescription: `cohort ${ctx.cohort.name} has no healthy targets (also fires when mis-wired)`,
-      namespace: NAMESPACE,
-      metricName: "HealthyHostCount",
-      statistic: "Minimum",
-      period: t.periodSeconds,
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      // HealthyHostCount always exists when wired right: silence is a failure.
-      treatMissingData: "breaching",
-      warmUpConfiguration: { warmUpPeriodDurationInMinutes: t.warmUpMinutes },
-      dimensions,
-    },
-  );
+      },
+      {
+        id: "rate",
+        label: "5xx percent",
+        // Below the traffic guard a handful of errors must not read as a high rate.
+        expression: `IF(req >= ${t.minRequests}, 100 * FILL(e5xx, 0) / req, 0)`,
+        returnData: true,
+      },
+    ],
+  });
+  const latency = alarm("latency-p99", {
+    alarmDescription: `p99 latency of cohort ${ctx.cohort.name} above ${t.latencyP99Seconds}s`,
+    namespace: NAMESPACE,
+    metricName: "TargetResponseTime",
+    extendedStatistic: "p99",
+    period: t.periodSeconds,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: t.latencyP99Seconds,
+    ...window,
+    evaluateLowSampleCountPercentiles: "ignore",
+    treatMissingData: "notBreaching",
+    dimensions,
+  });
+  const unhealthy = alarm("unhealthy-hosts", {
+    alarmDescription: `cohort ${ctx.cohort.name} has unhealthy targets`,
+    namespace: NAMESPACE,
+    metricName: "UnHealthyHostCount",
+    statistic: "Maximum",
+    period: t.periodSeconds,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    treatMissingData: "notBreaching",
+    dimensions,
+  });
+  const noHealthy = alarm("no-healthy-hosts", {
+    alarmDescription: `cohort ${ctx.cohort.name} has no healthy targets (also fires when mis-wired)`,
+    namespace: NAMESPACE,
+    metricName: "HealthyHostCount",
+    statistic: "Minimum",
+    period: t.periodSeconds,
+    comparisonOperator: "LessThanThreshold",
+    threshold: 1,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    // HealthyHostCount always exists when wired right: silence is a failure.
+    treatMissingData: "breaching",
+    warmUpConfiguration: { warmUpPeriodDurationInMinutes: t.warmUpMinutes },
+    dimensions,
+  });
   return {
     metricAlarms: [errorRate, latency, unhealthy, noHealthy],
     deploymentAlarmNames: [

@@ -143,7 +143,10 @@ export const kubernetesSettingsSchema = z
         /** The ALB's ARN suffix (`app/<name>/<id>`): the `LoadBalancer` alarm dimension. */
         loadBalancerArnSuffix: z
           .string()
-          .regex(/^app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/, "must be an ALB ARN suffix, app/<name>/<id>"),
+          .regex(
+            /^app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+            "must be an ALB ARN suffix, app/<name>/<id>",
+          ),
         /** The cluster's VPC: the target groups' and the TargetGroupBindings' `vpcID`. */
         vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id, vpc-<hex>"),
         /**

@@ -2,8 +2,9 @@
  * A cohort's namespace and its walls: pod security `restricted` (no hostPath, no privilege),
  * a default-deny NetworkPolicy in both directions plus an allow-list (its own namespace, the
  * gateway's namespace, the shared AWS load balancer's subnets when there is one, cluster DNS,
- * HTTPS out to anything but the cluster's CIDRs and the instance metadata address), a ResourceQuota that forbids LoadBalancer and NodePort
- * Services (no ingress around the Gateway), a LimitRange, and the cohort's ServiceAccount.
+ * HTTPS out to anything but the cluster's CIDRs and the instance metadata address), a
+ * ResourceQuota that forbids LoadBalancer and NodePort Services (no ingress around the Gateway
+ * and the shared load balancer), a LimitRange, and the cohort's ServiceAccount.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type { KubernetesCohortContext } from "./context.js";
