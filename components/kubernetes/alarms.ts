@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import { albAlarmDetails, createAlbAlarms, type AlarmTargets } from "../aws/alarms.js";
 import type { AlarmOutput } from "../contract.js";
-import type { KubernetesCohortContext } from "./context.js";
+import { awsCohortView, type KubernetesCohortContext } from "./context.js";
 import type { AlarmKind } from "../naming.js";
 
 const NAMESPACE = "ContainerInsights";
@@ -24,18 +24,6 @@ export interface KubernetesAlarms {
   details: AlarmOutput[];
   /** The composite alarm; undefined when the alarms are `external`. */
   composite: aws.cloudwatch.CompositeAlarm | undefined;
-}
-
-/** The AWS alarm builders' view of the cohort: its AWS names, tags and parent. */
-function alarmView(ctx: KubernetesCohortContext) {
-  return {
-    environment: ctx.environment,
-    cohort: ctx.cohort,
-    names: ctx.cloudNames,
-    tags: ctx.labels,
-    logical: ctx.logical,
-    opts: ctx.cloudOpts,
-  };
 }
 
 /**
@@ -62,7 +50,7 @@ export function createKubernetesAlarms(
           kind: "metric" as const,
           ...shape,
         })),
-        ...(alb !== undefined ? albAlarmDetails(alarmView(ctx)) : []),
+        ...(alb !== undefined ? albAlarmDetails(awsCohortView(ctx)) : []),
         { name: ctx.cloudNames.compositeAlarm, kind: "composite" },
       ],
       composite: undefined,
@@ -111,7 +99,7 @@ export function createKubernetesAlarms(
     threshold: 0,
     treatMissingData: "notBreaching",
   });
-  const albAlarms = alb !== undefined ? createAlbAlarms(alarmView(ctx), alb) : undefined;
+  const albAlarms = alb !== undefined ? createAlbAlarms(awsCohortView(ctx), alb) : undefined;
   details.push(...(albAlarms?.details ?? []));
   const compositeName = ctx.cloudNames.compositeAlarm;
   const composite = new aws.cloudwatch.CompositeAlarm(

@@ -2,7 +2,8 @@
  * One cohort on Kubernetes: its namespace and walls, its own AWS storage when asked, its
  * workload and Service, its HTTPRoute on the edge's Gateway, its entry on the shared AWS load
  * balancer when there is one (target group, listener rule, TargetGroupBinding) and its
- * CloudWatch alarms, wired together. The CohortStack component calls this through the platform seam.
+ * CloudWatch alarms, wired together. The CohortStack component calls this through the
+ * platform seam.
  */
 import { isIPv4, isIPv6 } from "node:net";
 import type * as pulumi from "@pulumi/pulumi";

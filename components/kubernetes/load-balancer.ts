@@ -12,7 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmTargets } from "../aws/alarms.js";
 import { createListenerRule, createTargetGroup } from "../aws/ingress.js";
 import type { KubernetesSettings } from "./args.js";
-import type { KubernetesCohortContext } from "./context.js";
+import { awsCohortView, type KubernetesCohortContext } from "./context.js";
 
 export type LoadBalancerSettings = NonNullable<KubernetesSettings["loadBalancer"]>;
 
@@ -27,18 +27,14 @@ export interface CohortLoadBalancerEntry {
 }
 
 /**
- * The AWS builders' view of a Kubernetes cohort: its AWS names, tags and parent.
+ * The AWS ingress builders' view of a Kubernetes cohort: its AWS names and parent, its pods'
+ * port and health check path, the load balancer's VPC.
  * @param ctx the cohort's context.
  * @param lb the shared load balancer's settings.
  */
-export function awsView(ctx: KubernetesCohortContext, lb: LoadBalancerSettings) {
+function awsView(ctx: KubernetesCohortContext, lb: LoadBalancerSettings) {
   return {
-    environment: ctx.environment,
-    cohort: ctx.cohort,
-    names: ctx.cloudNames,
-    tags: ctx.labels,
-    logical: ctx.logical,
-    opts: ctx.cloudOpts,
+    ...awsCohortView(ctx),
     container: {
       port: ctx.settings.container.port,
       healthCheckPath: ctx.settings.container.healthCheckPath,
