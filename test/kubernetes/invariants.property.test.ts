@@ -198,4 +198,28 @@ describe("Kubernetes invariants for random environments", () => {
     expect(changed.map((u) => u.split("::").pop())).toEqual(["service-pro-deployment"]);
     expect(after.graph.ofType("aws:lb/targetGroup:TargetGroup")).toHaveLength(3);
   }, 120_000);
+
+  it("behind the shared load balancer with alarms made elsewhere: the same names, no alarm", async () => {
+    const run = await runKubernetes({
+      ...argsFor({
+        cohorts: [{ name: "free", criticality: 0, match: { header: "free" } }],
+        volumes: [],
+        cloudStorage: "none",
+        behindLoadBalancer: true,
+        pins: { free: { release: "r1", version: "1.0.0", config: {} } },
+      }),
+      kubernetes: { ...KUBERNETES, loadBalancer: LOAD_BALANCER, alarms: "external" },
+    });
+    expect(run.cohorts.free?.alarmNames).toEqual([
+      "cohort-prod-free-running-pods",
+      "cohort-prod-free-restarts",
+      "cohort-prod-free-error-rate",
+      "cohort-prod-free-latency-p99",
+      "cohort-prod-free-unhealthy-hosts",
+      "cohort-prod-free-no-healthy-hosts",
+      "cohort-prod-free-health",
+    ]);
+    expect(run.graph.resources.filter((r) => r.type.startsWith("aws:cloudwatch"))).toEqual([]);
+    expect(run.graph.ofType("aws:lb/targetGroup:TargetGroup")).toHaveLength(1);
+  }, 60_000);
 });
