@@ -202,7 +202,9 @@ export class FileLedger implements Ledger<unknown> {
       const info = (await readHolder(this.leasePath))?.info;
       if (info?.owner !== owner) return false;
       if (epoch !== undefined && info.epoch !== epoch) return false;
-      await writeDurably(this.leasePath, holderContent(owner, this.now() + ttlMs, info.epoch));
+      // Not fsync'd: a renewal lost in a crash only makes the lease expire sooner (the epoch,
+      // what fencing relies on, is durable), and a controller renews often.
+      await writeAside(this.leasePath, holderContent(owner, this.now() + ttlMs, info.epoch), false);
       return true;
     });
   }
@@ -217,21 +219,30 @@ export class FileLedger implements Ledger<unknown> {
 }
 
 /**
- * Writes a file aside, fsyncs it, then renames it into place: a reader never sees half of it,
- * and a lease or an epoch survives a machine crash.
+ * Writes a file aside then renames it into place: a reader never sees half of it.
  * @param path the file
  * @param content what it holds
+ * @param durable fsync before the rename, so it survives a machine crash (an acquisition, an epoch)
  */
-async function writeDurably(path: string, content: string): Promise<void> {
+async function writeAside(path: string, content: string, durable: boolean): Promise<void> {
   const tmp = `${path}.${String(process.pid)}.tmp`;
   const handle = await fs.open(tmp, "w");
   try {
     await handle.writeFile(content);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
   await fs.rename(tmp, path);
+}
+
+/**
+ * writeAside, fsync'd.
+ * @param path the file
+ * @param content what it holds
+ */
+function writeDurably(path: string, content: string): Promise<void> {
+  return writeAside(path, content, true);
 }
 
 /**

@@ -131,6 +131,9 @@ interface Running {
  */
 class ControllerStopping extends Error {}
 
+/** How many times per TTL a running controller renews its lease. */
+const RENEWALS_PER_TTL = 4;
+
 function isLeaseLost(err: unknown): err is LeaseLostError {
   return (
     err instanceof LeaseLostError || (err as { code?: string } | undefined)?.code === "LEASE_LOST"
@@ -159,6 +162,8 @@ export class TrainController {
   readonly finished = new Map<string, TrainOutcome>();
   /** The lease this run holds: every append carries it (undefined: not running, or no fencing). */
   private fence?: LeaseFence;
+  /** When this run last acquired or renewed its lease (clock ms). */
+  private renewedAt = 0;
 
   constructor(
     private readonly ports: TrainPorts,
@@ -525,6 +530,7 @@ export class TrainController {
     // A ledger that gives no epoch does not fence (appends then go unfenced, as before).
     const epoch = lease.lease.epoch;
     this.fence = epoch !== undefined ? { owner, epoch } : undefined;
+    this.renewedAt = this.ports.clock.now();
     try {
       return await this.loop();
     } catch (err) {
@@ -554,8 +560,14 @@ export class TrainController {
         if (isLeaseLost(this.crashed)) throw this.crashed;
         return { outcome: "interrupted", reason, state: this.state };
       }
-      if (!(await ledger.renewLease(owner, leaseTtlMs, this.fence?.epoch)))
-        return await this.leaseLost("its renewal was refused");
+      // Renewed a few times per TTL, not at every step: each renewal is a write (a lock and a
+      // file, or a DynamoDB item), and a step can be very frequent. A lost lease is still seen
+      // at once by the next append, which the ledger fences.
+      if (clock.now() - this.renewedAt >= leaseTtlMs / RENEWALS_PER_TTL) {
+        if (!(await ledger.renewLease(owner, leaseTtlMs, this.fence?.epoch)))
+          return await this.leaseLost("its renewal was refused");
+        this.renewedAt = clock.now();
+      }
       const seen = this.completions;
       const d = await this.step();
       await this.maybeSnapshot();
