@@ -65,7 +65,7 @@ export default defineConfig({
           // the project's CPU. Files run one at a time per process; the setup file gives each
           // one empty Pulumi config and fails a file that leaves process-global state changed.
           isolate: false,
-          setupFiles: ["test/support/shared-process.ts"],
+          setupFiles: ["test/support/shared-process.ts", "test/support/pulumi-stack-probes.ts"],
         },
       },
       {

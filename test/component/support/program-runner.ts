@@ -22,7 +22,6 @@ import { parse } from "yaml";
 import type { CohortOutput, EnvironmentOutput } from "../../../components/contract.js";
 import { PROJECT, runProgram, type ProgramOutputs } from "../../../stacks/program.js";
 import * as pulumi from "@pulumi/pulumi";
-import { withoutStackTraces } from "../../support/mock-stack-traces.js";
 import { GraphRecorder, outputValue, type ResourceGraph } from "./graph-recorder.js";
 
 export const STACK_CONFIG_DIR = fileURLToPath(new URL("../../../stacks/config/", import.meta.url));
@@ -76,6 +75,24 @@ async function resolveOutputs(out: ProgramOutputs): Promise<ResolvedOutputs> {
           pulumi.output(out.edge as unknown as Record<string, pulumi.Input<string>>),
         );
   return { cohorts: await outputValue(out.cohorts), environment: out.environment, edge };
+}
+
+/**
+ * Pulumi captures `new Error().stack` for every resource and output promise
+ * (runtime/debuggable.ts) to report leaks and source positions; under mocks
+ * nobody reads them, and formatting them is about two thirds of a run's CPU.
+ * So program runs go without stack frames, unless PULUMI_MOCK_STACK_TRACES=1
+ * (for debugging a failing run: errors then carry their stacks again).
+ */
+async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
+  if (process.env.PULUMI_MOCK_STACK_TRACES === "1") return run();
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await run();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Runs the program for `stack` and waits for the whole graph. */

@@ -8,7 +8,6 @@ import {
   outputValue,
   type ResourceGraph,
 } from "../../component/support/graph-recorder.js";
-import { withoutStackTraces } from "../../support/mock-stack-traces.js";
 
 export interface KubernetesRun {
   graph: ResourceGraph;
@@ -16,18 +15,10 @@ export interface KubernetesRun {
   edge: Record<string, string> | undefined;
 }
 
-/**
- * @param args the component's arguments
- * @param stack the stack name the mocks report
- */
-export function runKubernetes(
+export async function runKubernetes(
   args: CohortSegmentedServiceArgs,
   stack = "test",
 ): Promise<KubernetesRun> {
-  return withoutStackTraces(() => run(args, stack));
-}
-
-async function run(args: CohortSegmentedServiceArgs, stack: string): Promise<KubernetesRun> {
   const recorder = new GraphRecorder({ stack }).install();
   const service = new CohortSegmentedService("service", args);
   const cohorts = await outputValue(service.cohorts);
