@@ -30,6 +30,7 @@ const SLOW = [
   "test/policy/violation-corpus.test.ts",
   // Whole rehearsals (program under mocks, four strategies) through the command, end to end.
   "test/rehearsal/command.test.ts",
+  "test/rehearsal/train-command.test.ts",
   "test/rehearsal/report-page.test.ts",
   "test/rollout/processes.test.ts",
   // Train controllers and snapshots on the DynamoDB ledger (moto) as on the file ledger.

@@ -17,6 +17,61 @@ export interface AlarmTargets {
   loadBalancerArnSuffix: pulumi.Input<string>;
 }
 
+/** What the ALB alarm builders need of a cohort (the Kubernetes platform passes its own). */
+export type AlarmContext = Pick<
+  CohortContext,
+  "environment" | "cohort" | "names" | "tags" | "logical" | "opts"
+>;
+
+/** The ALB metric alarms, in the order they are created. */
+export const ALB_ALARM_KINDS = [
+  "error-rate",
+  "latency-p99",
+  "unhealthy-hosts",
+  "no-healthy-hosts",
+] as const satisfies readonly AlarmKind[];
+
+type AlarmShape = { periodSeconds: number; evaluationPeriods: number; datapointsToAlarm: number };
+
+/** Each ALB alarm's window: the host-count alarms look at two periods, whatever the spec says. */
+function albAlarmShapes(ctx: AlarmContext): Record<(typeof ALB_ALARM_KINDS)[number], AlarmShape> {
+  const t = ctx.environment.alarms;
+  const shape = {
+    periodSeconds: t.periodSeconds,
+    evaluationPeriods: t.evaluationPeriods,
+    datapointsToAlarm: t.datapointsToAlarm,
+  };
+  const hosts = { periodSeconds: t.periodSeconds, evaluationPeriods: 2, datapointsToAlarm: 2 };
+  return {
+    "error-rate": shape,
+    "latency-p99": shape,
+    "unhealthy-hosts": hosts,
+    "no-healthy-hosts": hosts,
+  };
+}
+
+/**
+ * The ALB alarms' names and shapes without creating them, for alarms made elsewhere: the same
+ * details `createAlbAlarms` returns.
+ * @param ctx the cohort's names and alarm thresholds.
+ */
+export function albAlarmDetails(ctx: AlarmContext): AlarmOutput[] {
+  const shapes = albAlarmShapes(ctx);
+  return ALB_ALARM_KINDS.map((kind) => ({
+    name: ctx.names.alarm(kind),
+    kind: "metric" as const,
+    ...shapes[kind],
+  }));
+}
+
+/** The ALB metric alarms of one cohort, without its composite. */
+export interface AlbAlarms {
+  metricAlarms: aws.cloudwatch.MetricAlarm[];
+  /** Alarms ECS watches during its own deployments (excludes the warm-up-gated one). */
+  deploymentAlarmNames: string[];
+  details: AlarmOutput[];
+}
+
 export interface CohortAlarms {
   metricAlarms: aws.cloudwatch.MetricAlarm[];
   composite: aws.cloudwatch.CompositeAlarm;
@@ -25,7 +80,13 @@ export interface CohortAlarms {
   details: AlarmOutput[];
 }
 
-export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortAlarms {
+/**
+ * Creates the cohort's ALB metric alarms (5xx rate, p99 latency, unhealthy and no healthy
+ * hosts) on its own target group and load balancer; the caller joins them into its composite.
+ * @param ctx the cohort's names, tags, thresholds and parent.
+ * @param targets the ARN suffixes of the cohort's target group and of its load balancer.
+ */
+export function createAlbAlarms(ctx: AlarmContext, targets: AlarmTargets): AlbAlarms {
   const t = ctx.environment.alarms;
   const dimensions = {
     TargetGroup: targets.targetGroupArnSuffix,
@@ -36,11 +97,12 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
     datapointsToAlarm: t.datapointsToAlarm,
   };
   const details: AlarmOutput[] = [];
+  const shapes = albAlarmShapes(ctx);
   const alarm = (
-    kind: AlarmKind,
+    kind: (typeof ALB_ALARM_KINDS)[number],
     args: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "tags">,
-    shape: { periodSeconds: number; evaluationPeriods: number; datapointsToAlarm: number },
   ): aws.cloudwatch.MetricAlarm => {
+    const shape = shapes[kind];
     const name = ctx.names.alarm(kind);
     details.push({ name, kind: "metric", ...shape });
     return new aws.cloudwatch.MetricAlarm(
@@ -49,105 +111,103 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
       ctx.opts,
     );
   };
-  const shape = { periodSeconds: t.periodSeconds, ...window };
+  const errorRate = alarm("error-rate", {
+    alarmDescription: `5xx rate of cohort ${ctx.cohort.name} above ${t.errorRatePercent}% (with at least ${t.minRequests} requests)`,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: t.errorRatePercent,
+    ...window,
+    treatMissingData: "notBreaching",
+    metricQueries: [
+      {
+        id: "e5xx",
+        returnData: false,
+        metric: {
+          namespace: NAMESPACE,
+          metricName: "HTTPCode_Target_5XX_Count",
+          stat: "Sum",
+          period: t.periodSeconds,
+          dimensions,
+        },
+      },
+      {
+        id: "req",
+        returnData: false,
+        metric: {
+          namespace: NAMESPACE,
+          metricName: "RequestCount",
+          stat: "Sum",
+          period: t.periodSeconds,
+          dimensions,
+        },
+      },
+      {
+        id: "rate",
+        label: "5xx percent",
+        // Below the traffic guard a handful of errors must not read as a high rate.
+        expression: `IF(req >= ${t.minRequests}, 100 * FILL(e5xx, 0) / req, 0)`,
+        returnData: true,
+      },
+    ],
+  });
+  const latency = alarm("latency-p99", {
+    alarmDescription: `p99 latency of cohort ${ctx.cohort.name} above ${t.latencyP99Seconds}s`,
+    namespace: NAMESPACE,
+    metricName: "TargetResponseTime",
+    extendedStatistic: "p99",
+    period: t.periodSeconds,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: t.latencyP99Seconds,
+    ...window,
+    evaluateLowSampleCountPercentiles: "ignore",
+    treatMissingData: "notBreaching",
+    dimensions,
+  });
+  const unhealthy = alarm("unhealthy-hosts", {
+    alarmDescription: `cohort ${ctx.cohort.name} has unhealthy targets`,
+    namespace: NAMESPACE,
+    metricName: "UnHealthyHostCount",
+    statistic: "Maximum",
+    period: t.periodSeconds,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    treatMissingData: "notBreaching",
+    dimensions,
+  });
+  const noHealthy = alarm("no-healthy-hosts", {
+    alarmDescription: `cohort ${ctx.cohort.name} has no healthy targets (also fires when mis-wired)`,
+    namespace: NAMESPACE,
+    metricName: "HealthyHostCount",
+    statistic: "Minimum",
+    period: t.periodSeconds,
+    comparisonOperator: "LessThanThreshold",
+    threshold: 1,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    // HealthyHostCount always exists when wired right: silence is a failure.
+    treatMissingData: "breaching",
+    warmUpConfiguration: { warmUpPeriodDurationInMinutes: t.warmUpMinutes },
+    dimensions,
+  });
+  return {
+    metricAlarms: [errorRate, latency, unhealthy, noHealthy],
+    deploymentAlarmNames: [
+      ctx.names.alarm("error-rate"),
+      ctx.names.alarm("latency-p99"),
+      ctx.names.alarm("unhealthy-hosts"),
+    ],
+    details,
+  };
+}
 
-  const errorRate = alarm(
-    "error-rate",
-    {
-      alarmDescription: `5xx rate of cohort ${ctx.cohort.name} above ${t.errorRatePercent}% (with at least ${t.minRequests} requests)`,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.errorRatePercent,
-      ...window,
-      treatMissingData: "notBreaching",
-      metricQueries: [
-        {
-          id: "e5xx",
-          returnData: false,
-          metric: {
-            namespace: NAMESPACE,
-            metricName: "HTTPCode_Target_5XX_Count",
-            stat: "Sum",
-            period: t.periodSeconds,
-            dimensions,
-          },
-        },
-        {
-          id: "req",
-          returnData: false,
-          metric: {
-            namespace: NAMESPACE,
-            metricName: "RequestCount",
-            stat: "Sum",
-            period: t.periodSeconds,
-            dimensions,
-          },
-        },
-        {
-          id: "rate",
-          label: "5xx percent",
-          // Below the traffic guard a handful of errors must not read as a high rate.
-          expression: `IF(req >= ${t.minRequests}, 100 * FILL(e5xx, 0) / req, 0)`,
-          returnData: true,
-        },
-      ],
-    },
-    shape,
-  );
-  const latency = alarm(
-    "latency-p99",
-    {
-      alarmDescription: `p99 latency of cohort ${ctx.cohort.name} above ${t.latencyP99Seconds}s`,
-      namespace: NAMESPACE,
-      metricName: "TargetResponseTime",
-      extendedStatistic: "p99",
-      period: t.periodSeconds,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.latencyP99Seconds,
-      ...window,
-      evaluateLowSampleCountPercentiles: "ignore",
-      treatMissingData: "notBreaching",
-      dimensions,
-    },
-    shape,
-  );
-  const hostShape = { periodSeconds: t.periodSeconds, evaluationPeriods: 2, datapointsToAlarm: 2 };
-  const unhealthy = alarm(
-    "unhealthy-hosts",
-    {
-      alarmDescription: `cohort ${ctx.cohort.name} has unhealthy targets`,
-      namespace: NAMESPACE,
-      metricName: "UnHealthyHostCount",
-      statistic: "Maximum",
-      period: t.periodSeconds,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      treatMissingData: "notBreaching",
-      dimensions,
-    },
-    hostShape,
-  );
-  const noHealthy = alarm(
-    "no-healthy-hosts",
-    {
-      alarmDescription: `cohort ${ctx.cohort.name} has no healthy targets (also fires when mis-wired)`,
-      namespace: NAMESPACE,
-      metricName: "HealthyHostCount",
-      statistic: "Minimum",
-      period: t.periodSeconds,
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      // HealthyHostCount always exists when wired right: silence is a failure.
-      treatMissingData: "breaching",
-      warmUpConfiguration: { warmUpPeriodDurationInMinutes: t.warmUpMinutes },
-      dimensions,
-    },
-    hostShape,
-  );
-  const metricAlarms = [errorRate, latency, unhealthy, noHealthy];
+/**
+ * Creates the cohort's ALB metric alarms and its composite, the cohort's single gate.
+ * @param ctx the cohort's names, tags, thresholds and parent.
+ * @param targets the ARN suffixes of the cohort's target group and of its load balancer.
+ */
+export function createAlarms(ctx: AlarmContext, targets: AlarmTargets): CohortAlarms {
+  const { metricAlarms, deploymentAlarmNames, details } = createAlbAlarms(ctx, targets);
   const names = details.map((d) => d.name);
   const compositeName = ctx.names.compositeAlarm;
   const composite = new aws.cloudwatch.CompositeAlarm(
@@ -160,15 +220,10 @@ export function createAlarms(ctx: CohortContext, targets: AlarmTargets): CohortA
     },
     { ...ctx.opts, dependsOn: metricAlarms },
   );
-  details.push({ name: compositeName, kind: "composite" });
   return {
     metricAlarms,
     composite,
-    deploymentAlarmNames: [
-      ctx.names.alarm("error-rate"),
-      ctx.names.alarm("latency-p99"),
-      ctx.names.alarm("unhealthy-hosts"),
-    ],
-    details,
+    deploymentAlarmNames,
+    details: [...details, { name: compositeName, kind: "composite" }],
   };
 }

@@ -6,11 +6,30 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import type { NetworkArgs } from "../args.js";
 import type { EnvironmentSpec, Match } from "../spec.js";
 import type { CohortContext } from "./context.js";
+import type { ContainerSpec } from "./spec.js";
 import { createHttpsLoadBalancer, type HttpsLoadBalancer } from "./load-balancer.js";
 
-export function createTargetGroup(ctx: CohortContext): aws.lb.TargetGroup {
+/** What a cohort's target group needs (the Kubernetes platform passes its own pods' port). */
+export type TargetGroupContext = Pick<CohortContext, "names" | "tags" | "logical" | "opts"> & {
+  container: Pick<ContainerSpec, "port" | "healthCheckPath">;
+  network: Pick<NetworkArgs, "vpcId">;
+};
+
+/** What a cohort's listener rule needs. */
+export type ListenerRuleContext = Pick<
+  CohortContext,
+  "environment" | "cohort" | "tags" | "logical" | "opts"
+>;
+
+/**
+ * Creates the cohort's own target group (IP targets: Fargate tasks, or pods registered by a
+ * TargetGroupBinding).
+ * @param ctx the cohort's names, tags, port, health check path, VPC and parent.
+ */
+export function createTargetGroup(ctx: TargetGroupContext): aws.lb.TargetGroup {
   return new aws.lb.TargetGroup(
     `${ctx.logical}-tg`,
     {
@@ -48,8 +67,14 @@ export function matchConditions(
   return conditions;
 }
 
+/**
+ * Creates the cohort's rule on a shared listener: its match, at its priority, to its target group.
+ * @param ctx the cohort's match, priority, tags and parent.
+ * @param listenerArn the shared listener.
+ * @param targetGroup the cohort's own target group.
+ */
 export function createListenerRule(
-  ctx: CohortContext,
+  ctx: ListenerRuleContext,
   listenerArn: pulumi.Input<string>,
   targetGroup: aws.lb.TargetGroup,
 ): aws.lb.ListenerRule {

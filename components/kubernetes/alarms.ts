@@ -1,12 +1,15 @@
 /**
  * A cohort's health gate on Kubernetes, as CloudWatch alarms (the rollout gates on CloudWatch
  * on every platform): Container Insights metrics of the cohort's own namespace and workload
- * (running pods below the desired count; container restarts), and one composite alarm, the
- * cohort's single gate. Names are those of the AWS platform (`cohort-<env>-<cohort>-<kind>`).
+ * (running pods below the desired count; container restarts); behind the shared AWS load
+ * balancer, the AWS platform's ALB alarms on the cohort's own target group (the same builder);
+ * and one composite alarm over all of them, the cohort's single gate. Names are those of the
+ * AWS platform (`cohort-<env>-<cohort>-<kind>`).
  */
 import * as aws from "@pulumi/aws";
+import { albAlarmDetails, createAlbAlarms, type AlarmTargets } from "../aws/alarms.js";
 import type { AlarmOutput } from "../contract.js";
-import type { KubernetesCohortContext } from "./context.js";
+import { awsCohortView, type KubernetesCohortContext } from "./context.js";
 import type { AlarmKind } from "../naming.js";
 
 const NAMESPACE = "ContainerInsights";
@@ -26,8 +29,12 @@ export interface KubernetesAlarms {
 /**
  * Creates the cohort's metric alarms and its composite; with `alarms: external`, only names them.
  * @param ctx the cohort's names, labels, settings and options.
+ * @param alb the cohort's target group and the shared ALB, when it sits behind one.
  */
-export function createKubernetesAlarms(ctx: KubernetesCohortContext): KubernetesAlarms {
+export function createKubernetesAlarms(
+  ctx: KubernetesCohortContext,
+  alb: AlarmTargets | undefined,
+): KubernetesAlarms {
   const t = ctx.environment.alarms;
   const shape = {
     periodSeconds: t.periodSeconds,
@@ -43,6 +50,7 @@ export function createKubernetesAlarms(ctx: KubernetesCohortContext): Kubernetes
           kind: "metric" as const,
           ...shape,
         })),
+        ...(alb !== undefined ? albAlarmDetails(awsCohortView(ctx)) : []),
         { name: ctx.cloudNames.compositeAlarm, kind: "composite" },
       ],
       composite: undefined,
@@ -91,6 +99,8 @@ export function createKubernetesAlarms(ctx: KubernetesCohortContext): Kubernetes
     threshold: 0,
     treatMissingData: "notBreaching",
   });
+  const albAlarms = alb !== undefined ? createAlbAlarms(awsCohortView(ctx), alb) : undefined;
+  details.push(...(albAlarms?.details ?? []));
   const compositeName = ctx.cloudNames.compositeAlarm;
   const composite = new aws.cloudwatch.CompositeAlarm(
     `${ctx.logical}-health`,
@@ -100,7 +110,7 @@ export function createKubernetesAlarms(ctx: KubernetesCohortContext): Kubernetes
       alarmRule: details.map((d) => `ALARM("${d.name}")`).join(" OR "),
       tags: ctx.labels,
     },
-    { ...ctx.cloudOpts, dependsOn: [runningPods, restarts] },
+    { ...ctx.cloudOpts, dependsOn: [runningPods, restarts, ...(albAlarms?.metricAlarms ?? [])] },
   );
   details.push({ name: compositeName, kind: "composite" });
   return { details, composite };

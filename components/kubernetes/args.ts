@@ -123,11 +123,57 @@ export const kubernetesSettingsSchema = z
      */
     cloudStorage: z.enum(["none", "aws"]).default("none"),
     /**
+     * An existing shared AWS Application Load Balancer in front of the cohorts (opt-in). Each
+     * cohort then gets its own IP target group (named like the AWS platform's), a rule on this
+     * listener matching its hosts and/or header at its priority, a TargetGroupBinding in its
+     * namespace registering its own Service's pods there (AWS Load Balancer Controller), an
+     * allow-list entry admitting the load balancer's subnets to its pods' port, and the AWS
+     * platform's four ALB alarms joined into its composite. Plain values, like `gateway`, so
+     * cohort stacks need no stack reference (an AWS edge stack exports exactly these ids).
+     */
+    loadBalancer: z
+      .object({
+        /** The shared ALB's listener (HTTPS), whose default action must answer no cohort. */
+        listenerArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+\/[0-9a-f]+$/,
+            "must be an Application Load Balancer listener ARN (…:listener/app/<name>/<id>/<id>)",
+          ),
+        /** The ALB's ARN suffix (`app/<name>/<id>`): the `LoadBalancer` alarm dimension. */
+        loadBalancerArnSuffix: z
+          .string()
+          .regex(
+            /^app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+            "must be an ALB ARN suffix, app/<name>/<id>",
+          ),
+        /** The cluster's VPC: the target groups' and the TargetGroupBindings' `vpcID`. */
+        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id, vpc-<hex>"),
+        /**
+         * The ALB's security group: each TargetGroupBinding asks the controller to admit it to
+         * the pods' port (`spec.networking`). Without it, open the pods' security group yourself.
+         */
+        securityGroupId: z
+          .string()
+          .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id, sg-<hex>")
+          .optional(),
+        /**
+         * The ALB's subnets' CIDRs: the only sources the cohorts' NetworkPolicies admit to their
+         * pods' port besides the gateway. Subnets that hold no pods, or another cohort's pods in
+         * them would be admitted too.
+         */
+        sourceCidrs: z.array(ipv4Cidr).min(1, "list the load balancer's subnet CIDRs"),
+      })
+      .strict()
+      .optional(),
+    /**
      * Who creates the cohorts' CloudWatch alarms. `component`: this component, on Container
      * Insights metrics (alarms.ts). `external`: someone else (an existing monitoring stack, or a
      * local emulator when the AWS provider is unavailable); the component creates no alarm and
      * exports, exactly as with `component`, the names the rollout gates on:
-     * `cohort-<env>-<cohort>-running-pods`, `-restarts` and the composite `-health`. Those
+     * `cohort-<env>-<cohort>-running-pods`, `-restarts` (with `loadBalancer`, also the ALB
+     * alarms `-error-rate`, `-latency-p99`, `-unhealthy-hosts`, `-no-healthy-hosts`) and the
+     * composite `-health`. Those
      * alarms must exist before the first rollout: the rollout refuses a cohort whose alarms it
      * cannot read. The policy pack's `cohort-health-alarm` sees no alarm in such a stack and says
      * so: set that rule `advisory` (or exempt the workloads) where alarms live elsewhere.

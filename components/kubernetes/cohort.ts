@@ -1,7 +1,9 @@
 /**
  * One cohort on Kubernetes: its namespace and walls, its own AWS storage when asked, its
- * workload and Service, its HTTPRoute on the edge's Gateway and its CloudWatch alarms, wired
- * together. The CohortStack component calls this through the platform seam.
+ * workload and Service, its HTTPRoute on the edge's Gateway, its entry on the shared AWS load
+ * balancer when there is one (target group, listener rule, TargetGroupBinding) and its
+ * CloudWatch alarms, wired together. The CohortStack component calls this through the
+ * platform seam.
  */
 import { isIPv4, isIPv6 } from "node:net";
 import type * as pulumi from "@pulumi/pulumi";
@@ -10,6 +12,7 @@ import { createKubernetesAlarms } from "./alarms.js";
 import { createCloudStorage } from "./cloud-storage.js";
 import type { KubernetesCohortContext } from "./context.js";
 import { createIsolation } from "./isolation.js";
+import { createLoadBalancerEntry, createTargetGroupBinding } from "./load-balancer.js";
 import { createRoute } from "./route.js";
 import { createWorkload } from "./workload.js";
 
@@ -31,7 +34,9 @@ export function createKubernetesCohort(
   const isolation = createIsolation(ctx);
   const cloud =
     ctx.settings.cloudStorage === "aws" ? createCloudStorage(ctx, account()) : undefined;
-  const alarms = createKubernetesAlarms(ctx);
+  const lb = ctx.settings.loadBalancer;
+  const entry = lb !== undefined ? createLoadBalancerEntry(ctx, lb) : undefined;
+  const alarms = createKubernetesAlarms(ctx, entry?.targets);
   const { service } = createWorkload(ctx, {
     storageEnvironment: cloud?.environment ?? {},
     dependsOn: [
@@ -41,6 +46,8 @@ export function createKubernetesCohort(
     ],
   });
   createRoute(ctx, service);
+  if (lb !== undefined && entry !== undefined)
+    createTargetGroupBinding(ctx, lb, entry.targetGroup.arn, service);
   const { match } = ctx.cohort;
   const literalHost = match.hosts?.find((h) => !h.includes("*"));
   const gateway = ctx.settings.gateway;

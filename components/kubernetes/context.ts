@@ -28,3 +28,19 @@ export interface KubernetesCohortContext {
   /** Options every AWS resource (alarms, storage) is created with (parent only). */
   cloudOpts: pulumi.CustomResourceOptions;
 }
+
+/**
+ * The cohort as the AWS platform's builders see it (its AWS names, tags, thresholds and
+ * parent), so they serve a Kubernetes cohort unchanged (alarms, target group, listener rule).
+ * @param ctx the cohort's context.
+ */
+export function awsCohortView(ctx: KubernetesCohortContext) {
+  return {
+    environment: ctx.environment,
+    cohort: ctx.cohort,
+    names: ctx.cloudNames,
+    tags: ctx.labels,
+    logical: ctx.logical,
+    opts: ctx.cloudOpts,
+  };
+}

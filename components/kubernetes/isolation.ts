@@ -1,9 +1,10 @@
 /**
  * A cohort's namespace and its walls: pod security `restricted` (no hostPath, no privilege),
  * a default-deny NetworkPolicy in both directions plus an allow-list (its own namespace, the
- * gateway's namespace, cluster DNS, HTTPS out to anything but the cluster's CIDRs and the
- * instance metadata address), a ResourceQuota that forbids LoadBalancer and NodePort
- * Services (no ingress around the Gateway), a LimitRange, and the cohort's ServiceAccount.
+ * gateway's namespace, the shared AWS load balancer's subnets when there is one, cluster DNS,
+ * HTTPS out to anything but the cluster's CIDRs and the instance metadata address), a
+ * ResourceQuota that forbids LoadBalancer and NodePort Services (no ingress around the Gateway
+ * and the shared load balancer), a LimitRange, and the cohort's ServiceAccount.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type { KubernetesCohortContext } from "./context.js";
@@ -52,6 +53,8 @@ export function createIsolation(ctx: KubernetesCohortContext): CohortIsolation {
     inNamespace,
   );
   const gateway = ctx.settings.gateway.namespace;
+  const port = ctx.settings.container.port;
+  const lb = ctx.settings.loadBalancer;
   new k8s.networking.v1.NetworkPolicy(
     `${ctx.logical}-allow`,
     {
@@ -63,8 +66,18 @@ export function createIsolation(ctx: KubernetesCohortContext): CohortIsolation {
           { from: [{ podSelector: {} }] },
           {
             from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: gateway } } }],
-            ports: [{ protocol: "TCP", port: ctx.settings.container.port }],
+            ports: [{ protocol: "TCP", port }],
           },
+          // The ALB reaches IP targets from its subnets' addresses, not from a pod: admit
+          // those subnets (validated to hold no cluster CIDR), to the pods' port only.
+          ...(lb !== undefined
+            ? [
+                {
+                  from: lb.sourceCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                  ports: [{ protocol: "TCP", port }],
+                },
+              ]
+            : []),
         ],
         egress: [
           { to: [{ podSelector: {} }] },

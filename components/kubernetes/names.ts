@@ -9,6 +9,7 @@ export const WORKLOAD = "app";
 export const SERVICE_ACCOUNT = "app";
 export const ROUTE = "cohort-route";
 export const VOLUME = "data";
+export const TARGET_GROUP_BINDING = "cohort-target-group";
 
 export interface KubernetesCohortNames {
   namespace: string;
@@ -16,6 +17,8 @@ export interface KubernetesCohortNames {
   service: string;
   serviceAccount: string;
   route: string;
+  /** The TargetGroupBinding of the cohort's Service to its own target group. */
+  targetGroupBinding: string;
   quota: string;
   limits: string;
   denyAll: string;
@@ -29,6 +32,7 @@ export function kubernetesNames(cohort: string): KubernetesCohortNames {
     service: WORKLOAD,
     serviceAccount: SERVICE_ACCOUNT,
     route: ROUTE,
+    targetGroupBinding: TARGET_GROUP_BINDING,
     quota: "cohort-quota",
     limits: "cohort-limits",
     denyAll: "default-deny",

@@ -2,9 +2,12 @@
  * The Kubernetes platform's own validation: its arguments (`kubernetes.*`) and the rules a
  * cluster shared by cohorts adds: no namespace collision between the gateway and a cohort (or a
  * system namespace), no StorageClass shared by two cohorts' volumes, matches the Gateway can
- * express as the ALB would, ALB-only options refused, config keys that are valid env names.
+ * express as the ALB would, ALB-only options refused, config keys that are valid env names;
+ * with the shared AWS load balancer, the AWS platform's listener rules (unique priorities,
+ * quotas), a listener on that very load balancer, and source CIDRs that admit no cluster range.
  * Pure: returns problems, creates nothing.
  */
+import { listenerProblems } from "../aws/validate.js";
 import { problem, zodProblems, type SpecProblem } from "../errors.js";
 import { cohortNamespace } from "../identity.js";
 import type { IndexedCohort, PlatformInput } from "../platform.js";
@@ -56,6 +59,56 @@ function settingsProblems(settings: KubernetesSettings, cohorts: IndexedCohort[]
       classes.set(volume.storageClassName, cohort);
     }
   }
+  return problems;
+}
+
+/** An IPv4 CIDR as [network, prefix length]; the schema has checked its form. */
+function parseCidr(cidr: string): [number, number] {
+  const [address = "", length = "32"] = cidr.split("/");
+  const network = address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  return [network, Number(length)];
+}
+
+/** Whether `outer` contains every address of `inner`. */
+export function cidrContains(outer: string, inner: string): boolean {
+  const [o, ol] = parseCidr(outer);
+  const [i, il] = parseCidr(inner);
+  if (ol > il) return false;
+  const block = 2 ** (32 - ol);
+  return Math.floor(o / block) === Math.floor(i / block);
+}
+
+function loadBalancerProblems(settings: KubernetesSettings, cohorts: IndexedCohort[]) {
+  const lb = settings.loadBalancer;
+  if (lb === undefined) return [];
+  const problems: SpecProblem[] = [];
+  const at = (...rest: (string | number)[]) => ["kubernetes", "loadBalancer", ...rest];
+  // listener/app/<name>/<lb id>/<listener id>: the part after `listener/` up to the last `/`.
+  const listenerBalancer = lb.listenerArn.replace(/^.*:listener\//, "").replace(/\/[^/]*$/, "");
+  if (listenerBalancer !== lb.loadBalancerArnSuffix) {
+    problems.push(
+      problem(
+        at("loadBalancerArnSuffix"),
+        `"${lb.loadBalancerArnSuffix}" is not the load balancer of listenerArn ("${listenerBalancer}")`,
+        "give the suffix of the load balancer that owns the listener: the alarms would watch another load balancer's metrics and never fire",
+      ),
+    );
+  }
+  lb.sourceCidrs.forEach((cidr, i) => {
+    const covered = settings.clusterCidrs.find((c) => cidrContains(cidr, c));
+    if (covered !== undefined) {
+      problems.push(
+        problem(
+          at("sourceCidrs", i),
+          `"${cidr}" contains the cluster range "${covered}", so every cohort's pods could reach every other's`,
+          "list only the load balancer's own subnets (which hold no pods)",
+        ),
+      );
+    }
+  });
+  // The same rules as the AWS platform's on its shared listener: unique priorities, no
+  // shadowing, quotas. Every cohort is routed there (Kubernetes has no dedicated ingress).
+  problems.push(...listenerProblems(cohorts));
   return problems;
 }
 
@@ -142,7 +195,10 @@ export function validateKubernetes(input: PlatformInput): {
     const result = kubernetesSettingsSchema.safeParse(rest);
     if (result.success) {
       settings = result.data;
-      problems.push(...settingsProblems(settings, input.cohorts));
+      problems.push(
+        ...settingsProblems(settings, input.cohorts),
+        ...loadBalancerProblems(settings, input.cohorts),
+      );
     } else {
       problems.push(...zodProblems(["kubernetes"], result.error));
     }

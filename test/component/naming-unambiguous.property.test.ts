@@ -2,7 +2,9 @@
  * Physical names are unambiguous: for any two legal cohort names (including one that extends
  * the other, `eu` and `eu-task`), no name or ARN of one cohort reads as the other's. Checked
  * through the naming table itself and through the pin cross-reference check that reads it:
- * a pin may name every resource of its own cohort and none of another's.
+ * a pin may name every resource of its own cohort and none of another's. The Kubernetes
+ * platform behind the shared AWS load balancer names its AWS resources (target groups, ALB and
+ * Container Insights alarms, composites) from the same table, equally unambiguously.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -19,6 +21,9 @@ import {
 import { CohortSpecError } from "../../components/errors.js";
 import { validateArgs } from "../../components/validate.js";
 import { cohort, pin, validArgs } from "./support/args.js";
+import { KUBERNETES, LOAD_BALANCER } from "../kubernetes/support/args.js";
+import { runKubernetes } from "../kubernetes/support/run.js";
+import { ownerOf } from "./support/invariants.js";
 
 const cohortName = fc.stringMatching(COHORT_NAME_PATTERN);
 const environmentName = fc.stringMatching(/^[a-z][a-z0-9]{0,19}$/);
@@ -188,4 +193,53 @@ describe("a pin's config", () => {
       `pins.eu-task.config.LOGS: names cohort "eu"'s log group "${eu.logGroup.replace("/ecs/", "")}"`,
     ]);
   });
+});
+
+describe("the Kubernetes platform behind the shared load balancer", () => {
+  it("names each cohort's target group and alarms from the table: its own, no other's", async () => {
+    await fc.assert(
+      fc.asyncProperty(environmentName, pair, async (env, [a, b]) => {
+        const run = await runKubernetes({
+          environment: {
+            name: env,
+            platform: "kubernetes",
+            cohorts: [cohort(a, 0), cohort(b, 1)],
+          },
+          part: "all",
+          pins: { [a]: pin(), [b]: pin() },
+          kubernetes: { ...KUBERNETES, loadBalancer: LOAD_BALANCER },
+        });
+        const named = run.graph.resources.flatMap((r) => {
+          const owner = ownerOf(run.graph, r);
+          const name =
+            r.inputs.alarmName ?? (r.type.startsWith("aws:") ? r.inputs.name : undefined);
+          return owner.kind === "cohort" && typeof name === "string"
+            ? [{ cohort: owner.cohort, type: r.type, name }]
+            : [];
+        });
+        // Each cohort: a target group, six metric alarms, a composite (and nothing unnamed).
+        for (const c of [a, b])
+          expect(
+            named
+              .filter((n) => n.cohort === c)
+              .map((n) => n.type)
+              .sort(),
+          ).toEqual([
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+            ...Array<string>(6).fill("aws:cloudwatch/metricAlarm:MetricAlarm"),
+            "aws:lb/targetGroup:TargetGroup",
+          ]);
+        expect(new Set(named.map((n) => n.name)).size).toBe(named.length);
+        for (const n of named) {
+          expect(
+            namesIn(n.name, env, [a, b]).map((f) => f.cohort),
+            `${n.name} (cohort ${n.cohort})`,
+          ).toEqual([n.cohort]);
+          if (n.type === "aws:lb/targetGroup:TargetGroup")
+            expect(n.name.length, n.name).toBeLessThanOrEqual(32);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Every Kubernetes object the component emits is accepted by a real kube-apiserver v1.33
- * (server-side apply, dryRun=All, fieldValidation=Strict, Gateway API v1.3.0 CRDs installed):
- * a three-cohort environment with a volume and AWS storage, and random cohort sets. A
+ * (server-side apply, dryRun=All, fieldValidation=Strict, Gateway API v1.3.0 and the AWS Load
+ * Balancer Controller's TargetGroupBinding CRDs installed): a three-cohort environment with a
+ * volume, AWS storage and the shared AWS load balancer, and random cohort sets. A
  * deliberately broken copy is rejected, so acceptance means something. Namespaces are applied
  * for real (namespaced objects need them); everything else only as a dry run.
  */
@@ -14,7 +15,7 @@ import {
   startControlPlane,
   type ControlPlane,
 } from "../support/control-plane.js";
-import { KUBERNETES, kubernetesArgs } from "./support/args.js";
+import { KUBERNETES, kubernetesArgs, LOAD_BALANCER } from "./support/args.js";
 import { runKubernetes } from "./support/run.js";
 
 const SUITE = "kubernetes api-server validation";
@@ -59,6 +60,7 @@ describe.skipIf(tools === undefined)(SUITE, () => {
       cloudStorage: "aws",
       gateway: { tlsSecretName: "public-tls", host: "api.example.com" },
       volumes: { pro: { storageClassName: "ebs-pro", size: "5Gi" } },
+      loadBalancer: LOAD_BALANCER,
     },
   });
 
@@ -77,6 +79,7 @@ describe.skipIf(tools === undefined)(SUITE, () => {
         "Service",
         "HTTPRoute",
         "Gateway",
+        "TargetGroupBinding",
       ]),
     );
     expect(await rejections(api, objects)).toEqual([]);
@@ -98,11 +101,24 @@ describe.skipIf(tools === undefined)(SUITE, () => {
       spec: Record<string, unknown>;
     };
     quota.spec.unknownField = true;
+    // A binding with a target type the controller does not know, and a Service reference
+    // without its port (the CRD requires both name and port).
+    const binding = objects.find((o) => o.kind === "TargetGroupBinding") as {
+      spec: { targetType: string; serviceRef: Record<string, unknown> };
+    };
+    binding.spec.targetType = "pod";
+    delete binding.spec.serviceRef.port;
     const found = (await rejections(api, objects)).join("\n");
     expect(found).toMatch(/Deployment\/app: 422 .*selector/);
     expect(found).toMatch(/HTTPRoute\/cohort-route: 422/);
     expect(found).toMatch(
       /ResourceQuota\/cohort-quota: [45]\d\d .*unknownField: field not declared in schema/,
+    );
+    expect(found).toMatch(
+      /TargetGroupBinding\/cohort-target-group: 422 .*spec.serviceRef.port: Required value/,
+    );
+    expect(found).toMatch(
+      /TargetGroupBinding\/cohort-target-group: 422 .*spec.targetType: Unsupported value: "pod"/,
     );
   }, 300_000);
 
@@ -122,6 +138,7 @@ describe.skipIf(tools === undefined)(SUITE, () => {
             pins: Object.fromEntries(names.map((n) => [n, pin("2.0.1")])),
             kubernetes: {
               ...KUBERNETES,
+              ...(hosts ? { loadBalancer: LOAD_BALANCER } : {}),
               volumes: Object.fromEntries(
                 names
                   .filter((_, i) => i % 2 === 0)

@@ -1,15 +1,15 @@
 /**
  * The five invariants on Kubernetes for random environments (fast-check): 1-8 cohorts with
- * random names, criticalities, matches, volumes (each with its own StorageClass), AWS storage
- * and pins, in single-stack mode and as an edge stack plus one stack per cohort; and one pin
- * change touching only that cohort's objects.
+ * random names, criticalities, matches, volumes (each with its own StorageClass), AWS storage,
+ * with or without the shared AWS load balancer, and pins, in single-stack mode and as an edge
+ * stack plus one stack per cohort; and one pin change touching only that cohort's objects.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CohortSegmentedServiceArgs } from "../../components/args.js";
 import type { Pin } from "../../components/contract.js";
 import { changedUrns, iamViolations, ownerOf } from "../component/support/invariants.js";
-import { KUBERNETES } from "./support/args.js";
+import { KUBERNETES, LOAD_BALANCER } from "./support/args.js";
 import { allKubernetesViolations, type KubernetesExpectation } from "./support/invariants.js";
 import { runKubernetes } from "./support/run.js";
 
@@ -17,6 +17,7 @@ interface RandomEnvironment {
   cohorts: { name: string; criticality: number; match: { hosts?: string[]; header?: string } }[];
   volumes: string[];
   cloudStorage: "none" | "aws";
+  behindLoadBalancer: boolean;
   pins: Record<string, Pin>;
 }
 
@@ -49,6 +50,7 @@ const environmentArb: fc.Arbitrary<RandomEnvironment> = fc
       ),
       volumes: fc.subarray(names),
       cloudStorage: fc.constantFrom<"none" | "aws">("none", "aws"),
+      behindLoadBalancer: fc.boolean(),
       pins: fc.record(Object.fromEntries(names.map((n) => [n, pinArb]))),
     }),
   );
@@ -65,6 +67,7 @@ function argsFor(env: RandomEnvironment): CohortSegmentedServiceArgs {
     kubernetes: {
       ...KUBERNETES,
       cloudStorage: env.cloudStorage,
+      ...(env.behindLoadBalancer ? { loadBalancer: LOAD_BALANCER } : {}),
       volumes: Object.fromEntries(
         env.volumes.map((n) => [n, { storageClassName: `ebs-${n}`, size: "2Gi" }]),
       ),
@@ -80,6 +83,7 @@ function expectation(env: RandomEnvironment, exported: KubernetesExpectation["ex
     clusterCidrs: KUBERNETES.clusterCidrs,
     cohorts: env.cohorts,
     exported,
+    ...(env.behindLoadBalancer ? { loadBalancer: { ...LOAD_BALANCER, containerPort: 8080 } } : {}),
   };
 }
 
@@ -101,6 +105,8 @@ describe("Kubernetes invariants for random environments", () => {
         expect(kinds).toContain("kubernetes:networking.k8s.io/v1:NetworkPolicy");
         const statefulSets = run.graph.ofType("kubernetes:apps/v1:StatefulSet");
         expect(statefulSets.length).toBe(env.volumes.length);
+        const bindings = run.graph.ofType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding");
+        expect(bindings).toHaveLength(env.behindLoadBalancer ? env.cohorts.length : 0);
         if (env.cloudStorage === "aws")
           expect(
             run.graph.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation"),
@@ -162,4 +168,58 @@ describe("Kubernetes invariants for random environments", () => {
       RUNS,
     );
   }, 600_000);
+
+  it("behind the shared load balancer, a pin change touches only that cohort's workload", async () => {
+    const env: RandomEnvironment = {
+      cohorts: ["free", "pro", "enterprise"].map((name, i) => ({
+        name,
+        criticality: i,
+        match: { hosts: ["api.example.com"], header: name },
+      })),
+      volumes: [],
+      cloudStorage: "none",
+      behindLoadBalancer: true,
+      pins: Object.fromEntries(
+        ["free", "pro", "enterprise"].map((n) => [
+          n,
+          { release: "r1", version: "1.0.0", config: {} },
+        ]),
+      ),
+    };
+    const before = await runKubernetes(argsFor(env));
+    const after = await runKubernetes(
+      argsFor({
+        ...env,
+        pins: { ...env.pins, pro: { release: "r2", version: "1.1.0", config: {} } },
+      }),
+    );
+    const changed = changedUrns(before.graph, after.graph);
+    // The workload changes; its target group, rule, binding and alarms stay as they were.
+    expect(changed.map((u) => u.split("::").pop())).toEqual(["service-pro-deployment"]);
+    expect(after.graph.ofType("aws:lb/targetGroup:TargetGroup")).toHaveLength(3);
+  }, 120_000);
+
+  it("behind the shared load balancer with alarms made elsewhere: the same names, no alarm", async () => {
+    const run = await runKubernetes({
+      ...argsFor({
+        cohorts: [{ name: "free", criticality: 0, match: { header: "free" } }],
+        volumes: [],
+        cloudStorage: "none",
+        behindLoadBalancer: true,
+        pins: { free: { release: "r1", version: "1.0.0", config: {} } },
+      }),
+      kubernetes: { ...KUBERNETES, loadBalancer: LOAD_BALANCER, alarms: "external" },
+    });
+    expect(run.cohorts.free?.alarmNames).toEqual([
+      "cohort-prod-free-running-pods",
+      "cohort-prod-free-restarts",
+      "cohort-prod-free-error-rate",
+      "cohort-prod-free-latency-p99",
+      "cohort-prod-free-unhealthy-hosts",
+      "cohort-prod-free-no-healthy-hosts",
+      "cohort-prod-free-health",
+    ]);
+    expect(run.graph.resources.filter((r) => r.type.startsWith("aws:cloudwatch"))).toEqual([]);
+    expect(run.graph.ofType("aws:lb/targetGroup:TargetGroup")).toHaveLength(1);
+  }, 60_000);
 });

@@ -1,12 +1,13 @@
 /**
  * The shared-nothing policy pack passes the component's Kubernetes output (single stack, with
- * volumes and AWS storage) and catches hand-broken copies of it.
+ * volumes and AWS storage, behind the shared AWS load balancer) and catches hand-broken copies
+ * of it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { CohortSegmentedService } from "../../components/service.js";
 import { recordProgram, type RecordedResource } from "../policy/support/recorder.js";
 import { runPack, type PackRun } from "../policy/support/run-pack.js";
-import { KUBERNETES, kubernetesArgs } from "./support/args.js";
+import { KUBERNETES, kubernetesArgs, LOAD_BALANCER } from "./support/args.js";
 
 let records: RecordedResource[];
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
             ...KUBERNETES,
             cloudStorage: "aws",
             volumes: { pro: { storageClassName: "ebs-pro" } },
+            loadBalancer: LOAD_BALANCER,
           },
         }),
       ),
@@ -55,6 +57,8 @@ describe("the shared-nothing pack on the Kubernetes component", () => {
       "kubernetes:core/v1:ResourceQuota",
       "kubernetes:apps/v1:StatefulSet",
       "aws:iam/rolePolicy:RolePolicy",
+      "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
+      "aws:lb/listenerRule:ListenerRule",
     ])
       expect(types, t).toContain(t);
     const run = await runPack(records);
@@ -79,5 +83,30 @@ describe("the shared-nothing pack on the Kubernetes component", () => {
     expect(found).toMatch(/routes-stay-in-cohort service-pro-route/);
     expect(found).toMatch(/k8s-quota-forbids-external-services service-enterprise-service/);
     expect(found).toMatch(/k8s-no-host-path service-pro-statefulset/);
+  });
+
+  it("catches a TargetGroupBinding in another cohort's namespace, and one on another's target group", async () => {
+    const proGroupArn = records.find((x) => x.name === "service-pro-tg")?.state["arn"];
+    expect(proGroupArn).toEqual(expect.any(String));
+    const copy = broken((r) => {
+      // free's binding moved into pro's namespace: it registers pro's Service in free's group.
+      (r("service-free-target-group-binding")["metadata"] as Record<string, unknown>)["namespace"] =
+        "cohort-pro";
+      // enterprise's binding names pro's target group (by its ARN).
+      spec(r("service-enterprise-target-group-binding"))["targetGroupARN"] = proGroupArn;
+    });
+    // The ARN is a value, not a dependency: drop the recorded dependency on its own group too.
+    const enterprise = copy.find((x) => x.name === "service-enterprise-target-group-binding");
+    if (enterprise !== undefined) enterprise.propertyDependencies = {};
+    const found = describeRun(await runPack(copy)).join("\n");
+    expect(found).toMatch(/routes-stay-in-cohort service-free-target-group-binding/);
+    expect(found).toMatch(/routes-stay-in-cohort service-enterprise-target-group-binding/);
+    const messages = (await runPack(copy)).violations.map((v) => v.message).join("\n");
+    expect(messages).toMatch(
+      /namespace cohort-pro, cohort pro\) registers Service "app" in cohort free's target group/,
+    );
+    expect(messages).toMatch(
+      /binds .*service-pro-tg.*, which .*service-pro-target-group-binding.* binds too/,
+    );
   });
 });

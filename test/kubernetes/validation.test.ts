@@ -9,7 +9,7 @@ import { CohortSegmentedService } from "../../components/service.js";
 import { validateArgs } from "../../components/validate.js";
 import { cohort, pin } from "../component/support/args.js";
 import { GraphRecorder } from "../component/support/graph-recorder.js";
-import { KUBERNETES, kubernetesArgs } from "./support/args.js";
+import { KUBERNETES, kubernetesArgs, LOAD_BALANCER } from "./support/args.js";
 
 function rejects(args: CohortSegmentedServiceArgs): CohortSpecError {
   try {
@@ -109,6 +109,70 @@ describe("bad Kubernetes input", () => {
       "environment.cohorts[0].ingress",
       "environment.cohorts[1].storage.bucket",
       "pins.pro.config.1BAD KEY",
+    ]);
+  });
+
+  it("a shared load balancer that would let cohorts cross: every problem, with path and hint", async () => {
+    const recorder = new GraphRecorder().install();
+    const args = kubernetesArgs({
+      environment: {
+        name: "test",
+        platform: "kubernetes",
+        cohorts: [
+          cohort("free", 0, { priority: 10 }),
+          cohort("pro", 1, { priority: 10 }),
+          cohort("enterprise", 2),
+        ],
+      },
+      kubernetes: {
+        ...KUBERNETES,
+        loadBalancer: {
+          ...LOAD_BALANCER,
+          // Another load balancer than the listener's: the alarms would watch nothing.
+          loadBalancerArnSuffix: "app/other-alb/0123456789abcdef",
+          // The VPC's whole range (every pod), and the world.
+          sourceCidrs: ["10.0.240.0/24", "10.0.0.0/8", "0.0.0.0/0"],
+        },
+      },
+    });
+    expect(() => new CohortSegmentedService("service", args)).toThrow(CohortSpecError);
+    const e = rejects(args);
+    expect(paths(e)).toEqual([
+      "environment.cohorts[1].priority",
+      "kubernetes.loadBalancer.loadBalancerArnSuffix",
+      "kubernetes.loadBalancer.sourceCidrs[1]",
+      "kubernetes.loadBalancer.sourceCidrs[2]",
+    ]);
+    expect(e.message).toMatch(/listener priority 10 is also used by cohorts\[0\]/);
+    expect(e.message).toMatch(
+      /is not the load balancer of listenerArn \("app\/edge-prod\/0123456789abcdef"\)/,
+    );
+    expect(e.message).toMatch(/"10.0.0.0\/8" contains the cluster range "10.0.0.0\/16"/);
+    for (const p of e.problems) expect(p.hint, p.path).toBeTruthy();
+    expect((await recorder.settle()).resources).toEqual([]);
+  });
+
+  it("a load balancer given by malformed ids", () => {
+    const e = rejects(
+      kubernetesArgs({
+        kubernetes: {
+          ...KUBERNETES,
+          loadBalancer: {
+            listenerArn: "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/x/1",
+            loadBalancerArnSuffix: "net/edge/0123",
+            vpcId: "vpc-1",
+            securityGroupId: "sg-nope",
+            sourceCidrs: [],
+          },
+        },
+      }),
+    );
+    expect(paths(e)).toEqual([
+      "kubernetes.loadBalancer.listenerArn",
+      "kubernetes.loadBalancer.loadBalancerArnSuffix",
+      "kubernetes.loadBalancer.securityGroupId",
+      "kubernetes.loadBalancer.sourceCidrs",
+      "kubernetes.loadBalancer.vpcId",
     ]);
   });
 

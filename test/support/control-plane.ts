@@ -1,7 +1,7 @@
 /**
  * A local Kubernetes control plane for tests: etcd and kube-apiserver v1.33 on 127.0.0.1 with
  * free ports, a CA and serving certificate made with openssl, token authentication, and the
- * Gateway API CRDs applied. Binaries come from scripts/ensure-k8s.sh. Start it only in the
+ * Gateway API and AWS Load Balancer Controller (TargetGroupBinding) CRDs applied. Binaries come from scripts/ensure-k8s.sh. Start it only in the
  * suites that need it (the machine is shared) and stop it in afterAll: `stop()` kills the
  * processes it started, by PID, and removes their data.
  *
@@ -22,6 +22,8 @@ export interface ControlPlaneTools {
   binDir: string;
   etcd: string;
   gatewayCrdDir: string;
+  /** The AWS Load Balancer Controller's CRDs (TargetGroupBinding). */
+  albCrdDir: string;
   /** kwok's stage files (fast node initialise, heartbeat, pod lifecycle). */
   kwokStagesDir: string;
 }
@@ -71,6 +73,7 @@ export function probeControlPlane(): { tools?: ControlPlaneTools; reason?: strin
       binDir: vars.K8S_BIN_DIR ?? "",
       etcd: vars.ETCD_BIN ?? "etcd",
       gatewayCrdDir: vars.GATEWAY_CRD_DIR ?? "",
+      albCrdDir: vars.ALB_CRD_DIR ?? "",
       kwokStagesDir: vars.KWOK_STAGES_DIR ?? "",
     },
   };
@@ -337,8 +340,13 @@ export async function startControlPlane(
       object,
       "application/apply-patch+yaml",
     );
-  for (const file of readdirSync(tools.gatewayCrdDir).filter((f) => f.endsWith(".yaml"))) {
-    for (const doc of parseAllDocuments(readFileSync(join(tools.gatewayCrdDir, file), "utf8"))) {
+  const crdFiles = [tools.gatewayCrdDir, tools.albCrdDir].flatMap((crdDir) =>
+    readdirSync(crdDir)
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => join(crdDir, f)),
+  );
+  for (const file of crdFiles) {
+    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
       const crd = doc.toJS() as Record<string, unknown> | null;
       if (crd === null) continue;
       const result = await apply(crd);
@@ -348,13 +356,19 @@ export async function startControlPlane(
       }
     }
   }
-  // CRDs serve their kinds once Established; wait until HTTPRoutes can be listed.
+  // CRDs serve their kinds once Established; wait until HTTPRoutes and TargetGroupBindings
+  // can be listed.
   for (;;) {
-    const r = await call("GET", "/apis/gateway.networking.k8s.io/v1/httproutes");
-    if (r.status === 200) break;
+    const served = await Promise.all(
+      [
+        "/apis/gateway.networking.k8s.io/v1/httproutes",
+        "/apis/elbv2.k8s.aws/v1beta1/targetgroupbindings",
+      ].map((path) => call("GET", path)),
+    );
+    if (served.every((r) => r.status === 200)) break;
     if (Date.now() > deadline) {
       stop();
-      throw new Error("the Gateway API CRDs were not served in time");
+      throw new Error("the Gateway API and TargetGroupBinding CRDs were not served in time");
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

@@ -98,6 +98,12 @@ export const HTTP_ROUTE_TYPES: readonly string[] = [
   "kubernetes:gateway.networking.k8s.io/v1beta1:HTTPRoute",
 ];
 
+/** The AWS Load Balancer Controller's binding of a Service to an existing target group. */
+export const TARGET_GROUP_BINDING_TYPES: readonly string[] = [
+  "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
+  "kubernetes:elbv2.k8s.aws/v1alpha1:TargetGroupBinding",
+];
+
 export const REFERENCE_GRANT_TYPES: readonly string[] = [
   "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
   "kubernetes:gateway.networking.k8s.io/v1alpha2:ReferenceGrant",

@@ -17,6 +17,8 @@ import {
   LISTENER_TYPES,
   LOAD_BALANCER_TYPES,
   T,
+  TARGET_GROUP_BINDING_TYPES,
+  TARGET_GROUP_TYPES,
 } from "../lib/types.js";
 
 export const ROUTES_STAY_IN_COHORT = "routes-stay-in-cohort";
@@ -200,6 +202,46 @@ function httpRouteFindings(graph: Graph, cfg: RuleConfig, known: Set<string>): F
   return out;
 }
 
+/**
+ * TargetGroupBindings: the controller registers the pods of a Service of the binding's own
+ * namespace in the target group it names. A binding in one cohort's namespace naming another
+ * cohort's target group (or placed in another cohort's namespace) sends that cohort's ALB
+ * traffic to the wrong pods; two bindings of one target group mix two Services' pods in it.
+ */
+function targetGroupBindingFindings(graph: Graph): Finding[] {
+  const out: Finding[] = [];
+  const boundBy = new Map<Node, Node>();
+  for (const binding of graph.ofType(...TARGET_GROUP_BINDING_TYPES)) {
+    const ns = k8sMeta(binding.props).namespace;
+    const owner = cohortOfNamespace(ns) ?? binding.cohort;
+    const service = asRecord(asRecord(binding.props["spec"])?.["serviceRef"])?.["name"];
+    const groups = graph
+      .reachedFrom(binding, ["spec"])
+      .filter((n) => TARGET_GROUP_TYPES.includes(n.type));
+    const foreign = cohortsOf(groups).filter((c) => c !== owner);
+    if (foreign.length > 0) {
+      out.push(
+        f(
+          binding,
+          `${describe(binding)} (namespace ${ns ?? "?"}, cohort ${owner ?? "?"}) registers Service "${String(service)}" in cohort ${foreign.join(", ")}'s target group, so that cohort's load balancer traffic reaches these pods. Cohorts involved: ${[owner ?? "?", ...foreign].join(", ")}. Fix: bind each cohort's Service, in its own namespace, only to that cohort's own target group.`,
+        ),
+      );
+    }
+    for (const group of groups) {
+      const earlier = boundBy.get(group);
+      if (earlier !== undefined) {
+        out.push(
+          f(
+            binding,
+            `${describe(binding)} binds ${describe(group)}, which ${describe(earlier)} binds too: the target group serves both Services' pods. Cohorts involved: ${cohortsOf([group, earlier, binding]).join(", ")}. Fix: one TargetGroupBinding per target group, one target group per cohort.`,
+          ),
+        );
+      } else boundBy.set(group, binding);
+    }
+  }
+  return out;
+}
+
 function cloudflareFindings(graph: Graph, cfg: RuleConfig, known: Set<string>): Finding[] {
   const out: Finding[] = [];
   const fixText =
@@ -254,13 +296,14 @@ export const routesStayInCohort = stackRule(
   {
     name: ROUTES_STAY_IN_COHORT,
     description:
-      "No route (ALB aws:lb/aws:alb listener rules and default actions, Gateway API HTTPRoutes, Cloudflare rulesets, DNS records and load balancer pools) forwards one cohort's match to another cohort's backend; no default route forwards to a cohort.",
+      "No route (ALB aws:lb/aws:alb listener rules and default actions, Gateway API HTTPRoutes, TargetGroupBindings, Cloudflare rulesets, DNS records and load balancer pools) forwards one cohort's match to another cohort's backend; no default route forwards to a cohort.",
   },
   (graph, cfg) => {
     const known = new Set([...graph.cohorts(), ...(cfg.cohorts ?? [])]);
     return [
       ...albFindings(graph, cfg, known),
       ...httpRouteFindings(graph, cfg, known),
+      ...targetGroupBindingFindings(graph),
       ...cloudflareFindings(graph, cfg, known),
       ...cloudflareLoadBalancingFindings(graph, known),
     ];

@@ -251,11 +251,26 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
   addCommonOptions(
     program
       .command("abort")
-      .description("stop the release and revert every cohort it reached, most critical first")
-      .option("--release <id>", "the release (default: the one in flight)"),
+      .description(
+        "stop the release and revert every cohort it reached, most critical first (a train release: named, with --reason)",
+      )
+      .option(
+        "--release <id>",
+        "the release (default: the one in flight; required for a train release)",
+      )
+      .option(
+        "--by <name>",
+        "who aborts (default: $COHORT_ROLLOUT_USER, else the login name, for a train release)",
+      )
+      .option("--reason <text>", "why; recorded in the ledger (required for a train release)"),
   ).action(
     withPorts(async (ports, o, flags) =>
-      (await commands()).abortCommand(ports, o, release(flags), io),
+      (await commands()).abortCommand(ports, o, release(flags), io, {
+        ...(optionalString(flags, "by") !== undefined ? { by: optionalString(flags, "by") } : {}),
+        ...(optionalString(flags, "reason") !== undefined
+          ? { reason: optionalString(flags, "reason") }
+          : {}),
+      }),
     ),
   );
 

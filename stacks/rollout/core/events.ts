@@ -231,8 +231,13 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("paused"), ...base, by: z.string() }),
   z.object({ type: z.literal("resumed"), ...base, by: z.string() }),
-  /** A human asked to stop the release: reverts follow, then `aborted`. */
-  z.object({ type: z.literal("abort-requested"), ...base, by: z.string() }),
+  /** A human asked to stop the release: reverts follow, then `aborted`. `reason`: why, as they said. */
+  z.object({
+    type: z.literal("abort-requested"),
+    ...base,
+    by: z.string(),
+    reason: z.string().optional(),
+  }),
   z.object({ type: z.literal("aborted"), ...base }),
   /** Every wave passed. */
   z.object({ type: z.literal("completed"), ...base }),

@@ -13,7 +13,8 @@ export type Intent =
   | { kind: "pause"; release: string; by: string }
   /** Clear a pause, a block (the precheck runs again) and retry failed reverts. */
   | { kind: "resume"; release: string; by: string }
-  | { kind: "abort"; release: string; by: string }
+  /** `reason`: why, as the human said (recorded on `abort-requested`). */
+  | { kind: "abort"; release: string; by: string; reason?: string }
   /** `wave` is 0-based. */
   | { kind: "approve"; release: string; wave: number; by: string; reason: string }
   | { kind: "reject"; release: string; wave: number; by: string; reason: string }
@@ -39,7 +40,12 @@ export function intentEvent(s: RolloutState, intent: Intent): RolloutEvent | und
     case "abort":
       return r.abortRequested
         ? undefined
-        : { type: "abort-requested", release: r.id, by: intent.by };
+        : {
+            type: "abort-requested",
+            release: r.id,
+            by: intent.by,
+            ...(intent.reason !== undefined ? { reason: intent.reason } : {}),
+          };
     case "approve":
     case "reject": {
       const done = intent.kind === "approve" ? r.approvals.has(intent.wave) : !!r.rejection;

@@ -107,7 +107,16 @@ function healthSegments(
   return out;
 }
 
-export function analyse(run: StrategyRun, windowEnd: number): StrategyAnalysis {
+/**
+ * @param run the strategy's run
+ * @param windowEnd the end of the measured window (epoch ms)
+ * @param candidate the release whose reach is reported (a train names its bad release)
+ */
+export function analyse(
+  run: StrategyRun,
+  windowEnd: number,
+  candidate: string = CANDIDATE.id,
+): StrategyAnalysis {
   const { fleet, env, rolloutStart } = run.world;
   run.world.cloudwatch.advanceTo(windowEnd);
   const sec = (t: number): number => (t - rolloutStart) / 1000;
@@ -181,10 +190,10 @@ export function analyse(run: StrategyRun, windowEnd: number): StrategyAnalysis {
     });
   }
   const reached = env.cohorts
-    .filter((c) => fleet.timeline(c.name).some((p) => p.release === CANDIDATE.id))
+    .filter((c) => fleet.timeline(c.name).some((p) => p.release === candidate))
     .map((c) => c.name);
   const endedOnCandidate = env.cohorts
-    .filter((c) => fleet.releaseAt(c.name, windowEnd - 1).release === CANDIDATE.id)
+    .filter((c) => fleet.releaseAt(c.name, windowEnd - 1).release === candidate)
     .map((c) => c.name);
   const onset = onsetAt !== undefined ? sec(onsetAt) : undefined;
   const detected = run.detectedAt !== undefined ? sec(run.detectedAt) : undefined;

@@ -1,7 +1,9 @@
 /**
  * `cohort-rollout rehearse`: rehearse the environment's plan against a
  * simulated fleet and a simulated CloudWatch, with one fault, under four
- * strategies; write the HTML report and print a summary (or `--json`).
+ * strategies; write the HTML report and print a summary (or `--json`). With
+ * `--train N`, a train of N releases (one bad) through the real train
+ * controller instead (train/rehearse-train.ts).
  *
  * Exit codes (EXIT in ../exit-codes.ts): 0 the plan delivered a good release
  * or contained a bad one; 1 a bad release escaped (or a good one did not
@@ -69,6 +71,22 @@ export function registerRehearseCommand(program: Command, io?: RehearseIo): void
       "--bake-from <moment>",
       "when bakes start: serving (the new version serves; what deploy does) or update (when the update returned: the behaviour before deployments were watched)",
       flagDefault(rehearseOptionsSchema, "bakeFrom"),
+    )
+    .option(
+      "--train <releases>",
+      "rehearse a release train of this many releases (2-50) through the real train controller instead of one release under four strategies",
+    )
+    .option(
+      "--bad <k>",
+      "with --train: which release (1-based) carries the fault (default: the middle one)",
+    )
+    .option(
+      "--observation <minutes>",
+      "with --train: each cohort's latent-activation guard, how long its gate keeps watching after the bake (default 0)",
+    )
+    .option(
+      "--train-order <order>",
+      "with --train: queue (every release through every cohort; default) or supersede",
     )
     .action(async (flags: Record<string, unknown>) => {
       // The rehearsal (component, Pulumi runtime, simulation) loads only when it runs,

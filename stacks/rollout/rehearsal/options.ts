@@ -49,6 +49,16 @@ export const rehearseOptionsSchema = z.object({
       error: "--bake-from: serving (what deploy does) or update (the old behaviour)",
     })
     .default("serving"),
+  // A train (train/rehearse-train.ts): no defaults here, so that a train flag given without
+  // --train is refused rather than ignored.
+  train: intFlag("--train", 2).max(50, { error: "--train: at most 50 releases" }).optional(),
+  bad: intFlag("--bad", 1).optional(),
+  observation: intFlag("--observation", 0).optional(),
+  trainOrder: z
+    .enum(["queue", "supersede"], {
+      error: "--train-order: queue (every release through every cohort) or supersede",
+    })
+    .optional(),
 });
 export type RehearseOptions = z.infer<typeof rehearseOptionsSchema>;
 
@@ -62,8 +72,51 @@ export function parseRehearseOptions(raw: Record<string, unknown>): ParsedOption
   if (raw.activateAfter !== undefined && fault !== "latent") {
     problems.push("--activate-after: only used with --fault latent; add --fault latent or drop it");
   }
+  problems.push(...trainProblems(raw, fault, parsed.success ? parsed.data.train : undefined));
   if (parsed.success && problems.length === 0) return { ok: true, options: parsed.data };
   return { ok: false, problems };
+}
+
+/**
+ * The train flags' problems with each other and with --fault (each flag's own shape is the
+ * schema's business).
+ * @param raw the flags as given
+ * @param fault the --fault given, or its default
+ * @param train --train, when it parsed
+ */
+function trainProblems(raw: Record<string, unknown>, fault: unknown, train: number | undefined) {
+  const problems: string[] = [];
+  if (raw.train === undefined) {
+    for (const [key, flag] of [
+      ["bad", "--bad"],
+      ["observation", "--observation"],
+      ["trainOrder", "--train-order"],
+    ] as const)
+      if (raw[key] !== undefined)
+        problems.push(
+          `${flag}: only used with --train; add --train <releases> (e.g. 5) or drop it`,
+        );
+    return problems;
+  }
+  if (raw.bad !== undefined && fault === "none")
+    problems.push(
+      "--bad: --fault none rehearses a train of good releases; drop --bad or pick a fault",
+    );
+  const bad = Number(raw.bad);
+  if (raw.bad !== undefined && train !== undefined && Number.isInteger(bad) && bad > train)
+    problems.push(
+      `--bad: release ${String(bad)} of a train of ${String(train)}; hint: 1 to ${String(train)}`,
+    );
+  return problems;
+}
+
+/**
+ * The bad release's position: --bad, or the middle of the train (releases ahead of it and
+ * behind it both show).
+ * @param options the parsed options of a train rehearsal
+ */
+export function badPosition(options: Pick<RehearseOptions, "train" | "bad">): number {
+  return options.bad ?? Math.ceil((options.train ?? 1) / 2);
 }
 
 /** The fault model a `--fault` name stands for, with the model's defaults. */

@@ -23,3 +23,13 @@ export function kubernetesArgs(
     ...overrides,
   };
 }
+
+/** A shared ALB in front of the cluster (`kubernetes.loadBalancer`), as an AWS edge exports it. */
+export const LOAD_BALANCER = {
+  listenerArn:
+    "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/edge-prod/0123456789abcdef/fedcba9876543210",
+  loadBalancerArnSuffix: "app/edge-prod/0123456789abcdef",
+  vpcId: "vpc-0123456789abcdef0",
+  securityGroupId: "sg-0123456789abcdef0",
+  sourceCidrs: ["10.0.240.0/24", "10.0.241.0/24"],
+};

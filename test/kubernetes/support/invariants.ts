@@ -6,6 +6,7 @@
  */
 import type { CohortOutput } from "../../../components/contract.js";
 import { METADATA_CIDR } from "../../../components/kubernetes/isolation.js";
+import { cohortNames } from "../../../components/naming.js";
 import type { RecordedResource, ResourceGraph } from "../../component/support/graph-recorder.js";
 import { isInfrastructure, ownerOf, TAGGABLE } from "../../component/support/invariants.js";
 
@@ -21,7 +22,19 @@ export const K = {
   referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   composite: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
+  listenerRule: "aws:lb/listenerRule:ListenerRule",
+  binding: "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
 } as const;
+
+/** The shared AWS load balancer in front of the cohorts, as the test configured it. */
+export interface LoadBalancerExpectation {
+  listenerArn: string;
+  loadBalancerArnSuffix: string;
+  sourceCidrs: readonly string[];
+  /** The pods' port: the only port the load balancer's subnets may reach. */
+  containerPort: number;
+}
 
 export interface KubernetesExpectation {
   environment: string;
@@ -30,6 +43,8 @@ export interface KubernetesExpectation {
   clusterCidrs: readonly string[];
   cohorts: readonly { name: string; match: { hosts?: string[]; header?: string } }[];
   exported: Record<string, CohortOutput>;
+  /** Set when the cohorts sit behind the shared AWS load balancer. */
+  loadBalancer?: LoadBalancerExpectation;
 }
 
 type Obj = Record<string, unknown>;
@@ -91,13 +106,29 @@ function isDefaultDeny(p: RecordedResource): boolean {
 function peerViolations(p: RecordedResource, expect: KubernetesExpectation): string[] {
   const out: string[] = [];
   const rules = [
-    ...list(spec(p).ingress).map((r) => obj(r).from),
-    ...list(spec(p).egress).map((r) => obj(r).to),
+    ...list(spec(p).ingress).map((r) => ({ way: "ingress", rule: obj(r), peers: obj(r).from })),
+    ...list(spec(p).egress).map((r) => ({ way: "egress", rule: obj(r), peers: obj(r).to })),
   ];
-  for (const peers of rules) {
+  for (const { way, rule, peers } of rules) {
     if (list(peers).length === 0) out.push(`${p.urn}: a rule with no peers admits everything`);
     for (const peerValue of list(peers)) {
       const peer = obj(peerValue);
+      if (peer.ipBlock !== undefined && way === "ingress") {
+        // Only the shared load balancer's subnets, and only to the pods' port.
+        const lb = expect.loadBalancer;
+        const cidr = obj(peer.ipBlock).cidr;
+        const ports = list(rule.ports).map(obj);
+        const onlyPodPort =
+          ports.length === 1 &&
+          ports[0]?.protocol === "TCP" &&
+          ports[0]?.port === lb?.containerPort &&
+          Object.keys(ports[0] ?? {}).length === 2;
+        if (lb === undefined || !lb.sourceCidrs.includes(String(cidr)))
+          out.push(`${p.urn}: admits ${String(cidr)}, not a load balancer subnet`);
+        else if (!onlyPodPort)
+          out.push(`${p.urn}: admits the load balancer's subnets to ${JSON.stringify(ports)}`);
+        continue;
+      }
       if (peer.ipBlock !== undefined) {
         const except = list(obj(peer.ipBlock).except);
         for (const cidr of [...expect.clusterCidrs, METADATA_CIDR]) {
@@ -234,6 +265,84 @@ export function routingViolations(graph: ResourceGraph, expect: KubernetesExpect
   return out;
 }
 
+const ownedBy = (graph: ResourceGraph, r: RecordedResource, cohort: string) => {
+  const o = ownerOf(graph, r);
+  return o.kind === "cohort" && o.cohort === cohort;
+};
+
+/**
+ * Invariant 4 behind the shared AWS load balancer: each cohort has one target group of its
+ * own (its AWS name), one listener rule on the configured listener matching exactly its hosts
+ * and header and forwarding only to that target group, and one TargetGroupBinding in its
+ * namespace binding its own Service to that target group; no target group is bound twice.
+ */
+export function loadBalancerViolations(
+  graph: ResourceGraph,
+  expect: KubernetesExpectation,
+): string[] {
+  const out: string[] = [];
+  const lb = expect.loadBalancer;
+  const bindings = graph.ofType(K.binding);
+  if (lb === undefined) {
+    for (const r of [...bindings, ...graph.ofType(K.targetGroup, K.listenerRule)])
+      out.push(`${r.urn}: no load balancer is configured`);
+    return out;
+  }
+  for (const c of expect.cohorts) {
+    const ns = `cohort-${c.name}`;
+    const groups = graph.ofType(K.targetGroup).filter((r) => ownedBy(graph, r, c.name));
+    const rules = graph.ofType(K.listenerRule).filter((r) => ownedBy(graph, r, c.name));
+    const own = bindings.filter((b) => metadata(b).namespace === ns);
+    const group = groups[0];
+    if (groups.length !== 1 || group === undefined) {
+      out.push(`cohort ${c.name}: ${groups.length} target groups, expected 1`);
+      continue;
+    }
+    if (group.inputs.name !== cohortNames(expect.environment, c.name).targetGroup)
+      out.push(`${group.urn}: named ${String(group.inputs.name)}`);
+    if (group.inputs.targetType !== "ip") out.push(`${group.urn}: target type is not ip`);
+    if (rules.length !== 1) out.push(`cohort ${c.name}: ${rules.length} listener rules`);
+    for (const rule of rules) {
+      if (rule.inputs.listenerArn !== lb.listenerArn)
+        out.push(`${rule.urn}: on listener ${String(rule.inputs.listenerArn)}`);
+      const targets = list(rule.inputs.actions).map((a) => graph.owner(obj(a).targetGroupArn));
+      if (targets.length !== 1 || targets[0] !== group)
+        out.push(`${rule.urn}: forwards to ${targets.map((t) => t?.urn ?? "?").join(", ")}`);
+      const expected = [
+        ...(c.match.hosts !== undefined ? [{ hostHeader: { values: c.match.hosts } }] : []),
+        ...(c.match.header !== undefined
+          ? [{ httpHeader: { httpHeaderName: expect.headerName, values: [c.match.header] } }]
+          : []),
+      ];
+      if (JSON.stringify(rule.inputs.conditions) !== JSON.stringify(expected))
+        out.push(`${rule.urn}: conditions ${JSON.stringify(rule.inputs.conditions)}`);
+    }
+    if (own.length !== 1) out.push(`${ns}: ${own.length} TargetGroupBindings, expected 1`);
+    for (const b of own) {
+      const s = spec(b);
+      const service = obj(s.serviceRef);
+      const target = graph
+        .ofType(K.service)
+        .find((svc) => metadata(svc).namespace === ns && metadata(svc).name === service.name);
+      if (target === undefined || !ownedBy(graph, target, c.name))
+        out.push(`${b.urn}: binds ${String(service.name)}, not its cohort's Service`);
+      else if (!list(spec(target).ports).some((p) => obj(p).port === service.port))
+        out.push(`${b.urn}: binds port ${String(service.port)}, which the Service lacks`);
+      if (graph.owner(s.targetGroupARN) !== group)
+        out.push(`${b.urn}: binds target group ${String(s.targetGroupARN)}, not its cohort's`);
+      if (s.targetType !== "ip") out.push(`${b.urn}: target type ${String(s.targetType)}`);
+    }
+  }
+  const bound = new Map<string, string>();
+  for (const b of bindings) {
+    const arn = String(spec(b).targetGroupARN);
+    const first = bound.get(arn);
+    if (first !== undefined) out.push(`${b.urn}: binds the target group ${first} binds too`);
+    bound.set(arn, b.urn);
+  }
+  return out;
+}
+
 /** Invariant 5: each cohort's alarms watch its own namespace, with a composite, all exported. */
 export function alarmViolations(graph: ResourceGraph, expect: KubernetesExpectation): string[] {
   const out: string[] = [];
@@ -246,11 +355,31 @@ export function alarmViolations(graph: ResourceGraph, expect: KubernetesExpectat
     const metrics = owned(K.alarm);
     const composites = owned(K.composite);
     if (metrics.length === 0) out.push(`cohort ${name}: no metric alarm`);
+    const group = graph.ofType(K.targetGroup).find((g) => ownedBy(graph, g, name));
+    let onLoadBalancer = 0;
     for (const a of metrics) {
-      const dims = obj(a.inputs.dimensions);
-      if (dims.Namespace !== `cohort-${name}`)
-        out.push(`${a.urn}: watches namespace ${String(dims.Namespace)}`);
+      const queries = list(a.inputs.metricQueries).map((q) => obj(obj(q).metric).dimensions);
+      const dimensionSets = [a.inputs.dimensions, ...queries].filter((d) => d !== undefined);
+      const alb = dimensionSets.some((d) => obj(d).TargetGroup !== undefined);
+      if (!alb) {
+        const dims = obj(a.inputs.dimensions);
+        if (dims.Namespace !== `cohort-${name}`)
+          out.push(`${a.urn}: watches namespace ${String(dims.Namespace)}`);
+        continue;
+      }
+      onLoadBalancer++;
+      // An ALB alarm watches its own cohort's target group on the configured load balancer.
+      for (const d of dimensionSets) {
+        const dims = obj(d);
+        if (group === undefined || graph.owner(dims.TargetGroup) !== group)
+          out.push(`${a.urn}: watches target group ${String(dims.TargetGroup)}`);
+        if (dims.LoadBalancer !== expect.loadBalancer?.loadBalancerArnSuffix)
+          out.push(`${a.urn}: watches load balancer ${String(dims.LoadBalancer)}`);
+      }
     }
+    const expectedOnLoadBalancer = expect.loadBalancer !== undefined ? 4 : 0;
+    if (onLoadBalancer !== expectedOnLoadBalancer)
+      out.push(`cohort ${name}: ${onLoadBalancer} ALB alarms, expected ${expectedOnLoadBalancer}`);
     if (composites.length !== 1) out.push(`cohort ${name}: ${composites.length} composite alarms`);
     const exported = expect.exported[name];
     const created = [
@@ -265,10 +394,12 @@ export function alarmViolations(graph: ResourceGraph, expect: KubernetesExpectat
         `cohort ${name}: exports ${JSON.stringify(exported.alarmNames)}, created ${JSON.stringify(created)}`,
       );
     for (const c of composites) {
-      for (const m of metrics) {
-        if (!String(c.inputs.alarmRule).includes(`"${String(m.inputs.name)}"`))
-          out.push(`${c.urn}: does not watch ${String(m.inputs.name)}`);
-      }
+      // Exactly the cohort's own metric alarms: all of them, and no other cohort's.
+      const rule = String(c.inputs.alarmRule);
+      const referenced = [...rule.matchAll(/ALARM\("([^"]+)"\)/g)].map((m) => m[1]).sort();
+      const own = metrics.map((m) => String(m.inputs.name)).sort();
+      if (JSON.stringify(referenced) !== JSON.stringify(own))
+        out.push(`${c.urn}: watches ${JSON.stringify(referenced)}, not ${JSON.stringify(own)}`);
     }
   }
   return out;
@@ -284,6 +415,7 @@ export function allKubernetesViolations(
     ...ownershipViolations(graph, owned),
     ...isolationViolations(graph, mine),
     ...routingViolations(graph, mine),
+    ...loadBalancerViolations(graph, mine),
     ...alarmViolations(graph, mine),
   ];
 }

@@ -196,6 +196,7 @@ for (const { backend, skip, runs } of backends) {
           bad: [],
           lateSubmit: 0,
           unhold: false,
+          abortHeld: false,
         });
         const store = backend.create();
         await write(store, records);

@@ -32,6 +32,31 @@ describe("train snapshots", () => {
     );
   });
 
+  it("decide alike from a snapshot a few records back, all along a train with a human abort and unhold", async () => {
+    // r0 fails at b; the first release held behind it is aborted, the rest unheld.
+    const records = await runTrain({
+      releases: 4,
+      order: "queue",
+      observationMs: 20 * MIN,
+      bad: [[0, "b"]],
+      lateSubmit: 0,
+      abortHeld: true,
+      unhold: true,
+    });
+    const types = records.map((r) => r.event.type);
+    expect(types).toContain("abort-requested");
+    expect(types).toContain("train-unheld");
+    for (let n = 1; n <= records.length; n++) {
+      const full = foldTrain(records.slice(0, n));
+      // Cuts just before n (a snapshot inside the abort's few records) and at the start.
+      for (const k of new Set([0, n - 3, n - 2, n - 1, n].filter((x) => x >= 0))) {
+        const snap = snapshotOf(foldTrain(records.slice(0, k)));
+        const compacted = foldTrain(records.slice(k, n), restoreSnapshot(snap));
+        expect(decideTrain(compacted, full.lastAt)).toEqual(decideTrain(full, full.lastAt));
+      }
+    }
+  });
+
   it("keeps only live releases: a snapshot after many finished releases is as small as after one", async () => {
     const w = new TrainWorld(waves([cohort("a")], [cohort("b")]), policy({ order: "queue" }));
     const sizes: number[] = [];

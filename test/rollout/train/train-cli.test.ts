@@ -225,3 +225,177 @@ describe("cohort-rollout submit / run / status --train", () => {
     expect((await events()).length).toBe(1);
   });
 });
+
+describe("cohort-rollout unhold / abort of a train release", () => {
+  /** r1 fails at free and is reverted; r2 and r3 (behind it) are held, having reached nothing. */
+  async function heldTrain(): Promise<void> {
+    badVersions("2.0.0");
+    await submit("r1", "--version", "2.0.0");
+    await submit("r2", "--version", "2.0.1");
+    await submit("r3", "--version", "2.0.2");
+    expect((await cli("run", ...ENV())).code).toBe(3);
+  }
+
+  const location = () => `--project-dir ${dir}`;
+
+  it("status --train names why a release is held and the exact commands that decide it", async () => {
+    await heldTrain();
+    const text = await cli("status", ...ENV(), "--train");
+    expect(text.code).toBe(0);
+    const unhold = `npx cohort-rollout unhold --environment prod --release r2 --reason "…" ${location()}`;
+    const abort = `npx cohort-rollout abort --environment prod --release r2 --reason "…" ${location()}`;
+    expect(text.stdout).toContain("r2 [held] 2.0.1");
+    expect(text.stdout).toContain("waits for human: held: r1 failed at free");
+    expect(text.stdout).toContain(unhold);
+    expect(text.stdout).toContain(abort);
+    const st = JSON.parse(
+      (await cli("status", ...ENV(), "--train", "--json")).stdout,
+    ) as TrainStatus;
+    expect(st.releases[0]).toMatchObject({
+      release: "r2",
+      state: "held",
+      held: { cause: "r1" },
+      decide: { unhold, abort },
+    });
+  });
+
+  it("unhold records who and why (exit 0) and the train goes on; refusals exit 2 and record nothing", async () => {
+    await heldTrain();
+    // A single-release deploy in the same environment: its id is not a train release.
+    const single = await cli("deploy", ...ENV(), "--release", "s1", "--version", "1.5.0");
+    expect(single.code).toBe(0);
+    const count = (await events()).length;
+
+    const missing = await cli("unhold", ...ENV(), "--json");
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ kind: "error", exitCode: 2 });
+    expect(missing.stderr).toContain("--release: required");
+    expect(missing.stderr).toContain("--reason: required");
+
+    const refusals: [string[], string][] = [
+      [["--release", "r9"], '--release: no release "r9" in prod\'s train (in flight: r2, r3)'],
+      [["--release", "r1"], "--release: r1 has already finished the train (failed)"],
+      [["--release", "s1"], "--release: s1 is a single-release deploy, not a train release"],
+    ];
+    for (const [args, message] of refusals) {
+      const res = await cli("unhold", ...ENV(), ...args, "--reason", "x");
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(message);
+      expect(res.stderr).toContain("hint:");
+    }
+    expect((await events()).length).toBe(count);
+
+    const ok = await cli(
+      "unhold",
+      ...ENV(),
+      "--release",
+      "r2",
+      "--by",
+      "alice",
+      "--reason",
+      "r2 carries the fix for r1",
+      "--json",
+    );
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      kind: "unheld",
+      release: "r2",
+      cause: "r1",
+      by: "alice",
+      reason: "r2 carries the fix for r1",
+    });
+    expect((await events()).at(-1)).toEqual({
+      type: "train-unheld",
+      release: "r2",
+      by: "alice",
+      reason: "r2 carries the fix for r1",
+    });
+    // A second unhold of the same release is refused: it is not held any more.
+    const again = await cli("unhold", ...ENV(), "--release", "r2", "--reason", "again");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("--release: r2 is not held (it is queued)");
+
+    // r2 goes through every wave; r3 still waits for a human (exit 3).
+    const run = await cli("run", ...ENV(), "--json");
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ finished: { r2: "completed" } });
+    expect(world.pinOf("prod.enterprise")).toMatchObject({ release: "r2" });
+  });
+
+  it("abort of a train release needs --reason, refuses a finished one, and reverts it here when no controller runs (exit 1)", async () => {
+    await heldTrain();
+    const count = (await events()).length;
+    const noReason = await cli("abort", ...ENV(), "--release", "r3");
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain("--reason: required");
+    const finished = await cli("abort", ...ENV(), "--release", "r1", "--reason", "x");
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain("--release: r1 has already finished the train (failed)");
+    const none = await cli("abort", ...ENV(), "--reason", "x");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("a train release is named: --release");
+    expect((await events()).length).toBe(count);
+
+    const res = await cli(
+      "abort",
+      ...ENV(),
+      "--release",
+      "r3",
+      "--by",
+      "bob",
+      "--reason",
+      "r3 contains r1's bug",
+      "--json",
+    );
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      kind: "aborted",
+      release: "r3",
+      by: "bob",
+      outcome: "aborted",
+      exitCode: 1,
+    });
+    const evs = await events();
+    expect(evs).toContainEqual({
+      type: "abort-requested",
+      release: "r3",
+      by: "bob",
+      reason: "r3 contains r1's bug",
+    });
+    expect(evs.filter((e) => e.type === "train-finished").map((e) => e.release)).toEqual([
+      "r1",
+      "r3",
+    ]);
+    // r2 is still held: the abort of r3 decided nothing about it.
+    const st = JSON.parse(
+      (await cli("status", ...ENV(), "--train", "--json")).stdout,
+    ) as TrainStatus;
+    expect(st.releases.map((r) => [r.release, r.state])).toEqual([["r2", "held"]]);
+  });
+
+  it("abort only records when another controller runs the train (exit 0), once", async () => {
+    await heldTrain();
+    const other = new FileLedger(LEDGER(), { now: () => clock.now() });
+    expect((await other.acquireLease("train@elsewhere:1", 10 * MIN)).acquired).toBe(true);
+    const abort = () =>
+      cli("abort", ...ENV(), "--release", "r2", "--reason", "not needed", "--json");
+    const first = await abort();
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      kind: "abort-requested",
+      release: "r2",
+      recorded: true,
+    });
+    const second = await abort();
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ recorded: false });
+    expect((await events()).filter((e) => e.type === "abort-requested")).toHaveLength(1);
+    // A release being aborted cannot be released any more.
+    const unhold = await cli("unhold", ...ENV(), "--release", "r2", "--reason", "changed my mind");
+    expect(unhold.code).toBe(2);
+    expect(unhold.stderr).toContain("--release: r2 is being aborted (by ");
+    expect((await events()).some((e) => e.type === "train-finished" && e.release === "r2")).toBe(
+      false,
+    );
+  });
+});

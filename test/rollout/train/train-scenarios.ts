@@ -1,6 +1,6 @@
 /**
  * Trains to compact: fast-check scenarios (releases, supersede or queue, a latent window,
- * failing cohorts, a late submission, a human unholding) run on a fake clock, and the
+ * failing cohorts, a late submission, a human aborting a held release and unholding the rest) run on a fake clock, and the
  * records they leave. Shared by the pure compaction property and the ledger-backed one.
  */
 import fc from "fast-check";
@@ -15,6 +15,8 @@ export interface Scenario {
   bad: [number, string][];
   lateSubmit: number;
   unhold: boolean;
+  /** A human aborts the first held release (before any unhold). */
+  abortHeld: boolean;
 }
 
 export const scenario = fc.record({
@@ -26,6 +28,7 @@ export const scenario = fc.record({
   }),
   lateSubmit: fc.integer({ min: 0, max: 40 }),
   unhold: fc.boolean(),
+  abortHeld: fc.boolean(),
 });
 
 /** Runs a train to a stop and returns every record it wrote. */
@@ -49,6 +52,11 @@ export async function runTrain(s: Scenario): Promise<TrainRecord[]> {
   for (let i = 1; i < s.releases; i++) await w.submit(`r${String(i)}`);
   await first;
   await w.controller().run();
+  const firstHeld = w.records().find((r) => r.event.type === "train-held")?.event.release;
+  if (s.abortHeld && firstHeld !== undefined) {
+    await w.append({ type: "abort-requested", release: firstHeld, by: "bob", reason: "drop it" });
+    await w.controller().run();
+  }
   if (s.unhold) {
     for (const r of w.records())
       if (r.event.type === "train-held")

@@ -19,7 +19,10 @@ import {
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
 import { drive, reportRun, submitIntent } from "./drive.js";
 import type { CommonOptions } from "./options.js";
+import { defaultApprover } from "./approval-flags.js";
+import { cliCommand } from "./options.js";
 import { pickRelease } from "./release-commands.js";
+import { liveInTrain, trainAbort, trainDecisionProblems } from "./train-cli.js";
 
 function print(io: CliIo, o: CommonOptions, value: Record<string, unknown>, text: string): void {
   if (o.json) io.stdout(JSON.stringify(value) + "\n");
@@ -32,17 +35,22 @@ function print(io: CliIo, o: CommonOptions, value: Record<string, unknown>, text
  * @param o the environment the release is looked up in
  * @param releaseId --release, when given
  * @param kind which intent
+ * @param who --by and --reason of an abort, when given
  */
 async function steer(
   ports: BuiltPorts,
   o: CommonOptions,
   releaseId: string | undefined,
   kind: "pause" | "abort",
+  who: AbortFlags = {},
 ): Promise<string> {
   const { intent } = await submitIntent(ports, (s) => {
     const r = pickRelease(s.releases, activeReleases(s), releaseId, o.environment);
     if (r.outcome) throw new CliError(`release ${r.id} already ${r.outcome}`, EXIT.usage);
-    return { kind, release: r.id, by: `${kind}@${process.pid}` };
+    const by = who.by ?? `${kind}@${process.pid}`;
+    return kind === "abort"
+      ? { kind, release: r.id, by, ...(who.reason !== undefined ? { reason: who.reason } : {}) }
+      : { kind, release: r.id, by };
   });
   return intent.release;
 }
@@ -63,13 +71,49 @@ export async function pauseCommand(
   return EXIT.done;
 }
 
+/** Who aborts and why (`--by`, `--reason`): recorded on `abort-requested`. */
+export interface AbortFlags {
+  by?: string;
+  reason?: string;
+}
+
+/**
+ * `abort`: a single release (planned by `deploy`) through its intent, or a train release,
+ * which train-decisions.ts decides about (it needs --release and --reason).
+ * @param ports the ledger and stacks
+ * @param o the common options
+ * @param releaseId --release, when given
+ * @param io output
+ * @param who --by and --reason, when given
+ */
 export async function abortCommand(
   ports: BuiltPorts,
   o: CommonOptions,
   releaseId: string | undefined,
   io: CliIo,
+  who: AbortFlags = {},
 ): Promise<ExitCode> {
-  const id = await steer(ports, o, releaseId, "abort");
+  // A live train release is found from the train's snapshot and tail, without folding the
+  // whole ledger (a year of trains); anything else is looked up among the single releases.
+  const inTrain = releaseId !== undefined && (await liveInTrain(ports, o, io, releaseId));
+  const before = inTrain ? undefined : (await readState(ports.ledger)).state;
+  if (releaseId !== undefined && (inTrain || !before?.releases.has(releaseId))) {
+    // Not a single release: a train release, or unknown (the train's refusal names both).
+    const problems = trainDecisionProblems({ release: releaseId, ...who }, "abort");
+    if (problems.length > 0) throw usageError(problems);
+    return trainAbort(
+      ports,
+      o,
+      { release: releaseId, by: who.by ?? defaultApprover(io.env), reason: who.reason ?? "" },
+      io,
+    );
+  }
+  if (releaseId === undefined && before && activeReleases(before).length === 0)
+    throw new CliError(
+      `no release is in flight on ${o.environment}; a train release is named: --release r43 --reason "…" (\`${cliCommand(o, "status", "--train")}\` lists them)`,
+      EXIT.usage,
+    );
+  const id = await steer(ports, o, releaseId, "abort", who);
   let lease;
   try {
     lease = await leaseFor(ports, o, "abort");

@@ -7,21 +7,29 @@
  *   cohort-rollout run    --environment prod [--forever]
  *   cohort-rollout deploy --environment prod --train train.json --release r42 --version 1.4.2
  *   cohort-rollout status --environment prod --train [--json]
+ *   cohort-rollout unhold --environment prod --release r43 --reason "r43 carries the fix for r42" [--by alice]
+ *   cohort-rollout abort  --environment prod --release r43 --reason "r43 contains r42's bug"     [--by alice]
+ *
+ * (`abort` is the single-release command's: it hands a train release to train-decisions.ts.)
  *
  * Exit codes (core/exit-codes.ts): 0 done (`submit`: recorded; `run`: the train is idle and
  * every release that finished meanwhile completed or was superseded; `deploy`: the release
  * completed or a newer one superseded it), 1 a release failed or was aborted and was reverted,
  * 2 usage or configuration error (nothing recorded), 3 a human is needed (a held release, a
- * failed revert, the lease held by another controller for `run`, interrupted).
+ * failed revert, the lease held by another controller for `run`, interrupted). `unhold`: 0
+ * recorded, 2 refused. `abort` of a train release: 0 recorded (a running controller reverts
+ * it), 1 reverted by the command itself, 2 refused, 3 a revert failed or interrupted.
  */
 import type { Command } from "commander";
 import { z } from "zod";
 import type { ExitCode } from "../../core/exit-codes.js";
+import { defaultApprover } from "./approval-flags.js";
 import type { BuiltPorts, CliIo } from "./context.js";
 import {
   type CommonOptions,
   type Parsed,
   addCommonOptions,
+  cliCommand,
   parseOptions,
   releaseOptionsSchema,
 } from "./options.js";
@@ -55,6 +63,93 @@ export type WithPorts = (
 ) => (flags: Record<string, unknown>) => Promise<void>;
 
 const trainCommands = () => import("./train-commands.js");
+const trainDecisions = () => import("./train-decisions.js");
+
+/** Who decides about a train release, and why: the flags of `unhold` and of `abort` for a train. */
+export interface TrainDecisionFlags {
+  release: string;
+  by: string;
+  reason: string;
+}
+
+/**
+ * The problems of a decision's flags, each naming its flag with a hint.
+ * @param flags commander's raw flags
+ * @param verb the command, for the hints
+ */
+export function trainDecisionProblems(
+  flags: Record<string, unknown>,
+  verb: "unhold" | "abort",
+): string[] {
+  const problems: string[] = [];
+  if (typeof flags.release !== "string" || flags.release.trim() === "")
+    problems.push(
+      `--release: required; hint: --release r43 (\`status --train\` lists the releases in flight)`,
+    );
+  if (typeof flags.reason !== "string" || flags.reason.trim() === "")
+    problems.push(
+      `--reason: required (it is recorded with who decided); hint: --reason "${verb === "unhold" ? "r43 carries the fix for r42" : "r43 contains r42's bug"}"`,
+    );
+  if (flags.by !== undefined && (typeof flags.by !== "string" || flags.by.trim() === ""))
+    problems.push(
+      "--by: empty; hint: --by alice (default: $COHORT_ROLLOUT_USER, else the login name)",
+    );
+  return problems;
+}
+
+/**
+ * The decision the flags name (after `trainDecisionProblems` found none).
+ * @param flags commander's raw flags
+ * @param env the environment --by defaults from
+ */
+export function trainDecisionOf(
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): TrainDecisionFlags {
+  const s = (k: string) => (typeof flags[k] === "string" ? flags[k] : "");
+  return { release: s("release"), by: s("by") || defaultApprover(env), reason: s("reason") };
+}
+
+/**
+ * The exact commands `status --train` shows for a held release.
+ * @param o the common options (the ledger's location flags go into the commands)
+ */
+export function decisionCommands(o: CommonOptions) {
+  return {
+    unhold: (release: string) => cliCommand(o, "unhold", `--release ${release}`, '--reason "…"'),
+    abort: (release: string) => cliCommand(o, "abort", `--release ${release}`, '--reason "…"'),
+  };
+}
+
+/**
+ * Is `release` live in the environment's train? Read from the snapshot and the ledger's tail.
+ * @param ports the CLI's ports
+ * @param o the common options
+ * @param io where a reader logs
+ * @param release the --release given
+ */
+export async function liveInTrain(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  io: CliIo,
+  release: string,
+): Promise<boolean> {
+  const { controllerFor, trainPorts } = await trainCommands();
+  const state = await controllerFor(await trainPorts(ports, o, io), {
+    stopWhenIdle: true,
+  }).refresh();
+  return state.releases.has(release);
+}
+
+/** `abort --release R` of a train release (operator-commands.ts hands it over). */
+export async function trainAbort(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  d: TrainDecisionFlags,
+  io: CliIo,
+): Promise<ExitCode> {
+  return (await trainDecisions()).trainAbortCommand(ports, o, d, io);
+}
 
 function problemsOf<T>(p: Parsed<T>): string[] {
   return p.ok ? [] : p.problems;
@@ -126,7 +221,7 @@ export async function trainStatus(
   );
 }
 
-/** Registers `submit` and `run`; `deploy --train` and `status --train` are main.ts's. */
+/** Registers `submit`, `run` and `unhold`; `deploy --train`, `status --train` and `abort` are main.ts's. */
 export function registerTrainCommands(program: Command, withPorts: WithPorts, io: CliIo): void {
   addCommonOptions(
     program
@@ -170,6 +265,23 @@ export function registerTrainCommands(program: Command, withPorts: WithPorts, io
           io,
         ),
       (flags) => problemsOf(parseOptions(trainRunOptionsSchema, flags)),
+    ),
+  );
+
+  addCommonOptions(
+    program
+      .command("unhold")
+      .description(
+        "release a train release held because one ahead of it failed or was aborted (records who and why)",
+      )
+      .option("--release <id>", "the held release (as `status --train` shows it)")
+      .option("--by <name>", "who decides (default: $COHORT_ROLLOUT_USER, else the login name)")
+      .option("--reason <text>", "why it may go on; recorded in the ledger"),
+  ).action(
+    withPorts(
+      async (ports, o, flags) =>
+        (await trainDecisions()).unholdCommand(ports, o, trainDecisionOf(flags, io.env), io),
+      (flags) => trainDecisionProblems(flags, "unhold"),
     ),
   );
 }

@@ -32,7 +32,7 @@ import {
 } from "../../executor/train-controller.js";
 import { type BuiltPorts, type CliIo, CliError, usageError } from "./context.js";
 import { type CommonOptions, cliCommand } from "./options.js";
-import type { TrainRunOptions, TrainSubmitOptions } from "./train-cli.js";
+import { type TrainRunOptions, type TrainSubmitOptions, decisionCommands } from "./train-cli.js";
 
 /** The environment's train: its waves (cohorts, stacks, bakes, alarms, cadence) and policy. */
 export const trainConfigSchema = z
@@ -91,7 +91,7 @@ export function loadTrainConfig(path: string): TrainConfig {
   return parsed.data;
 }
 
-function isConflict(err: unknown): err is { actualNext?: number } {
+export function isConflict(err: unknown): err is { actualNext?: number } {
   return (
     err instanceof LedgerConflictError || (err as { code?: string }).code === "LEDGER_CONFLICT"
   );
@@ -104,7 +104,11 @@ function isConflict(err: unknown): err is { actualNext?: number } {
  * @param o the common options (which ledger)
  * @param io where the controller's log goes (stderr)
  */
-async function trainPorts(ports: BuiltPorts, o: CommonOptions, io: CliIo): Promise<TrainPorts> {
+export async function trainPorts(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  io: CliIo,
+): Promise<TrainPorts> {
   const base = {
     driver: ports.driver,
     gate: ports.gate,
@@ -133,7 +137,7 @@ async function trainPorts(ports: BuiltPorts, o: CommonOptions, io: CliIo): Promi
 }
 
 /** A controller of this process (`run`, `deploy`), or a reader of the train (`submit`, `status`). */
-function controllerFor(
+export function controllerFor(
   tp: TrainPorts,
   options: {
     stopWhenIdle: boolean;
@@ -216,7 +220,7 @@ export async function submitCommand(
 }
 
 /** SIGINT/SIGTERM stop the controller between steps; the lease is released on the way out. */
-function interruptible(io: CliIo): { signal: AbortSignal; dispose(): void } {
+export function interruptible(io: CliIo): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     io.stderr(`\n${sig}: stopping the train controller\n`);
@@ -377,7 +381,7 @@ export async function trainStatusCommand(
   io: CliIo,
 ): Promise<ExitCode> {
   const reader = controllerFor(await trainPorts(ports, o, io), { stopWhenIdle: true });
-  const st = trainStatus(await reader.refresh(), ports.clock.now());
+  const st = trainStatus(await reader.refresh(), ports.clock.now(), decisionCommands(o));
   io.stdout(o.json ? JSON.stringify(st, null, 2) + "\n" : formatTrainStatus(st));
   return EXIT.done;
 }

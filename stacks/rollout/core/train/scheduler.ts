@@ -18,7 +18,13 @@ import type { RolloutEvent } from "../events.js";
 import { bakeVerdict } from "../gate-policy.js";
 import { cadenceAllows } from "./cadence.js";
 import type { TrainCohort } from "./events.js";
-import { type TrainRelease, type TrainState, type TrainTarget, liveReleases } from "./state.js";
+import {
+  type TrainRelease,
+  type TrainState,
+  type TrainTarget,
+  liveReleases,
+  revertScope,
+} from "./state.js";
 
 export type WaitKind =
   | "bake"
@@ -223,14 +229,19 @@ function watch(
   });
 }
 
-/** The cohorts a stopping release reverts: all it reached, or for a latent failure the failed cohort's wave and later. */
-function revertScope(r: TrainRelease): TrainTarget[] {
-  const received = [...r.targets.values()].filter((t) => t.received);
-  if (r.abortRequested !== undefined) return received;
-  const failed = received.filter((t) => t.latent !== undefined);
-  if (failed.length === 0 || failed.some((t) => t.latent === false)) return received;
-  const from = Math.min(...failed.map((t) => t.wave));
-  return received.filter((t) => t.wave >= from);
+/**
+ * Why a stopping release holds the releases behind it, or undefined when it holds none.
+ * Later releases contain earlier ones (the train's default), so a failure holds them, and so
+ * does an abort of a release that was rolling: a human stopping it in flight most often means
+ * its change is bad, and what contains the change must not roll on until a human says so.
+ * An abort of a held release says nothing new about the releases behind it: they are already
+ * held for the same cause, or came after it and never waited on it.
+ */
+function holdReason(r: TrainRelease): string | undefined {
+  if (r.failure) return `${r.id} failed at ${r.failure.cohort} (${r.failure.reason})`;
+  if (r.abort && !r.abort.whileHeld)
+    return `${r.id} was aborted by ${r.abort.by}${r.abort.reason !== undefined ? ` (${r.abort.reason})` : ""}`;
+  return undefined;
 }
 
 function decideStopping(
@@ -239,7 +250,8 @@ function decideStopping(
   now: number,
   out: TrainDecisions,
 ): void {
-  if (r.failure) {
+  const why = holdReason(r);
+  if (why !== undefined) {
     for (const l of later) {
       if (l.held || l.unheldFrom.includes(r.id)) continue;
       out.actions.push({
@@ -248,7 +260,7 @@ function decideStopping(
           type: "train-held",
           release: l.id,
           cause: r.id,
-          reason: `${r.id} failed at ${r.failure.cohort} (${r.failure.reason}); ${l.id} contains it and holds until a human decides`,
+          reason: `${why}; ${l.id} contains it and holds until a human decides`,
         },
       });
     }
@@ -327,7 +339,7 @@ function decideStopping(
       outcome: failed ? "failed" : "aborted",
       reason: failed
         ? `${r.failure?.cohort ?? "?"}: ${r.failure?.reason ?? "?"}; reverted ${scope.map((t) => t.cohort.cohort).join(", ") || "nothing"}`
-        : `aborted by ${r.abortRequested ?? "?"}; reverted ${scope.map((t) => t.cohort.cohort).join(", ") || "nothing"}`,
+        : `aborted by ${r.abortRequested ?? "?"}${r.abort?.reason !== undefined ? ` (${r.abort.reason})` : ""}; reverted ${scope.map((t) => t.cohort.cohort).join(", ") || "nothing"}`,
     },
   });
 }

@@ -70,7 +70,10 @@ export interface TrainRelease {
   /** Releases this one was held for and a human since released it from. */
   unheldFrom: string[];
   failure?: { cohort: string; reason: string; latent: boolean };
+  /** Who asked to abort the release (`abort-requested`). */
   abortRequested?: string;
+  /** Why, as they recorded it; and whether the release was held then (scheduler.ts: who else holds). */
+  abort?: { by: string; reason?: string; whileHeld: boolean };
   supersededBy?: { release: string; cohort: string; wave: number };
   outcome?: TrainOutcome;
 }
@@ -164,6 +167,42 @@ function enter(
   }
 }
 
+/**
+ * The cohorts a stopping release reverts: every one it reached, or, for a latent failure
+ * alone, the failed cohort's wave and every later one (the earlier waves keep it: it passed
+ * their bake and observation window).
+ */
+export function revertScope(r: TrainRelease): TrainTarget[] {
+  const received = [...r.targets.values()].filter((t) => t.received);
+  if (r.abortRequested !== undefined) return received;
+  const failed = received.filter((t) => t.latent !== undefined);
+  if (failed.length === 0 || failed.some((t) => t.latent === false)) return received;
+  const from = Math.min(...failed.map((t) => t.wave));
+  return received.filter((t) => t.wave >= from);
+}
+
+/** Phases in which a release has not (or no longer) been let into the cohort. */
+const NOT_ENTERED = new Set<TrainTargetPhase>(["pending", "superseded", "reverted"]);
+
+/**
+ * A failed or aborted release finishes with cohorts in its revert scope it could not revert
+ * because later releases entered them since (scheduler.ts leaves those to a human deciding
+ * about the later release). Those later releases contain it, so the update they would return
+ * to on a revert is not their own `previous` (the stopped release's update) but the stopped
+ * release's `previous`: an abort or failure of the later release then puts the cohort back
+ * on the last good update, never on the release that was stopped.
+ */
+function handOver(s: TrainState, r: TrainRelease): void {
+  const later = liveReleases(s).filter((l) => l.submitSeq > r.submitSeq);
+  for (const t of revertScope(r)) {
+    if (t.phase === "reverted" || t.previous === undefined) continue;
+    for (const l of later) {
+      const lt = l.targets.get(t.cohort.cohort);
+      if (lt && !NOT_ENTERED.has(lt.phase)) lt.previous = t.previous;
+    }
+  }
+}
+
 /** Applies one record. Events of releases not live in the train are ignored. */
 export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
   s.lastSeq = rec.seq;
@@ -191,6 +230,7 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
       if (t?.phase === "passed") t.phase = "settled";
       break;
     case "train-finished":
+      if (e.outcome === "failed" || e.outcome === "aborted") handOver(s, r);
       r.outcome = e.outcome;
       s.releases.delete(r.id);
       s.order = s.order.filter((id) => id !== r.id);
@@ -221,6 +261,9 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
       if (!t) break;
       t.latent = t.phase === "passed";
       if (t.phase !== "reverted") t.phase = "failed";
+      // An update cut short because a human aborted the release is the abort's doing, not a
+      // failure of the release (events.ts, `cancelled`): it ends `aborted` and holds no one for it.
+      if (e.cause === "cancelled" && r.abortRequested !== undefined) break;
       r.failure ??= { cohort: e.cohort, reason: e.reason, latent: t.latent };
       break;
     case "reverting":
@@ -242,7 +285,13 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
       }
       break;
     case "abort-requested":
-      r.abortRequested ??= e.by;
+      if (r.abortRequested !== undefined) break;
+      r.abortRequested = e.by;
+      r.abort = {
+        by: e.by,
+        ...(e.reason !== undefined ? { reason: e.reason } : {}),
+        whileHeld: r.held !== undefined,
+      };
       break;
     default:
       break;

@@ -4,7 +4,7 @@
  * human), straight from the scheduler's waits — the same reasons the controller acts on.
  */
 import { type TrainWait, decideTrain } from "./scheduler.js";
-import type { TrainState, TrainTargetPhase } from "./state.js";
+import type { TrainRelease, TrainState, TrainTargetPhase } from "./state.js";
 import { liveReleases } from "./state.js";
 
 export interface TrainReleaseStatus {
@@ -18,6 +18,20 @@ export interface TrainReleaseStatus {
   waits: Omit<TrainWait, "release">[];
   held?: { cause: string; reason: string };
   failure?: { cohort: string; reason: string; latent: boolean };
+  abort?: { by: string; reason?: string };
+  /** For a held release: the commands a human decides with (release it, or abort it). */
+  decide?: { unhold: string; abort: string };
+}
+
+/**
+ * Builds the exact commands a human runs to decide about a held release (the CLI knows the
+ * flags that locate the ledger; the core does not).
+ */
+export interface DecisionCommands {
+  /** @param release the held release */
+  unhold(release: string): string;
+  /** @param release the held release */
+  abort(release: string): string;
 }
 
 export interface TrainStatus {
@@ -25,7 +39,25 @@ export interface TrainStatus {
   releases: TrainReleaseStatus[];
 }
 
-export function trainStatus(s: TrainState, now: number): TrainStatus {
+/**
+ * Where a release stands, in one word: what it does now, or what stops it.
+ * @param r a live release of the train
+ */
+export function releaseState(r: TrainRelease): TrainReleaseStatus["state"] {
+  if (r.failure) return "reverting";
+  if (r.abortRequested !== undefined) return "aborting";
+  if (r.held) return "held";
+  if (r.supersededBy) return "superseded";
+  return [...r.targets.values()].every((t) => t.phase === "pending") ? "queued" : "rolling";
+}
+
+/**
+ * The train's status as of `now`.
+ * @param s the train's state
+ * @param now the time the waits are computed for
+ * @param commands the decision commands shown for a held release (absent: none shown)
+ */
+export function trainStatus(s: TrainState, now: number, commands?: DecisionCommands): TrainStatus {
   const d = decideTrain(s, now);
   return {
     at: new Date(now).toISOString(),
@@ -33,17 +65,7 @@ export function trainStatus(s: TrainState, now: number): TrainStatus {
       const targets = [...r.targets.values()].sort(
         (a, b) => a.wave - b.wave || a.cohort.cohort.localeCompare(b.cohort.cohort),
       );
-      const state: TrainReleaseStatus["state"] = r.failure
-        ? "reverting"
-        : r.abortRequested !== undefined
-          ? "aborting"
-          : r.held
-            ? "held"
-            : r.supersededBy
-              ? "superseded"
-              : targets.every((t) => t.phase === "pending")
-                ? "queued"
-                : "rolling";
+      const state = releaseState(r);
       const hasConfig = Object.keys(r.spec.config).length > 0;
       return {
         release: r.id,
@@ -56,6 +78,17 @@ export function trainStatus(s: TrainState, now: number): TrainStatus {
         waits: d.waits.filter((w) => w.release === r.id).map(({ release: _release, ...w }) => w),
         ...(r.held ? { held: r.held } : {}),
         ...(r.failure ? { failure: r.failure } : {}),
+        ...(r.abort
+          ? {
+              abort: {
+                by: r.abort.by,
+                ...(r.abort.reason !== undefined ? { reason: r.abort.reason } : {}),
+              },
+            }
+          : {}),
+        ...(state === "held" && commands
+          ? { decide: { unhold: commands.unhold(r.id), abort: commands.abort(r.id) } }
+          : {}),
       };
     }),
   };
@@ -77,6 +110,15 @@ export function formatTrainStatus(st: TrainStatus): string {
     for (const w of r.waits)
       lines.push(
         `  waits for ${w.waitingFor}${w.cohort !== undefined ? ` at ${w.cohort}` : ""}${w.until !== undefined ? ` until ${new Date(w.until).toISOString()}` : ""}: ${w.reason}`,
+      );
+    if (r.abort)
+      lines.push(
+        `  aborted by ${r.abort.by}${r.abort.reason !== undefined ? `: ${r.abort.reason}` : ""}`,
+      );
+    if (r.decide)
+      lines.push(
+        `  to let it go on: ${r.decide.unhold}`,
+        `  to stop it (reverting what it reached): ${r.decide.abort}`,
       );
   }
   return lines.join("\n") + "\n";

@@ -11,7 +11,8 @@ import { count, describeFault, duration, offset, percent, ratio } from "./format
 import { COLORS, HEALTH_COLORS } from "./palette.js";
 import { timelineSvg } from "./timeline-svg.js";
 
-const CSS = `
+/** The report's stylesheet (inline; the train report uses it too). */
+export const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:${COLORS.text};background:#f8fafc}
 main{max-width:1040px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}h3{font-size:14px;margin:18px 0 6px}

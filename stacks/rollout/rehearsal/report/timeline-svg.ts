@@ -21,7 +21,18 @@ function tickStep(span: number): number {
   return steps.find((s) => span / s <= 12) ?? 43200;
 }
 
-export function timelineSvg(a: StrategyAnalysis, endSeconds: number, id: string): string {
+/**
+ * @param a the strategy's analysis
+ * @param endSeconds where the time axis ends
+ * @param id the SVG element's id
+ * @param goodFill the fill of a good release's segment (a train tells its releases apart)
+ */
+export function timelineSvg(
+  a: StrategyAnalysis,
+  endSeconds: number,
+  id: string,
+  goodFill: (release: string) => string = () => COLORS.candidate,
+): string {
   const span = Math.max(endSeconds, 60);
   const x = (t: number): number =>
     LEFT + (Math.min(Math.max(t, 0), span) / span) * (WIDTH - LEFT - RIGHT);
@@ -69,7 +80,7 @@ export function timelineSvg(a: StrategyAnalysis, endSeconds: number, id: string)
         ? COLORS.dormant
         : seg.release === "baseline"
           ? COLORS.baseline
-          : COLORS.candidate;
+          : goodFill(seg.release);
       parts.push(
         `<rect class="release" x="${x(seg.from)}" y="${y + 4}" width="${Math.max(1, x(seg.to) - x(seg.from))}" height="16" fill="${fill}"><title>${esc(`${tl.cohort} runs ${seg.release}${seg.bad ? " (the bad release)" : ""} from ${offset(seg.from)} to ${offset(seg.to)}`)}</title></rect>`,
       );

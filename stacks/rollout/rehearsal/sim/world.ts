@@ -40,19 +40,23 @@ export interface World {
  */
 export type BakeFrom = "serving" | "update";
 
+/**
+ * @param env the environment rehearsed
+ * @param profile the simulated traffic
+ * @param fault the bad release's fault
+ * @param bakeFrom when bakes start
+ * @param faults faults by release id (default: `fault` on the one candidate); a train
+ *   rehearsal names its own releases, one of which carries `fault`
+ */
 export function createWorld(
   env: RehearsalEnvironment,
   profile: SimulationProfile,
   fault: Fault,
   bakeFrom: BakeFrom = "serving",
+  faults: ReadonlyMap<string, Fault> = new Map([[CANDIDATE.id, fault]]),
 ): World {
   const cohorts = env.cohorts.map((c) => c.name);
-  const fleet = new SimulatedFleet(
-    profile,
-    cohorts,
-    new Map([[CANDIDATE.id, fault]]),
-    BASELINE.release,
-  );
+  const fleet = new SimulatedFleet(profile, cohorts, faults, BASELINE.release);
   const cloudwatch = new SimulatedCloudWatch(fleet, env.alarms);
   const rolloutStart = profile.startEpochMs + WARM_UP_MS;
   const clock = new VirtualClock(rolloutStart);
