@@ -39,8 +39,8 @@ const SLOW = [
   "test/rollout/startup.test.ts",
 ];
 
-// Each test file runs in its own forked process: Pulumi's mocks and runtime
-// settings are process-global, so files must not share a process.
+// Forked processes, never threads: Pulumi's mocks and runtime settings are process-global,
+// so two files must never run in one process at the same time.
 const shared = {
   pool: "forks" as const,
   testTimeout: 60_000,
@@ -61,6 +61,14 @@ export default defineConfig({
           name: "fast",
           include: ["test/**/*.test.ts"],
           exclude: SLOW,
+          // The fast files take turns in two long-lived processes instead of one process
+          // each: importing @pulumi/pulumi and the providers once per file was about half of
+          // the project's CPU. Files run one at a time per process; shared-process.ts gives
+          // each one empty Pulumi config and fails a file that leaves process-global state
+          // changed. pulumi-stack-probes.ts spares the source-mapping of Pulumi's own stack
+          // probes, which nothing reads under mocks (a quarter of the CPU that was left).
+          isolate: false,
+          setupFiles: ["test/support/shared-process.ts", "test/support/pulumi-stack-probes.ts"],
         },
       },
       {
