@@ -188,11 +188,26 @@ export function buildProgram(deps: Required<CliDeps>, setExit: (code: ExitCode) 
   addCommonOptions(
     program
       .command("resume")
-      .description("continue the release in flight from the ledger (after a crash, pause or block)")
-      .option("--release <id>", "the release (default: the one in flight)"),
+      .description(
+        "continue the release in flight from the ledger (after a crash, pause or block); a train release: retry its failed revert once the stack is fixed (named, with --reason)",
+      )
+      .option(
+        "--release <id>",
+        "the release (default: the one in flight; required for a train release)",
+      )
+      .option(
+        "--by <name>",
+        "who retries a train release's revert (default: $COHORT_ROLLOUT_USER, else the login name)",
+      )
+      .option("--reason <text>", "why; recorded in the ledger (required for a train release)"),
   ).action(
     withPorts(async (ports, o, flags) =>
-      (await commands()).resumeCommand(ports, o, release(flags), io),
+      (await commands()).resumeCommand(ports, o, release(flags), io, {
+        ...(optionalString(flags, "by") !== undefined ? { by: optionalString(flags, "by") } : {}),
+        ...(optionalString(flags, "reason") !== undefined
+          ? { reason: optionalString(flags, "reason") }
+          : {}),
+      }),
     ),
   );
 

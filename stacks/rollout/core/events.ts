@@ -230,7 +230,11 @@ export const rolloutEventSchema = z.discriminatedUnion("type", [
     reason: z.string(),
   }),
   z.object({ type: z.literal("paused"), ...base, by: z.string() }),
-  z.object({ type: z.literal("resumed"), ...base, by: z.string() }),
+  /**
+   * A human continues the release: clears a pause or a block and retries failed reverts. For a
+   * train release (a revert that failed, the stack since fixed), `reason` records why.
+   */
+  z.object({ type: z.literal("resumed"), ...base, by: z.string(), reason: z.string().optional() }),
   /** A human asked to stop the release: reverts follow, then `aborted`. `reason`: why, as they said. */
   z.object({
     type: z.literal("abort-requested"),

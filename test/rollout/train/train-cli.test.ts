@@ -238,6 +238,46 @@ describe("cohort-rollout unhold / abort of a train release", () => {
 
   const location = () => `--project-dir ${dir}`;
 
+  it("a failed revert: status names `resume --release`, which records who and why and retries the revert", async () => {
+    badVersions("2.0.0");
+    writeFileSync(world.path, JSON.stringify({ ...world.load(), failRevert: ["prod.free"] }));
+    await submit("r1", "--version", "2.0.0");
+    expect((await cli("run", ...ENV())).code).toBe(3);
+    const resume = `npx cohort-rollout resume --environment prod --release r1 --reason "…" ${location()}`;
+    const st = await cli("status", ...ENV(), "--train");
+    expect(st.stdout).toContain("free(w1):revert-failed");
+    expect(st.stdout).toContain(`once the stack is fixed, to retry the revert: ${resume}`);
+    // Refused without a reason, and while nothing failed to revert: nothing recorded.
+    const count = (await events()).length;
+    const noReason = await cli("resume", ...ENV(), "--release", "r1");
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain("--reason: required");
+    expect((await events()).length).toBe(count);
+    // The human fixes the stack, then resumes: recorded, and the revert is retried here.
+    writeFileSync(world.path, JSON.stringify({ ...world.load(), failRevert: [] }));
+    const ok = await cli(
+      "resume",
+      ...ENV(),
+      "--release",
+      "r1",
+      "--by",
+      "alice",
+      "--reason",
+      "released the stale lock",
+    );
+    expect(ok.code).toBe(1);
+    expect(ok.stderr).toContain(
+      "r1 failed: every cohort it reached is back on its last good update",
+    );
+    expect((await events()).find((e) => e.type === "resumed")).toEqual({
+      type: "resumed",
+      release: "r1",
+      by: "alice",
+      reason: "released the stale lock",
+    });
+    expect((await events()).at(-1)).toMatchObject({ type: "train-finished", outcome: "failed" });
+  });
+
   it("status --train names why a release is held and the exact commands that decide it", async () => {
     await heldTrain();
     const text = await cli("status", ...ENV(), "--train");

@@ -11,7 +11,9 @@ import { type ReleaseState, activeReleases, statusOf } from "../../core/state.js
 import { type BuiltPorts, type CliIo, CliError, leaseFor, usageError } from "./context.js";
 import { drive, reportRun, submitIntent } from "./drive.js";
 import { type CommonOptions, type ReleaseOptions, type RunOptions, cliCommand } from "./options.js";
+import { defaultApprover } from "./approval-flags.js";
 import { planEnvironment } from "./plan-inputs.js";
+import { liveInTrain, trainDecisionProblems, trainResume } from "./train-cli.js";
 
 async function plannedWaves(
   ports: BuiltPorts,
@@ -195,7 +197,20 @@ export async function resumeCommand(
   o: CommonOptions,
   releaseId: string | undefined,
   io: CliIo,
+  who: { by?: string; reason?: string } = {},
 ): Promise<ExitCode> {
+  // A live train release: `resume` retries its failed reverts (train-decisions.ts), read from
+  // the train's snapshot and tail, as `abort` does.
+  if (releaseId !== undefined && (await liveInTrain(ports, o, io, releaseId))) {
+    const problems = trainDecisionProblems({ release: releaseId, ...who }, "resume");
+    if (problems.length > 0) throw usageError(problems);
+    return trainResume(
+      ports,
+      o,
+      { release: releaseId, by: who.by ?? defaultApprover(io.env), reason: who.reason ?? "" },
+      io,
+    );
+  }
   // Nothing to resume is refused before the lease is taken (which creates the ledger's
   // directory), so a refused command leaves nothing behind. Checked again under the lease.
   const before = (await readState(ports.ledger)).state;

@@ -79,7 +79,7 @@ export interface TrainDecisionFlags {
  */
 export function trainDecisionProblems(
   flags: Record<string, unknown>,
-  verb: "unhold" | "abort",
+  verb: "unhold" | "abort" | "resume",
 ): string[] {
   const problems: string[] = [];
   if (typeof flags.release !== "string" || flags.release.trim() === "")
@@ -88,7 +88,7 @@ export function trainDecisionProblems(
     );
   if (typeof flags.reason !== "string" || flags.reason.trim() === "")
     problems.push(
-      `--reason: required (it is recorded with who decided); hint: --reason "${verb === "unhold" ? "r43 carries the fix for r42" : "r43 contains r42's bug"}"`,
+      `--reason: required (it is recorded with who decided); hint: --reason "${verb === "unhold" ? "r43 carries the fix for r42" : verb === "resume" ? "unlocked prod.pro (stale lock of a killed update)" : "r43 contains r42's bug"}"`,
     );
   if (flags.by !== undefined && (typeof flags.by !== "string" || flags.by.trim() === ""))
     problems.push(
@@ -118,6 +118,7 @@ export function decisionCommands(o: CommonOptions) {
   return {
     unhold: (release: string) => cliCommand(o, "unhold", `--release ${release}`, '--reason "…"'),
     abort: (release: string) => cliCommand(o, "abort", `--release ${release}`, '--reason "…"'),
+    resume: (release: string) => cliCommand(o, "resume", `--release ${release}`, '--reason "…"'),
   };
 }
 
@@ -139,6 +140,16 @@ export async function liveInTrain(
     stopWhenIdle: true,
   }).refresh();
   return state.releases.has(release);
+}
+
+/** `resume --release R` of a train release (release-commands.ts hands it over). */
+export async function trainResume(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  d: TrainDecisionFlags,
+  io: CliIo,
+): Promise<ExitCode> {
+  return (await trainDecisions()).trainResumeCommand(ports, o, d, io);
 }
 
 /** `abort --release R` of a train release (operator-commands.ts hands it over). */

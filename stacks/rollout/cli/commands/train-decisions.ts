@@ -21,13 +21,13 @@ import { formatTrainStatus, releaseState, trainStatus } from "../../core/train/s
 import type { TrainPorts } from "../../executor/train-controller.js";
 import { type BuiltPorts, type CliIo, CliError, usageError } from "./context.js";
 import { type CommonOptions, cliCommand } from "./options.js";
-import type { TrainDecisionFlags } from "./train-cli.js";
+import { type TrainDecisionFlags, decisionCommands as decisionCommandsFor } from "./train-cli.js";
 import { controllerFor, interruptible, isConflict, trainPorts } from "./train-commands.js";
 
 /** Who decides and why (`--by` defaults like `approve`'s: $COHORT_ROLLOUT_USER, the login name). */
 type TrainDecision = TrainDecisionFlags;
 
-type Verb = "unhold" | "abort";
+type Verb = "unhold" | "abort" | "resume";
 
 /**
  * Why a release the train does not have live cannot be decided about: finished, a
@@ -223,6 +223,76 @@ export async function trainAbortCommand(
         release: r.id,
         by,
         reason,
+        outcome: outcome ?? result.outcome,
+        exitCode: code,
+      },
+      text,
+    );
+    return code;
+  } finally {
+    stop.dispose();
+  }
+}
+
+/**
+ * `resume --release R` of a train release whose revert failed: records who retries the revert
+ * and why (`resumed`, as a single release's resume), after they fixed the stack; every failed
+ * revert of the release is retried, refreshing the stack first. When no controller runs the
+ * train, this command runs it until the release has finished or a revert fails again. Exit 0
+ * recorded (a controller runs it), 1 reverted here and finished, 2 refused (nothing failed to
+ * revert, unknown, finished), 3 a revert failed again or interrupted.
+ * @param ports the CLI's ports
+ * @param o the common options
+ * @param d the release, who and why
+ * @param io output
+ */
+export async function trainResumeCommand(
+  ports: BuiltPorts,
+  o: CommonOptions,
+  d: TrainDecision,
+  io: CliIo,
+): Promise<ExitCode> {
+  const tp = await trainPorts(ports, o, io);
+  const { release: r } = await decideOnTrain(tp, o, d, "resume", (r) => {
+    const failed = [...r.targets.values()].filter((t) => t.phase === "revert-failed");
+    if (failed.length === 0)
+      throw usageError([
+        `--release: no revert of ${r.id} failed (it is ${releaseState(r)}); resume retries a failed revert of a train release; hint: \`${cliCommand(o, "status", "--train")}\``,
+      ]);
+    return { type: "resumed", release: r.id, by: d.by, reason: d.reason };
+  });
+  io.stderr(`retry of ${r.id}'s failed revert(s) recorded (by ${d.by}: ${d.reason})\n`);
+  const stop = interruptible(io);
+  try {
+    const controller = controllerFor(
+      tp,
+      { stopWhenIdle: true, until: abortSettled(r.id) },
+      stop.signal,
+    );
+    const result = await controller.run();
+    if (result.outcome === "lease-held") {
+      print(
+        io,
+        o,
+        { kind: "resumed", release: r.id, by: d.by, reason: d.reason },
+        `the train's controller retries the revert at its next step (${result.reason}); follow it with: ${cliCommand(o, "status", "--train")}`,
+      );
+      return EXIT.done;
+    }
+    const outcome = controller.finished.get(r.id);
+    const code = outcome !== undefined ? EXIT.reverted : EXIT.human;
+    const text =
+      outcome !== undefined
+        ? `${r.id} ${outcome}: every cohort it reached is back on its last good update`
+        : `${r.id} is not finished: ${formatTrainStatus(trainStatus(controller.state, ports.clock.now(), decisionCommandsFor(o))).trim()}`;
+    print(
+      io,
+      o,
+      {
+        kind: "resumed",
+        release: r.id,
+        by: d.by,
+        reason: d.reason,
         outcome: outcome ?? result.outcome,
         exitCode: code,
       },

@@ -350,7 +350,7 @@ function decideStopping(
         release: r.id,
         cohort: c.cohort,
         waitingFor: "human",
-        reason: `the revert of ${c.stack} failed (${t.revertFailure ?? "unknown"}); fix the stack, then resume`,
+        reason: `the revert of ${c.stack} failed (${t.revertFailure ?? "unknown"}); fix the stack, then retry the revert: resume --release ${r.id} --reason "…" (status --train shows the exact command)`,
       });
       continue;
     }
@@ -373,7 +373,7 @@ function decideStopping(
       release: r.id,
       cohort: c,
       to: t.previous,
-      refreshFirst: t.applyOpen,
+      refreshFirst: t.applyOpen || t.retryRevert !== undefined,
     });
   }
   // Cohorts outside a latent failure's scope keep their observation windows.

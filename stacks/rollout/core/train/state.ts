@@ -58,6 +58,8 @@ export interface TrainTarget extends DeploymentFacts {
   /** The failure happened during the observation window, after the bake had passed. */
   latent?: boolean;
   revertFailure?: string;
+  /** A human asked to retry a failed revert (`resumed`): the retry refreshes the stack first. */
+  retryRevert?: { by: string; reason?: string };
 }
 
 export type TrainOutcome = "completed" | "failed" | "superseded" | "aborted";
@@ -286,6 +288,7 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
       if (t) {
         t.phase = "reverted";
         t.revertFailure = undefined;
+        t.retryRevert = undefined;
       }
       break;
     case "revert-failed":
@@ -293,6 +296,15 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
         t.phase = "revert-failed";
         t.revertFailure = e.reason;
       }
+      break;
+    case "resumed":
+      // A human fixed the stack a revert failed on: every failed revert is retried (as a
+      // single release's `resume`), refreshing the stack first since a human changed it.
+      for (const x of r.targets.values())
+        if (x.phase === "revert-failed") {
+          x.phase = "reverting";
+          x.retryRevert = { by: e.by, ...(e.reason !== undefined ? { reason: e.reason } : {}) };
+        }
       break;
     case "abort-requested":
       if (r.abortRequested !== undefined) break;

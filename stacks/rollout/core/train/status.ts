@@ -31,6 +31,8 @@ export interface TrainReleaseStatus {
   abort?: { by: string; reason?: string };
   /** For a held release: the commands a human decides with (release it, or abort it). */
   decide?: { unhold: string; abort: string };
+  /** For a release whose revert failed: the command that retries it once the stack is fixed. */
+  retryRevert?: string;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface DecisionCommands {
   unhold(release: string): string;
   /** @param release the held release */
   abort(release: string): string;
+  /** @param release a release a revert of which failed (absent: not shown) */
+  resume?(release: string): string;
 }
 
 export interface TrainStatus {
@@ -109,6 +113,9 @@ export function trainStatus(s: TrainState, now: number, commands?: DecisionComma
         ...(state === "held" && commands
           ? { decide: { unhold: commands.unhold(r.id), abort: commands.abort(r.id) } }
           : {}),
+        ...(commands?.resume && targets.some((t) => t.phase === "revert-failed")
+          ? { retryRevert: commands.resume(r.id) }
+          : {}),
       };
     }),
   };
@@ -140,6 +147,8 @@ export function formatTrainStatus(st: TrainStatus): string {
         `  to let it go on: ${r.decide.unhold}`,
         `  to stop it (reverting what it reached): ${r.decide.abort}`,
       );
+    if (r.retryRevert)
+      lines.push(`  once the stack is fixed, to retry the revert: ${r.retryRevert}`);
   }
   return lines.join("\n") + "\n";
 }
