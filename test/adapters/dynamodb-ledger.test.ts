@@ -13,7 +13,7 @@ import {
   createLedgerTable,
   DynamoDbLedger,
 } from "../../stacks/rollout/adapters/dynamodb-ledger.js";
-import { LedgerConflictError } from "../../stacks/rollout/core/ports.js";
+import { LeaseLostError, LedgerConflictError } from "../../stacks/rollout/core/ports.js";
 import { awsTestClientConfig, ensureMoto, sharedMoto, type MotoServer } from "../support/moto.js";
 
 const run = promisify(execFile);
@@ -278,6 +278,43 @@ describe.skipIf(!moto.available)(`DynamoDbLedger against moto ${moto.reason ?? "
       lease: { owner: "runner-b" },
     });
   }, 120_000);
+
+  it("fencing: a new epoch per acquisition (a release never lets one come back); a taken-over holder's fenced append is refused in its transaction", async () => {
+    let now = 1_000;
+    const a = ledger("prod-fence", () => now);
+    const b = ledger("prod-fence", () => now);
+    const first = await a.acquireLease("ctl-a", 60_000);
+    expect(first.lease.epoch).toBe(1);
+    const fenceA = { owner: "ctl-a", epoch: 1 };
+    await a.append({ type: "one" }, 1, fenceA); // seq 1: the lease check and the Put together
+    await a.append({ type: "two" }, 2, fenceA);
+    now += 60_001; // A paused past its lease; B takes it over
+    const second = await b.acquireLease("ctl-b", 60_000);
+    expect(second).toMatchObject({ acquired: true, lease: { owner: "ctl-b", epoch: 2 } });
+    const refused = a.append({ type: "late" }, 3, fenceA);
+    await expect(refused).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(refused).rejects.toMatchObject({ holder: { owner: "ctl-b", epoch: 2 } });
+    expect(await a.renewLease("ctl-a", 60_000, 1)).toBe(false);
+    // B's fenced appends and an operator's unfenced one land; A's is nowhere.
+    await b.append({ type: "b" }, 3, { owner: "ctl-b", epoch: 2 });
+    await a.append({ type: "operator" }, 4);
+    expect((await a.read()).map((r) => (r.event as { type: string }).type)).toEqual([
+      "one",
+      "two",
+      "b",
+      "operator",
+    ]);
+    // Released, then acquired again: the epoch still grows (the item keeps it).
+    await b.releaseLease("ctl-b");
+    expect(await a.currentLease()).toBeUndefined();
+    await expect(b.append({ type: "x" }, 5, { owner: "ctl-b", epoch: 2 })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
+    expect((await a.acquireLease("ctl-a", 60_000)).lease.epoch).toBe(3);
+    // The same owner, an older acquisition: refused too.
+    await expect(a.append({ type: "y" }, 5, fenceA)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await a.read()).toHaveLength(4);
+  });
 
   it("of two concurrent deploy processes exactly one proceeds, and only its events are recorded", async () => {
     const results = await Promise.all([

@@ -4,7 +4,7 @@
  * and the rehearsal.
  */
 import type { RolloutEvent } from "../../stacks/rollout/core/events.js";
-import type { Clock, LedgerRecord } from "../../stacks/rollout/core/ports.js";
+import type { Clock, LeaseFence, LedgerRecord } from "../../stacks/rollout/core/ports.js";
 import { MemoryLedger as ProductMemoryLedger } from "../../stacks/rollout/rehearsal/adapters/memory-ledger.js";
 
 /** Thrown by an append past `crashAfter`: the record is stored, the writer never hears so. */
@@ -34,8 +34,12 @@ export class MemoryLedger extends ProductMemoryLedger<unknown> {
     this.stored.splice(0, this.stored.length, ...records);
   }
 
-  override async append(event: unknown, expectedSeq: number): Promise<LedgerRecord<unknown>> {
-    const rec = await super.append(event, expectedSeq);
+  override async append(
+    event: unknown,
+    expectedSeq: number,
+    fence?: LeaseFence,
+  ): Promise<LedgerRecord<unknown>> {
+    const rec = await super.append(event, expectedSeq, fence);
     this.appends++;
     if (this.crashAfter !== undefined && this.appends >= this.crashAfter) throw new CrashError();
     return rec;

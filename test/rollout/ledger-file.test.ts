@@ -10,7 +10,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { FileLedger } from "../../stacks/rollout/adapters/ledger-file.js";
-import { LedgerConflictError } from "../../stacks/rollout/core/ports.js";
+import { LeaseLostError, LedgerConflictError } from "../../stacks/rollout/core/ports.js";
+import { TailedFileLedger } from "../../stacks/rollout/adapters/train-file-store.js";
 
 let path: string;
 let now: number;
@@ -111,7 +112,10 @@ describe("lease", () => {
     const b = ledger();
     expect((await a.acquireLease("deploy@a", 60_000)).acquired).toBe(true);
     const denied = await b.acquireLease("deploy@b", 60_000);
-    expect(denied).toEqual({ acquired: false, lease: { owner: "deploy@a", expiresAt: 61_000 } });
+    expect(denied).toEqual({
+      acquired: false,
+      lease: { owner: "deploy@a", expiresAt: 61_000, epoch: 1 },
+    });
     expect(await b.renewLease("deploy@b", 60_000)).toBe(false);
     // The holder may re-acquire and renew.
     expect((await a.acquireLease("deploy@a", 60_000)).acquired).toBe(true);
@@ -128,6 +132,43 @@ describe("lease", () => {
     now = 11_001;
     expect((await ledger().acquireLease("deploy@b", 10_000)).acquired).toBe(true);
     expect(await ledger().renewLease("deploy@a", 10_000)).toBe(false);
+  });
+
+  it("fencing: a new epoch per acquisition (a release never lets one come back); a taken-over holder's fenced append is refused under the lock", async () => {
+    for (const make of [ledger, () => new TailedFileLedger(path, { now: () => now })]) {
+      path = join(mkdtempSync(join(tmpdir(), "ledger-")), "prod.ledger.jsonl");
+      now = 1_000;
+      const a = make();
+      const b = make();
+      expect((await a.acquireLease("ctl-a", 60_000)).lease.epoch).toBe(1);
+      const fenceA = { owner: "ctl-a", epoch: 1 };
+      await a.append({ type: "one" }, 1, fenceA);
+      now += 60_001; // A paused past its lease; B takes it over
+      expect(await b.acquireLease("ctl-b", 60_000)).toMatchObject({
+        acquired: true,
+        lease: { owner: "ctl-b", epoch: 2 },
+      });
+      const refused = a.append({ type: "late" }, 2, fenceA);
+      await expect(refused).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(refused).rejects.toMatchObject({ holder: { owner: "ctl-b", epoch: 2 } });
+      expect(await a.renewLease("ctl-a", 60_000, 1)).toBe(false);
+      // B's fenced append and an operator's unfenced one land; A's is nowhere.
+      await b.append({ type: "b" }, 2, { owner: "ctl-b", epoch: 2 });
+      await a.append({ type: "operator" }, 3);
+      expect((await a.read()).map((r) => (r.event as { type: string }).type)).toEqual([
+        "one",
+        "b",
+        "operator",
+      ]);
+      // Released (the lease file removed), then acquired again: the epoch still grows.
+      await b.releaseLease("ctl-b");
+      await expect(b.append({ type: "x" }, 4, { owner: "ctl-b", epoch: 2 })).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
+      expect((await a.acquireLease("ctl-a", 60_000)).lease.epoch).toBe(3);
+      await expect(a.append({ type: "y" }, 4, fenceA)).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await a.read()).toHaveLength(3);
+    }
   });
 
   it("a lease whose holder process is dead (kill -9) is taken over at once", async () => {

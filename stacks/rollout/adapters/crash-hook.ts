@@ -35,15 +35,15 @@ export function crashAfterAppends(
   };
   return {
     read: () => inner.read(),
-    async append(event, expectedSeq) {
-      const rec = await inner.append(event, expectedSeq);
+    async append(event, expectedSeq, fence) {
+      const rec = await inner.append(event, expectedSeq, fence);
       appends++;
       // The append resolved, so it is durable: dying now is a crash at a step boundary.
       if (reached(event)) kill();
       return rec;
     },
     acquireLease: (owner, ttl) => inner.acquireLease(owner, ttl),
-    renewLease: (owner, ttl) => inner.renewLease(owner, ttl),
+    renewLease: (owner, ttl, epoch) => inner.renewLease(owner, ttl, epoch),
     releaseLease: (owner) => inner.releaseLease(owner),
   };
 }

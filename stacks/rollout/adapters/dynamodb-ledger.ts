@@ -4,8 +4,16 @@
  * One table for every environment: partition key `environment` (S), sort key
  * `seq` (N). Events are items with seq >= 1, stored as a JSON string (what
  * was appended is exactly what is read back). The lease is the item at
- * seq = 0 with `owner` and `expiresAt` (epoch ms), changed only by
- * conditional writes.
+ * seq = 0 with `owner`, `expiresAt` (epoch ms) and `epoch` (the fencing
+ * token, incremented on every acquisition or takeover), changed only by
+ * conditional writes. A release removes the owner and keeps the item, so an
+ * epoch is never given out twice.
+ *
+ * A fenced append (one made under a lease) is a single TransactWriteItems:
+ * the Put, the check of N-1, and a ConditionCheck that the lease item still
+ * names the fence's owner and epoch; a holder that paused past its expiry
+ * while another took over is refused by DynamoDB itself, with no window
+ * between a read and the write.
  *
  * An append of seq N is one transaction: Put (environment, N) on condition
  * attribute_not_exists(seq), plus a condition check that N-1 exists; so two
@@ -31,7 +39,6 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -39,7 +46,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { LedgerConflictError, type Lease, type Ledger, type LedgerRecord } from "../core/ports.js";
+import {
+  LedgerConflictError,
+  type Lease,
+  type LeaseFence,
+  LeaseLostError,
+  type Ledger,
+  type LedgerRecord,
+} from "../core/ports.js";
 import { awsClientSettings, type AwsAdapterOptions } from "./aws-client-config.js";
 
 /** The lease item's sort key; events start at 1 (a train's snapshot is at -1: train-dynamodb-store.ts). */
@@ -70,8 +84,10 @@ interface EventItem {
 interface LeaseItem {
   environment: string;
   seq: number;
-  owner: string;
+  /** Absent once released (the item stays, keeping its epoch). */
+  owner?: string;
   expiresAt: number;
+  epoch?: number;
 }
 
 export class DynamoDbLedger<E = unknown> implements Ledger<E> {
@@ -111,7 +127,7 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
     return records;
   }
 
-  async append(event: E, expectedSeq: number): Promise<LedgerRecord<E>> {
+  async append(event: E, expectedSeq: number, fence?: LeaseFence): Promise<LedgerRecord<E>> {
     if (!Number.isInteger(expectedSeq) || expectedSeq < 1) {
       throw new LedgerConflictError(expectedSeq, await this.nextSeq());
     }
@@ -124,11 +140,23 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.write(item);
+        await this.write(item, fence);
         return this.toRecord(item);
       } catch (error) {
-        const verdict = await this.afterFailedWrite(item, error);
+        const verdict = await this.afterFailedWrite(item, error, fence !== undefined);
         if (verdict === "landed") return this.toRecord(item);
+        if (verdict === "lease-lost" && fence) {
+          const holder = await this.currentLease();
+          throw new LeaseLostError(
+            fence,
+            holder
+              ? {
+                  owner: holder.owner,
+                  ...(holder.epoch !== undefined ? { epoch: holder.epoch } : {}),
+                }
+              : undefined,
+          );
+        }
         if (verdict === "conflict") {
           throw new LedgerConflictError(expectedSeq, await this.nextSeq());
         }
@@ -143,39 +171,51 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
     }
   }
 
-  /** Put seq N, on condition that N is free and (N > 1) that N-1 exists. */
-  private async write(item: EventItem): Promise<void> {
+  /**
+   * Put seq N, on condition that N is free and (N > 1) that N-1 exists, and (with a fence)
+   * that the lease item still names the fence's owner and epoch — all in one transaction.
+   * The lease check, when there is one, is always the transaction's first item
+   * (afterFailedWrite reads its cancellation reason by that position).
+   */
+  private async write(item: EventItem, fence?: LeaseFence): Promise<void> {
     const put = {
       TableName: this.table,
       Item: item,
       ConditionExpression: "attribute_not_exists(#seq)",
       ExpressionAttributeNames: { "#seq": "seq" },
     };
-    if (item.seq === 1) {
+    if (item.seq === 1 && !fence) {
       await this.doc.send(new PutCommand(put));
       return;
     }
-    await this.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            ConditionCheck: {
-              TableName: this.table,
-              Key: { environment: this.environment, seq: item.seq - 1 },
-              ConditionExpression: "attribute_exists(#seq)",
-              ExpressionAttributeNames: { "#seq": "seq" },
-            },
-          },
-          { Put: put },
-        ],
-      }),
-    );
+    const checks = [];
+    if (fence)
+      checks.push({
+        ConditionCheck: {
+          TableName: this.table,
+          Key: { environment: this.environment, seq: LEASE_SEQ },
+          ConditionExpression: "#owner = :owner AND #epoch = :epoch",
+          ExpressionAttributeNames: { "#owner": "owner", "#epoch": "epoch" },
+          ExpressionAttributeValues: { ":owner": fence.owner, ":epoch": fence.epoch },
+        },
+      });
+    if (item.seq > 1)
+      checks.push({
+        ConditionCheck: {
+          TableName: this.table,
+          Key: { environment: this.environment, seq: item.seq - 1 },
+          ConditionExpression: "attribute_exists(#seq)",
+          ExpressionAttributeNames: { "#seq": "seq" },
+        },
+      });
+    await this.doc.send(new TransactWriteCommand({ TransactItems: [...checks, { Put: put }] }));
   }
 
   /**
    * What a failed write means. The item at N is read back whatever the error: a write
    * whose response was lost may have landed (its SDK retry then fails its own condition).
    *  - landed: the item at N is ours;
+   *  - lease-lost: (fenced) the lease item's check failed: nothing was written;
    *  - conflict: another event holds N, or a condition failed (N-1 missing);
    *  - cancelled: the transaction was cancelled without a failed condition (retry);
    *  - unknown: any other failure, rethrown as it is.
@@ -183,7 +223,8 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
   private async afterFailedWrite(
     item: EventItem,
     error: unknown,
-  ): Promise<"landed" | "conflict" | "cancelled" | "unknown"> {
+    fenced: boolean,
+  ): Promise<"landed" | "lease-lost" | "conflict" | "cancelled" | "unknown"> {
     let stored: EventItem | undefined;
     try {
       stored = await this.itemAt(item.seq);
@@ -191,7 +232,13 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
       // The read-back failed too: the write's outcome is unknown, so report its own error.
       return "unknown";
     }
-    if (stored) return stored.writeId === item.writeId ? "landed" : "conflict";
+    if (stored?.writeId === item.writeId) return "landed";
+    if (error instanceof TransactionCanceledException) {
+      const reasons = error.CancellationReasons ?? [];
+      // The lease is checked first: a fenced-out writer must stop, not retry at the next seq.
+      if (fenced && reasons[0]?.Code === "ConditionalCheckFailed") return "lease-lost";
+    }
+    if (stored) return "conflict";
     if (error instanceof ConditionalCheckFailedException) return "conflict";
     if (error instanceof TransactionCanceledException) {
       const reasons = error.CancellationReasons ?? [];
@@ -214,19 +261,32 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
 
   async acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }> {
     const now = this.now();
-    const lease: Lease = { owner, expiresAt: now + ttlMs };
+    const expiresAt = now + ttlMs;
     try {
-      await this.doc.send(
-        new PutCommand({
+      const res = await this.doc.send(
+        new UpdateCommand({
           TableName: this.table,
-          Item: { environment: this.environment, seq: LEASE_SEQ, ...lease } satisfies LeaseItem,
-          // Free, already ours, or expired: only then may it be (re)written.
-          ConditionExpression: "attribute_not_exists(#seq) OR #owner = :owner OR #exp < :now",
-          ExpressionAttributeNames: { "#seq": "seq", "#owner": "owner", "#exp": "expiresAt" },
-          ExpressionAttributeValues: { ":owner": owner, ":now": now },
+          Key: { environment: this.environment, seq: LEASE_SEQ },
+          // A new epoch on every acquisition: appends fenced by an older one are refused.
+          UpdateExpression: "SET #owner = :owner, #exp = :exp ADD #epoch :one",
+          // Free, released, already ours, or expired: only then may it be (re)written.
+          ConditionExpression:
+            "attribute_not_exists(#seq) OR attribute_not_exists(#owner) OR #owner = :owner OR #exp < :now",
+          ExpressionAttributeNames: {
+            "#seq": "seq",
+            "#owner": "owner",
+            "#exp": "expiresAt",
+            "#epoch": "epoch",
+          },
+          ExpressionAttributeValues: { ":owner": owner, ":now": now, ":exp": expiresAt, ":one": 1 },
+          ReturnValues: "ALL_NEW",
         }),
       );
-      return { acquired: true, lease };
+      const epoch = (res.Attributes as LeaseItem | undefined)?.epoch;
+      return {
+        acquired: true,
+        lease: { owner, expiresAt, ...(epoch !== undefined ? { epoch } : {}) },
+      };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -236,16 +296,25 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
     return { acquired: false, lease: holder };
   }
 
-  async renewLease(owner: string, ttlMs: number): Promise<boolean> {
+  async renewLease(owner: string, ttlMs: number, epoch?: number): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { environment: this.environment, seq: LEASE_SEQ },
           UpdateExpression: "SET #exp = :exp",
-          ConditionExpression: "#owner = :owner",
-          ExpressionAttributeNames: { "#owner": "owner", "#exp": "expiresAt" },
-          ExpressionAttributeValues: { ":owner": owner, ":exp": this.now() + ttlMs },
+          ConditionExpression:
+            epoch === undefined ? "#owner = :owner" : "#owner = :owner AND #epoch = :epoch",
+          ExpressionAttributeNames: {
+            "#owner": "owner",
+            "#exp": "expiresAt",
+            ...(epoch === undefined ? {} : { "#epoch": "epoch" }),
+          },
+          ExpressionAttributeValues: {
+            ":owner": owner,
+            ":exp": this.now() + ttlMs,
+            ...(epoch === undefined ? {} : { ":epoch": epoch }),
+          },
         }),
       );
       return true;
@@ -258,12 +327,14 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
   async releaseLease(owner: string): Promise<void> {
     try {
       await this.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: { environment: this.environment, seq: LEASE_SEQ },
+          // The item stays with its epoch, so the next acquisition's epoch is higher still.
+          UpdateExpression: "REMOVE #owner SET #exp = :zero",
           ConditionExpression: "#owner = :owner",
-          ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: { ":owner": owner },
+          ExpressionAttributeNames: { "#owner": "owner", "#exp": "expiresAt" },
+          ExpressionAttributeValues: { ":owner": owner, ":zero": 0 },
         }),
       );
     } catch (error) {
@@ -282,7 +353,12 @@ export class DynamoDbLedger<E = unknown> implements Ledger<E> {
       }),
     );
     const item = result.Item as LeaseItem | undefined;
-    return item ? { owner: item.owner, expiresAt: item.expiresAt } : undefined;
+    if (item?.owner === undefined) return undefined;
+    return {
+      owner: item.owner,
+      expiresAt: item.expiresAt,
+      ...(item.epoch !== undefined ? { epoch: item.epoch } : {}),
+    };
   }
 
   close(): void {

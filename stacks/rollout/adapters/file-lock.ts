@@ -14,6 +14,8 @@ export interface HolderInfo {
   pid: number;
   host: string;
   expiresAt: number;
+  /** A lease's fencing token (ledger-file.ts); absent on append locks. */
+  epoch?: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function readHolder(
           pid: parsed.pid,
           host: String(parsed.host ?? ""),
           expiresAt: parsed.expiresAt,
+          ...(typeof parsed.epoch === "number" ? { epoch: parsed.epoch } : {}),
         },
       };
     }
@@ -115,8 +118,20 @@ export async function removeStale(path: string, expectedRaw: string): Promise<bo
   return true;
 }
 
-export function holderContent(owner: string, expiresAt: number): string {
-  const info: HolderInfo = { owner, pid: process.pid, host: hostname(), expiresAt };
+/**
+ * What a lock or lease file holds.
+ * @param owner who holds it
+ * @param expiresAt epoch ms after which it is stale
+ * @param epoch a lease's fencing token
+ */
+export function holderContent(owner: string, expiresAt: number, epoch?: number): string {
+  const info: HolderInfo = {
+    owner,
+    pid: process.pid,
+    host: hostname(),
+    expiresAt,
+    ...(epoch !== undefined ? { epoch } : {}),
+  };
   return JSON.stringify(info);
 }
 

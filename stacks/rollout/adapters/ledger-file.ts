@@ -7,21 +7,28 @@
  *
  * Appends are serialised by a short lock file and checked against
  * `expectedSeq`, so a `pause` from another terminal and the running deploy
- * never interleave silently. The lease (`<file>.lease`, O_EXCL + expiry, and
+ * never interleave silently. The lease (`<file>.lease`, with an expiry, and
  * taken over at once when its holder's pid is dead) keeps two runs from
  * driving one environment.
+ *
+ * Fencing: every acquisition or takeover gives the lease a new epoch (the
+ * counter lives in `<file>.lease-epoch`, so a release never lets an epoch come
+ * back), and every lease change happens under the append lock. An append made
+ * with a fence checks, under that same lock, that the lease file still names
+ * the fence's owner and epoch: a holder that paused past its expiry while
+ * another took over cannot write, however late it wakes.
  */
 import { promises as fs } from "node:fs";
 import { dirname } from "node:path";
+import { holderContent, readHolder, withLock, isStale } from "./file-lock.js";
 import {
-  createExclusive,
-  holderContent,
-  readHolder,
-  removeStale,
-  withLock,
-  isStale,
-} from "./file-lock.js";
-import { type Lease, type Ledger, LedgerConflictError, type LedgerRecord } from "../core/ports.js";
+  type Lease,
+  type LeaseFence,
+  LeaseLostError,
+  type Ledger,
+  LedgerConflictError,
+  type LedgerRecord,
+} from "../core/ports.js";
 
 export interface FileLedgerOptions {
   /** Time source for record timestamps and lease expiry (a virtual clock in tests). */
@@ -79,7 +86,9 @@ export class FileLedger implements Ledger<unknown> {
   private readonly warn: (message: string) => void;
   private warnedTail: string | undefined;
   readonly leasePath: string;
-  private readonly lockPath: string;
+  /** The last epoch given out (outlives the lease file, which a release removes). */
+  readonly epochPath: string;
+  protected readonly lockPath: string;
 
   constructor(
     readonly path: string,
@@ -88,6 +97,7 @@ export class FileLedger implements Ledger<unknown> {
     this.now = options.now ?? Date.now;
     this.warn = options.warn ?? ((m) => void process.stderr.write(`warning: ${m}\n`));
     this.leasePath = `${path}.lease`;
+    this.epochPath = `${path}.lease-epoch`;
     this.lockPath = `${path}.lock`;
   }
 
@@ -117,9 +127,14 @@ export class FileLedger implements Ledger<unknown> {
     return (await this.load()).records;
   }
 
-  async append(event: unknown, expectedSeq: number): Promise<LedgerRecord<unknown>> {
+  async append(
+    event: unknown,
+    expectedSeq: number,
+    fence?: LeaseFence,
+  ): Promise<LedgerRecord<unknown>> {
     await fs.mkdir(dirname(this.path), { recursive: true });
     return withLock(this.lockPath, async () => {
+      if (fence) await this.checkFence(fence);
       const parsed = await this.load();
       const next = (parsed.records[parsed.records.length - 1]?.seq ?? 0) + 1;
       if (expectedSeq !== next) throw new LedgerConflictError(expectedSeq, next);
@@ -130,50 +145,104 @@ export class FileLedger implements Ledger<unknown> {
     });
   }
 
-  async acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }> {
-    await fs.mkdir(dirname(this.path), { recursive: true });
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const expiresAt = this.now() + ttlMs;
-      if (await createExclusive(this.leasePath, holderContent(owner, expiresAt))) {
-        return { acquired: true, lease: { owner, expiresAt } };
-      }
-      const holder = await readHolder(this.leasePath);
-      if (!holder) continue;
-      if (holder.info?.owner === owner) {
-        await this.renewLease(owner, ttlMs);
-        return { acquired: true, lease: { owner, expiresAt } };
-      }
-      if (isStale(holder, this.now())) {
-        await removeStale(this.leasePath, holder.raw);
-        continue;
-      }
-      const info = holder.info;
-      return {
-        acquired: false,
-        lease: { owner: info?.owner ?? "unknown", expiresAt: info?.expiresAt ?? 0 },
-      };
-    }
-    const holder = await readHolder(this.leasePath);
-    return {
-      acquired: false,
-      lease: { owner: holder?.info?.owner ?? "unknown", expiresAt: holder?.info?.expiresAt ?? 0 },
-    };
+  /**
+   * Throws LeaseLostError unless the lease file names `fence`'s owner and epoch. Called under
+   * the append lock, which every lease change also takes, so the check holds for the write.
+   * @param fence the lease the append is made under
+   */
+  protected async checkFence(fence: LeaseFence): Promise<void> {
+    const info = (await readHolder(this.leasePath))?.info;
+    if (info?.owner === fence.owner && info.epoch === fence.epoch) return;
+    throw new LeaseLostError(
+      fence,
+      info
+        ? { owner: info.owner, ...(info.epoch !== undefined ? { epoch: info.epoch } : {}) }
+        : undefined,
+    );
   }
 
-  async renewLease(owner: string, ttlMs: number): Promise<boolean> {
-    const holder = await readHolder(this.leasePath);
-    if (holder?.info?.owner !== owner) return false;
-    // Write aside then rename: a reader never sees a half-written lease.
-    const tmp = `${this.leasePath}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, holderContent(owner, this.now() + ttlMs));
-    await fs.rename(tmp, this.leasePath);
-    return true;
+  /** The next epoch, recorded before it is given out (caller holds the lock). */
+  private async nextEpoch(seen: number | undefined): Promise<number> {
+    let last = 0;
+    try {
+      last = Number.parseInt(await fs.readFile(this.epochPath, "utf8"), 10) || 0;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    const epoch = Math.max(last, seen ?? 0) + 1;
+    await writeDurably(this.epochPath, `${String(epoch)}\n`);
+    return epoch;
+  }
+
+  async acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }> {
+    await fs.mkdir(dirname(this.path), { recursive: true });
+    return withLock(this.lockPath, async () => {
+      const holder = await readHolder(this.leasePath);
+      const info = holder?.info;
+      // Free, already ours, expired or its holder dead: only then is it (re)taken.
+      if (holder && info && info.owner !== owner && !isStale(holder, this.now()))
+        return {
+          acquired: false,
+          lease: {
+            owner: info.owner,
+            expiresAt: info.expiresAt,
+            ...(info.epoch !== undefined ? { epoch: info.epoch } : {}),
+          },
+        };
+      const epoch = await this.nextEpoch(info?.epoch);
+      const lease: Lease = { owner, expiresAt: this.now() + ttlMs, epoch };
+      await writeDurably(this.leasePath, holderContent(owner, lease.expiresAt, epoch));
+      return { acquired: true, lease };
+    });
+  }
+
+  async renewLease(owner: string, ttlMs: number, epoch?: number): Promise<boolean> {
+    await fs.mkdir(dirname(this.path), { recursive: true });
+    return withLock(this.lockPath, async () => {
+      const info = (await readHolder(this.leasePath))?.info;
+      if (info?.owner !== owner) return false;
+      if (epoch !== undefined && info.epoch !== epoch) return false;
+      // Not fsync'd: a renewal lost in a crash only makes the lease expire sooner (the epoch,
+      // what fencing relies on, is durable), and a controller renews often.
+      await writeAside(this.leasePath, holderContent(owner, this.now() + ttlMs, info.epoch), false);
+      return true;
+    });
   }
 
   async releaseLease(owner: string): Promise<void> {
-    const holder = await readHolder(this.leasePath);
-    if (holder?.info?.owner === owner) await fs.unlink(this.leasePath).catch(() => undefined);
+    await fs.mkdir(dirname(this.path), { recursive: true });
+    await withLock(this.lockPath, async () => {
+      const holder = await readHolder(this.leasePath);
+      if (holder?.info?.owner === owner) await fs.unlink(this.leasePath).catch(() => undefined);
+    });
   }
+}
+
+/**
+ * Writes a file aside then renames it into place: a reader never sees half of it.
+ * @param path the file
+ * @param content what it holds
+ * @param durable fsync before the rename, so it survives a machine crash (an acquisition, an epoch)
+ */
+async function writeAside(path: string, content: string, durable: boolean): Promise<void> {
+  const tmp = `${path}.${String(process.pid)}.tmp`;
+  const handle = await fs.open(tmp, "w");
+  try {
+    await handle.writeFile(content);
+    if (durable) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, path);
+}
+
+/**
+ * writeAside, fsync'd.
+ * @param path the file
+ * @param content what it holds
+ */
+function writeDurably(path: string, content: string): Promise<void> {
+  return writeAside(path, content, true);
 }
 
 /**

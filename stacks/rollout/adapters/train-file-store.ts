@@ -7,7 +7,7 @@
  */
 import { promises as fs } from "node:fs";
 import { dirname } from "node:path";
-import { LedgerConflictError, type LedgerRecord } from "../core/ports.js";
+import { type LeaseFence, LedgerConflictError, type LedgerRecord } from "../core/ports.js";
 import { withLock } from "./file-lock.js";
 import { FileLedger, appendRecord, type FileLedgerOptions } from "./ledger-file.js";
 import {
@@ -156,7 +156,7 @@ export class FileSnapshotStore implements SnapshotStore {
 /**
  * The file ledger with a tail reader: what a train controller uses on the file backend. Its
  * append finds the ledger's end from the tail's mark instead of parsing the whole file (the
- * same lock, sequence check, torn-line cut and fsync as FileLedger.append), so neither a
+ * same lock, lease fence, sequence check, torn-line cut and fsync as FileLedger.append), so neither a
  * step's read nor its append grows with the ledger's age.
  */
 export class TailedFileLedger extends FileLedger {
@@ -169,9 +169,15 @@ export class TailedFileLedger extends FileLedger {
     this.clock = options.now ?? Date.now;
   }
 
-  override async append(event: unknown, expectedSeq: number): Promise<LedgerRecord<unknown>> {
+  override async append(
+    event: unknown,
+    expectedSeq: number,
+    fence?: LeaseFence,
+  ): Promise<LedgerRecord<unknown>> {
     await fs.mkdir(dirname(this.path), { recursive: true });
-    return withLock(`${this.path}.lock`, async () => {
+    return withLock(this.lockPath, async () => {
+      // Under the lock every lease change takes: the lease cannot move between check and write.
+      if (fence) await this.checkFence(fence);
       const end = await this.tail.end();
       const next = end.seq + 1;
       if (expectedSeq !== next) throw new LedgerConflictError(expectedSeq, next);

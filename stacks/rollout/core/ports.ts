@@ -159,6 +159,42 @@ export interface Lease {
   owner: string;
   /** Epoch ms after which another process may take the lease over. */
   expiresAt: number;
+  /**
+   * The fencing token: incremented on every acquisition and takeover (never reused, even after
+   * a release), so a holder that paused past its expiry carries an epoch no longer current.
+   * Absent from ledgers that do not fence.
+   */
+  epoch?: number;
+}
+
+/** What an append made under a lease carries: it lands only if this is still the lease. */
+export interface LeaseFence {
+  owner: string;
+  epoch: number;
+}
+
+/**
+ * Thrown by a fenced `Ledger.append` when the lease is no longer the appender's (another
+ * process took it over, or it was released): nothing was written.
+ */
+export class LeaseLostError extends Error {
+  readonly code = "LEASE_LOST";
+  /**
+   * @param fence the lease the append was made under
+   * @param holder who holds the lease now (undefined: nobody)
+   */
+  constructor(
+    readonly fence: LeaseFence,
+    readonly holder: { owner: string; epoch?: number } | undefined,
+  ) {
+    super(
+      `lease lost: ${fence.owner} appended under lease epoch ${String(fence.epoch)}, but ` +
+        (holder
+          ? `${holder.owner} holds it now (epoch ${String(holder.epoch ?? "?")})`
+          : "nobody holds it now"),
+    );
+    this.name = "LeaseLostError";
+  }
 }
 
 /**
@@ -168,10 +204,22 @@ export interface Lease {
  */
 export interface Ledger<E = unknown> {
   read(): Promise<LedgerRecord<E>[]>;
-  append(event: E, expectedSeq: number): Promise<LedgerRecord<E>>;
+  /**
+   * Appends at `expectedSeq`. With `fence`, atomically with the write: only while the lease
+   * is still `fence.owner`'s at `fence.epoch`, else LeaseLostError and nothing written.
+   *
+   * Only a train controller fences: its appends are facts and decisions that are true only
+   * while it holds the environment. Operators' appends (submit, abort, approve, unhold,
+   * pause) are not fenced, because they hold no lease and need none: they are a human's
+   * decision, valid whoever drives the environment, ordered by `expectedSeq` alone and read
+   * by whichever controller holds the lease next. The single-release runner keeps its
+   * unfenced appends too (its lease is renewed and checked between steps, as before).
+   */
+  append(event: E, expectedSeq: number, fence?: LeaseFence): Promise<LedgerRecord<E>>;
   /** Take the lease for `owner`, or return the current holder's lease if someone else holds it. */
   acquireLease(owner: string, ttlMs: number): Promise<{ acquired: boolean; lease: Lease }>;
-  renewLease(owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends `owner`'s lease; with `epoch`, only if it is still that acquisition's. */
+  renewLease(owner: string, ttlMs: number, epoch?: number): Promise<boolean>;
   releaseLease(owner: string): Promise<void>;
 }
 

@@ -10,12 +10,24 @@
  * Like the runner it keeps nothing a crash could lose: a controller killed mid-update is
  * taken over by another once the lease expires, which finds the `applying` with no outcome,
  * refreshes the stack and applies again.
+ *
+ * Fencing: every append this controller makes carries its lease (owner and epoch), and the
+ * ledger refuses it atomically with the write once another controller has taken the lease
+ * over. A controller that paused past its lease (a GC pause, SIGSTOP, a slow update) so
+ * cannot record what its update did after the fact: it stops (`lease-lost`) and the new
+ * holder's recovery re-reads the stack and decides the cohort's version.
+ *
+ * An operator interrupt (the signal: Ctrl-C on `run`) is not a release failure: no new work
+ * starts, running updates are cancelled the way pulumi cancels on Ctrl-C, and one cut short is
+ * left `applying` with no outcome, for the next controller to re-read and resume.
  */
 import { parseEvent, type RolloutEvent } from "../core/events.js";
 import {
   type AlarmReading,
   type Clock,
   type HealthGate,
+  type LeaseFence,
+  LeaseLostError,
   type Ledger,
   LedgerConflictError,
   type LedgerRecord,
@@ -96,6 +108,22 @@ interface Running {
   done: Promise<void>;
 }
 
+/**
+ * Why the controller itself cancels its running actions (an operator interrupt, a lost lease),
+ * as opposed to a release that is stopping: an update it cuts short is not the release's
+ * fault and is recorded nowhere (its `applying` stays open for the next controller).
+ */
+class ControllerStopping extends Error {}
+
+/** How many times per TTL a running controller renews its lease. */
+const RENEWALS_PER_TTL = 4;
+
+function isLeaseLost(err: unknown): err is LeaseLostError {
+  return (
+    err instanceof LeaseLostError || (err as { code?: string } | undefined)?.code === "LEASE_LOST"
+  );
+}
+
 function isConflict(err: unknown): err is { actualNext?: number } {
   return (
     err instanceof LedgerConflictError || (err as { code?: string }).code === "LEDGER_CONFLICT"
@@ -116,6 +144,10 @@ export class TrainController {
   private completions = 0;
   /** Releases whose `train-finished` this controller folded, with their outcome. */
   readonly finished = new Map<string, TrainOutcome>();
+  /** The lease this run holds: every append carries it (undefined: not running, or no fencing). */
+  private fence?: LeaseFence;
+  /** When this run last acquired or renewed its lease (clock ms). */
+  private renewedAt = 0;
 
   constructor(
     private readonly ports: TrainPorts,
@@ -159,7 +191,7 @@ export class TrainController {
   /** Appends a decision at the next sequence number; false when another writer got there first. */
   private async appendDecision(event: RolloutEvent): Promise<boolean> {
     try {
-      await this.ports.ledger.append(event, this.state.lastSeq + 1);
+      await this.ports.ledger.append(event, this.state.lastSeq + 1, this.fence);
       this.log(
         `#${String(this.state.lastSeq + 1)} ${event.type} ${event.release}${"cohort" in event ? `/${event.cohort}` : ""}`,
       );
@@ -170,12 +202,15 @@ export class TrainController {
     }
   }
 
-  /** Appends what happened (true whatever was appended meanwhile): retried at the ledger's end. */
+  /**
+   * Appends what happened (true whatever was appended meanwhile): retried at the ledger's end,
+   * but never past a lost lease (LeaseLostError propagates: the controller stops).
+   */
   private async appendFact(event: RolloutEvent): Promise<void> {
     let next = this.state.lastSeq + 1;
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
-        await this.ports.ledger.append(event, next);
+        await this.ports.ledger.append(event, next, this.fence);
         return;
       } catch (err) {
         if (!isConflict(err)) throw err;
@@ -245,6 +280,9 @@ export class TrainController {
           await this.appendFact({ type: "failed", release, cohort, cause: "update", reason: rel });
           return;
         }
+        // Stopped before the update began (a listener added now would never fire): leave the
+        // `applying` open; the next controller refreshes the stack and applies.
+        if (signal.aborted && signal.reason instanceof ControllerStopping) return;
         const res = await driver.apply(stack, rel, undefined, signal);
         if (res.ok) {
           await this.appendFact({
@@ -256,6 +294,10 @@ export class TrainController {
           });
           return;
         }
+        // Cut short because this controller stops (Ctrl-C, a lost lease): not the release's
+        // fault. Nothing is recorded: the `applying` stays open, and the next controller
+        // refreshes the stack and finds out what the update did (as the runner's `resume`).
+        if (signal.aborted && signal.reason instanceof ControllerStopping) return;
         const cancelled = signal.aborted;
         await this.appendFact({
           type: "failed",
@@ -366,15 +408,37 @@ export class TrainController {
     this.foldedSinceSnapshot = 0;
   }
 
-  private async stopAll(): Promise<void> {
-    for (const r of this.running.values()) r.abort.abort(new Error("controller stopping"));
-    await Promise.all([...this.running.values()].map((r) => r.done));
+  /**
+   * Starts nothing more and cancels the running actions (an update through its AbortSignal,
+   * which makes pulumi stop as on Ctrl-C: operations in flight finish, the checkpoint is
+   * written), then waits for them.
+   * @param why why the controller stops
+   */
+  private async stopAll(why: string): Promise<void> {
+    const running = [...this.running.entries()];
+    for (const [, r] of running) r.abort.abort(new ControllerStopping(why));
+    // Logged once every cancel has been sent (an operator, or a test, can rely on that).
+    if (running.length > 0)
+      this.log(`stopping (${why}): cancelled ${running.map(([key]) => key).join(", ")}`);
+    await Promise.all(running.map(([, r]) => r.done));
+  }
+
+  /** The result of a run whose lease another controller took over. */
+  private async leaseLost(detail: string): Promise<TrainRunResult> {
+    await this.stopAll("the lease was lost");
+    return {
+      outcome: "lease-lost",
+      reason:
+        `another controller took the lease over (${detail}); this one recorded nothing more, ` +
+        "and the holder re-reads any update it left without an outcome",
+      state: this.state,
+    };
   }
 
   /** Runs the environment's train under the lease until idle, a human is needed, or the signal. */
   async run(): Promise<TrainRunResult> {
-    const { ledger, clock } = this.ports;
-    const { owner, leaseTtlMs, signal } = this.options;
+    const { ledger } = this.ports;
+    const { owner, leaseTtlMs } = this.options;
     const lease = await ledger.acquireLease(owner, leaseTtlMs);
     if (!lease.acquired)
       return {
@@ -382,74 +446,94 @@ export class TrainController {
         reason: `another controller (${lease.lease.owner}) drives this environment until ${new Date(lease.lease.expiresAt).toISOString()}`,
         state: this.state,
       };
+    // A ledger that gives no epoch does not fence (appends then go unfenced, as before).
+    const epoch = lease.lease.epoch;
+    this.fence = epoch !== undefined ? { owner, epoch } : undefined;
+    this.renewedAt = this.ports.clock.now();
     try {
-      for (;;) {
-        if (this.crashed)
-          throw this.crashed instanceof Error
-            ? this.crashed
-            : new Error("a cohort action failed", { cause: this.crashed });
-        if (signal?.aborted) {
-          await this.stopAll();
-          return { outcome: "interrupted", reason: "interrupted", state: this.state };
+      return await this.loop();
+    } catch (err) {
+      // An append refused by the fence, from the loop or from a cohort action.
+      if (isLeaseLost(err)) return await this.leaseLost(err.message);
+      throw err;
+    } finally {
+      this.fence = undefined;
+      await ledger.releaseLease(owner).catch(() => undefined);
+    }
+  }
+
+  /** The decision loop of a run, while the lease is held (run() acquires and releases it). */
+  private async loop(): Promise<TrainRunResult> {
+    const { ledger, clock } = this.ports;
+    const { owner, leaseTtlMs, signal } = this.options;
+    for (;;) {
+      if (this.crashed)
+        throw this.crashed instanceof Error
+          ? this.crashed
+          : new Error("a cohort action failed", { cause: this.crashed });
+      if (signal?.aborted) {
+        const why: unknown = signal.reason;
+        const reason = why instanceof Error ? why.message : "interrupted";
+        await this.stopAll(reason);
+        // An action that finished meanwhile may have been refused by the fence.
+        if (isLeaseLost(this.crashed)) throw this.crashed;
+        return { outcome: "interrupted", reason, state: this.state };
+      }
+      // Renewed a few times per TTL, not at every step: each renewal is a write (a lock and a
+      // file, or a DynamoDB item), and a step can be very frequent. A lost lease is still seen
+      // at once by the next append, which the ledger fences.
+      if (clock.now() - this.renewedAt >= leaseTtlMs / RENEWALS_PER_TTL) {
+        if (!(await ledger.renewLease(owner, leaseTtlMs, this.fence?.epoch)))
+          return await this.leaseLost("its renewal was refused");
+        this.renewedAt = clock.now();
+      }
+      const seen = this.completions;
+      const d = await this.step();
+      await this.maybeSnapshot();
+      if (d.actions.some((a) => a.kind === "record")) continue;
+      if (this.running.size === 0) {
+        if (this.options.until?.(this.state, this.finished)) {
+          await this.maybeSnapshot(true);
+          return { outcome: "done", reason: "done", state: this.state, decisions: d };
         }
-        if (!(await ledger.renewLease(owner, leaseTtlMs))) {
-          await this.stopAll();
+        if (this.state.order.length === 0 && this.options.stopWhenIdle) {
+          await this.maybeSnapshot(true);
           return {
-            outcome: "lease-lost",
-            reason: "another controller took the lease over",
+            outcome: "idle",
+            reason: "no release in the train",
             state: this.state,
+            decisions: d,
           };
         }
-        const seen = this.completions;
-        const d = await this.step();
-        await this.maybeSnapshot();
-        if (d.actions.some((a) => a.kind === "record")) continue;
-        if (this.running.size === 0) {
-          if (this.options.until?.(this.state, this.finished)) {
-            await this.maybeSnapshot(true);
-            return { outcome: "done", reason: "done", state: this.state, decisions: d };
-          }
-          if (this.state.order.length === 0 && this.options.stopWhenIdle) {
-            await this.maybeSnapshot(true);
-            return {
-              outcome: "idle",
-              reason: "no release in the train",
-              state: this.state,
-              decisions: d,
-            };
-          }
-          if (
-            d.actions.length === 0 &&
-            d.waits.length > 0 &&
-            d.waits.every(
-              (w) =>
-                w.waitingFor === "human" || (w.until === undefined && w.waitingFor !== "update"),
-            ) &&
-            this.options.stopWhenIdle
-          ) {
-            await this.maybeSnapshot(true);
-            return {
-              outcome: "needs-human",
-              reason: d.waits.map((w) => `${w.release}: ${w.reason}`).join("; "),
-              state: this.state,
-              decisions: d,
-            };
-          }
+        if (
+          d.actions.length === 0 &&
+          d.waits.length > 0 &&
+          d.waits.every(
+            (w) => w.waitingFor === "human" || (w.until === undefined && w.waitingFor !== "update"),
+          ) &&
+          this.options.stopWhenIdle
+        ) {
+          await this.maybeSnapshot(true);
+          return {
+            outcome: "needs-human",
+            reason: d.waits.map((w) => `${w.release}: ${w.reason}`).join("; "),
+            state: this.state,
+            decisions: d,
+          };
         }
-        if (d.actions.some((a) => a.kind === "observe" && !this.running.has(actionKey(a))))
-          continue;
-        // An action finished after the step looked: decide again before sleeping.
-        if (this.completions !== seen) continue;
-        const now = clock.now();
-        // New submissions and human decisions are noticed within a poll interval.
-        const polls = liveReleases(this.state).map((r) => r.policy.pollIntervalMs);
-        const poll = polls.length > 0 ? Math.min(...polls) : 30_000;
-        const wake = Math.min(nextWake(d) ?? now + poll, now + poll);
-        this.wake = new AbortController();
-        await clock.sleep(Math.max(0, wake - now), this.wake.signal).catch(() => undefined);
       }
-    } finally {
-      await ledger.releaseLease(owner).catch(() => undefined);
+      if (d.actions.some((a) => a.kind === "observe" && !this.running.has(actionKey(a)))) continue;
+      // An action finished after the step looked: decide again before sleeping.
+      if (this.completions !== seen) continue;
+      const now = clock.now();
+      // New submissions and human decisions are noticed within a poll interval.
+      const polls = liveReleases(this.state).map((r) => r.policy.pollIntervalMs);
+      const poll = polls.length > 0 ? Math.min(...polls) : 30_000;
+      const wake = Math.min(nextWake(d) ?? now + poll, now + poll);
+      this.wake = new AbortController();
+      // An operator interrupt wakes the loop too: it stops at once, not after a poll.
+      const woken = signal ? AbortSignal.any([this.wake.signal, signal]) : this.wake.signal;
+      await clock.sleep(Math.max(0, wake - now), woken).catch(() => undefined);
     }
   }
 }

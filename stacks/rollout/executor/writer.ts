@@ -77,6 +77,7 @@ export class LedgerWriter {
    */
   async append(event: RolloutEvent, lastSeq: number): Promise<LedgerRecord<unknown> | undefined> {
     try {
+      // Unfenced: operators' intents hold no lease (core/ports.ts, Ledger.append, says why).
       const rec = await this.ledger.append(event, lastSeq + 1);
       this.progress?.({ kind: "event", seq: rec.seq, at: rec.at, event });
       return rec;

@@ -4,7 +4,11 @@
  *    driver, released by the test) gets `lease-held` and records nothing; nobody acts twice;
  *  - a controller killed mid-step (right after recording an update's start, before running
  *    it; its lease never released) is taken over, once the lease expires, by a controller that
- *    starts from the snapshot plus the ledger's tail, to the same outcome as a run never killed.
+ *    starts from the snapshot plus the ledger's tail, to the same outcome as a run never killed;
+ *  - a controller that pauses past its lease (its loop stopped at a renewal, its update held
+ *    open in the driver) while another takes over is fenced out: when its update completes,
+ *    its append is refused by the ledger and recorded nowhere, it stops with `lease-lost`,
+ *    and the new holder ends as a run never interrupted.
  * Interleavings are forced by hold points and kill hooks; the clock jumps on every sleep (no
  * virtual-time scheduler, whose "everyone is parked" test is unsound with real I/O).
  */
@@ -23,7 +27,13 @@ import {
   snapshotPathFor,
 } from "../../../stacks/rollout/adapters/train-file-store.js";
 import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
-import type { Ledger, LedgerRecord, Release } from "../../../stacks/rollout/core/ports.js";
+import {
+  type Ledger,
+  type LeaseFence,
+  LeaseLostError,
+  type LedgerRecord,
+  type Release,
+} from "../../../stacks/rollout/core/ports.js";
 import type { SnapshotStore } from "../../../stacks/rollout/core/train/compaction.js";
 import {
   type TailLedger,
@@ -105,6 +115,31 @@ const dynamoBackend: Backend = {
   },
 };
 
+/** A latch: `entered` resolves when someone reaches it, who waits there until `go()`. */
+class Latch {
+  armed = false;
+  private enter = (): void => undefined;
+  readonly entered = new Promise<void>((r) => (this.enter = r));
+  go = (): void => undefined;
+  private readonly gate = new Promise<void>((r) => (this.go = r));
+  /** Waits here while armed (a process stopped, as by SIGSTOP, at this point). */
+  async pass(): Promise<void> {
+    if (!this.armed) return;
+    this.enter();
+    await this.gate;
+  }
+}
+
+/** Hooks on one controller's ledger handle. */
+interface Hooks {
+  /** Ends the process right after this append. */
+  kill?: (e: RolloutEvent) => boolean;
+  /** Every lease renewal passes it first (armed: the controller's loop is paused). */
+  renew?: Latch;
+  /** Told of every append attempt, with its error when refused. */
+  appended?: (e: RolloutEvent, error?: unknown) => void;
+}
+
 class Train extends TrainWorld {
   private readonly handle: () => { ledger: TrainLedger; snapshots: SnapshotStore };
   constructor(backend: Backend) {
@@ -119,15 +154,35 @@ class Train extends TrainWorld {
   }
 
   /** A controller on its own ledger handle; `kill` ends its process right after that append. */
-  controllerOn(owner: string, kill?: (e: RolloutEvent) => boolean): TrainController {
+  controllerOn(
+    owner: string,
+    kill?: (e: RolloutEvent) => boolean,
+    hooks: Hooks = {},
+  ): TrainController {
     const { ledger, snapshots } = this.handle();
     let dead = false;
     const append = ledger.append.bind(ledger);
     const release = ledger.releaseLease.bind(ledger);
+    const renew = ledger.renewLease.bind(ledger);
+    ledger.renewLease = async (o: string, ttl: number, epoch?: number): Promise<boolean> => {
+      await hooks.renew?.pass();
+      return renew(o, ttl, epoch);
+    };
     // A kill: the record is written, then the process is gone — no more writes, no lease release.
-    ledger.append = async (event: unknown, seq: number): Promise<LedgerRecord<unknown>> => {
+    ledger.append = async (
+      event: unknown,
+      seq: number,
+      fence?: LeaseFence,
+    ): Promise<LedgerRecord<unknown>> => {
       if (dead) throw new CrashError();
-      const rec = await append(event, seq);
+      let rec: LedgerRecord<unknown>;
+      try {
+        rec = await append(event, seq, fence);
+      } catch (err) {
+        hooks.appended?.(event as RolloutEvent, err);
+        throw err;
+      }
+      hooks.appended?.(event as RolloutEvent);
       if (kill?.(event as RolloutEvent)) {
         dead = true;
         throw new CrashError();
@@ -194,6 +249,18 @@ class Train extends TrainWorld {
     };
     return { reached, go };
   }
+
+  /** Hold points for the next `n` updates of `stack` to `release`, one latch per update in turn. */
+  holdApplies(stack: string, release: string, n: number): Latch[] {
+    const latches = Array.from({ length: n }, () => Object.assign(new Latch(), { armed: true }));
+    const queue = [...latches];
+    const apply = this.driver.apply.bind(this.driver);
+    this.driver.apply = async (s: string, rel: Release, ...rest) => {
+      if (s === stack && rel.id === release) await queue.shift()?.pass();
+      return apply(s, rel, ...rest);
+    };
+    return latches;
+  }
 }
 
 /** Every (release, cohort) entered and started at most once: nobody acted twice. */
@@ -203,6 +270,15 @@ function actedOnce(events: RolloutEvent[]): void {
   const applying = events.filter((e) => e.type === "applying").map(key);
   expect(new Set(entered).size).toBe(entered.length);
   expect(new Set(applying).size).toBe(applying.length);
+}
+
+/** Every (release, cohort) entered at most once, and at most one outcome per update. */
+function actedOnceAfter(events: RolloutEvent[]): void {
+  const key = (e: RolloutEvent) => `${e.release}@${"cohort" in e ? e.cohort : ""}`;
+  const entered = events.filter((e) => e.type === "train-entered").map(key);
+  const applied = events.filter((e) => e.type === "applied").map(key);
+  expect(new Set(entered).size).toBe(entered.length);
+  expect(new Set(applied).size).toBe(applied.length);
 }
 
 const backends: { backend: Backend; skip: string | undefined }[] = [
@@ -278,6 +354,70 @@ for (const { backend, skip } of backends) {
         );
         expect(attempts).toEqual([1, 2]);
         expect(w.driver.calls.some((c) => c.op === "refresh" && c.stack === "prod.b")).toBe(true);
+      }, 60_000);
+
+      it("a controller paused past its lease is fenced out: its late outcome is recorded nowhere", async () => {
+        const reference = new Train(backend);
+        reference.bad = (c, r) => c === "b" && r === "r2";
+        await reference.submitBoth();
+        expect((await reference.controllerOn("host:1").run()).outcome).toBe("idle");
+        const expected = await reference.outcome();
+
+        const w = new Train(backend);
+        w.bad = reference.bad;
+        await w.submitBoth();
+        // r1's update of a: the first (A's) and the second (B's, its recovery) held in turn.
+        const [holdA, holdB] = w.holdApplies("prod.a", "r1", 2);
+        if (!holdA || !holdB) throw new Error("two hold points");
+        const pauseA = new Latch();
+        let lateAppend = (_: unknown): void => undefined;
+        const late = new Promise<unknown>((r) => (lateAppend = r));
+        const a = w.controllerOn("host:1", undefined, {
+          renew: pauseA,
+          // The append's last word: a conflict is retried at the ledger's end, so not that.
+          appended: (e, error) => {
+            if (e.type !== "applied") return;
+            if ((error as { code?: string } | undefined)?.code === "LEDGER_CONFLICT") return;
+            lateAppend(error ?? "appended");
+          },
+        });
+        const runA = a.run();
+        await holdA.entered;
+        // A's process stops (GC pause, SIGSTOP) at its next renewal, its update still open.
+        pauseA.armed = true;
+        await pauseA.entered;
+        await w.clock.sleep(TTL + 1);
+        const b = w.controllerOn("host:2");
+        const runB = b.run();
+        // B took the lease over, found r1's update of a with no outcome and is re-applying it.
+        await holdB.entered;
+        const before = await w.events();
+        expect(before.at(-1)).toMatchObject({
+          type: "applying",
+          release: "r1",
+          cohort: "a",
+          attempt: 2,
+        });
+        // A's update completes now, under B's lease: its `applied` must be refused.
+        holdA.go();
+        const refused = await late;
+        expect(refused).toBeInstanceOf(LeaseLostError);
+        expect((refused as LeaseLostError).holder).toMatchObject({ owner: "host:2" });
+        expect(await w.events()).toEqual(before);
+        holdB.go();
+        expect((await runB).outcome).toBe("idle");
+        pauseA.go();
+        const resA = await runA;
+        expect(resA.outcome).toBe("lease-lost");
+        expect(resA.reason).toContain("another controller took the lease over");
+        // B ends as a run never interrupted; A's update was recorded once, by B's recovery.
+        expect(await w.outcome()).toEqual(expected);
+        const events = await w.events();
+        actedOnceAfter(events);
+        const applied = events.filter(
+          (e) => e.type === "applied" && e.release === "r1" && e.cohort === "a",
+        );
+        expect(applied).toHaveLength(1);
       }, 60_000);
     },
   );

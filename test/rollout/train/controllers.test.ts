@@ -14,7 +14,7 @@ import {
   snapshotPathFor,
 } from "../../../stacks/rollout/adapters/train-file-store.js";
 import type { RolloutEvent } from "../../../stacks/rollout/core/events.js";
-import type { LedgerRecord } from "../../../stacks/rollout/core/ports.js";
+import type { LedgerRecord, Release } from "../../../stacks/rollout/core/ports.js";
 import { TrainController } from "../../../stacks/rollout/executor/train-controller.js";
 import { CrashError } from "../../kit/ledger.js";
 import { MIN, TrainWorld, cohort, policy, waves } from "./train-world.js";
@@ -107,14 +107,30 @@ describe("train controllers on one environment (file ledger)", () => {
     await w.submitAll();
     const first = w.controller2("host:1");
     const second = w.controller2("host:2");
+    // Forced interleaving: the second starts while the first is held inside r1's update of a
+    // (a hold point in the driver, released by the test), so the first appends nothing
+    // meanwhile. Not a clock sleep: the virtual clock's "everyone is parked" is unsound with
+    // the file ledger's real I/O, and would let the first act during the second's run.
+    let reached = (): void => undefined;
+    let go = (): void => undefined;
+    const inside = new Promise<void>((r) => (reached = r));
+    const gate = new Promise<void>((r) => (go = r));
+    const apply = w.driver.apply.bind(w.driver);
+    w.driver.apply = async (stack: string, release: Release, ...rest) => {
+      if (stack === "prod.a" && release.id === "r1") {
+        reached();
+        await gate;
+      }
+      return apply(stack, release, ...rest);
+    };
     const run1 = first.run();
-    // Forced interleaving: the second starts while the first is between steps mid-train.
-    await w.clock.sleep(3 * MIN);
+    await inside;
     const before = (await w.events()).length;
     const r2 = await second.run();
     expect(r2.outcome).toBe("lease-held");
     expect(r2.reason).toContain("host:1");
     expect((await w.events()).length).toBe(before);
+    go();
     expect((await run1).outcome).toBe("idle");
     // Exactly one entry per release and cohort: nobody acted twice.
     const entries = (await w.events())

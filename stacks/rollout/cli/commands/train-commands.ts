@@ -152,7 +152,11 @@ export function controllerFor(
   });
 }
 
-/** Appends at the ledger's end, retrying when another writer got there first. */
+/**
+ * Appends at the ledger's end, retrying when another writer got there first. Not fenced: a
+ * submission is a human's decision and holds no lease; the controller that holds it reads the
+ * submission at its next step (core/ports.ts, Ledger.append).
+ */
 async function appendAtEnd(tp: TrainPorts, after: number, event: RolloutEvent): Promise<number> {
   let next = after + 1;
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -219,11 +223,23 @@ export async function submitCommand(
   return EXIT.done;
 }
 
-/** SIGINT/SIGTERM stop the controller between steps; the lease is released on the way out. */
+/**
+ * SIGINT/SIGTERM, as the single-release runner (drive.ts) treats them: the first stops the
+ * controller — no new work, running updates cancelled through their AbortSignal, which sends
+ * pulumi the SIGINT it gets from a Ctrl-C in a terminal anyway (it finishes the resource
+ * operations in flight and writes its checkpoint, so the stack is left consistent and the
+ * stop does not wait for a long update). A cancelled update is recorded nowhere: the next
+ * `run` re-reads the stack and resumes it; never a release failure. The lease is released on
+ * the way out. A second one leaves at once (exit 3); the lease then expires, or is taken over
+ * at once on this host once the process is gone, and the next `run` resumes the same way.
+ */
 export function interruptible(io: CliIo): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    io.stderr(`\n${sig}: stopping the train controller\n`);
+    if (controller.signal.aborted) process.exit(EXIT.human);
+    io.stderr(
+      `\n${sig}: stopping the train controller: no new work, running updates cancelled as pulumi does on Ctrl-C (${sig === "SIGINT" ? "Ctrl-C" : sig} again to leave now)\n`,
+    );
     controller.abort(new Error(`interrupted by ${sig}`));
   };
   process.on("SIGINT", onSignal);
@@ -244,6 +260,11 @@ function codeFor(finished: Iterable<TrainOutcome>): ExitCode {
 }
 
 function report(io: CliIo, o: CommonOptions, result: TrainRunResult, code: ExitCode, extra = {}) {
+  // Stopped with work left (Ctrl-C, the lease taken over): the exact command that goes on.
+  const next =
+    result.outcome === "interrupted" || result.outcome === "lease-lost"
+      ? cliCommand(o, "run")
+      : undefined;
   io.stdout(
     o.json
       ? JSON.stringify({
@@ -251,9 +272,10 @@ function report(io: CliIo, o: CommonOptions, result: TrainRunResult, code: ExitC
           outcome: result.outcome,
           reason: result.reason,
           exitCode: code,
+          ...(next ? { next } : {}),
           ...extra,
         }) + "\n"
-      : `train ${result.outcome}: ${result.reason}\n`,
+      : `train ${result.outcome}: ${result.reason}\n${next ? `  continue with: ${next}\n` : ""}`,
   );
 }
 

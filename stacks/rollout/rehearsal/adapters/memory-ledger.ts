@@ -7,6 +7,8 @@
 import {
   type Clock,
   type Lease,
+  type LeaseFence,
+  LeaseLostError,
   type Ledger,
   LedgerConflictError,
   type LedgerRecord,
@@ -16,6 +18,8 @@ export class MemoryLedger<E = unknown> implements Ledger<E> {
   /** What was appended, in order (subclasses may look, never edit). */
   protected readonly stored: LedgerRecord<E>[] = [];
   private lease: Lease | undefined;
+  /** The last epoch given out (a release keeps it: epochs never come back). */
+  private epoch = 0;
 
   /** @param clock stamps each record's `at` */
   constructor(protected readonly clock: Clock) {}
@@ -25,7 +29,9 @@ export class MemoryLedger<E = unknown> implements Ledger<E> {
     return Promise.resolve(this.stored.map((r) => ({ ...r, event: structuredClone(r.event) })));
   }
 
-  append(event: E, expectedSeq: number): Promise<LedgerRecord<E>> {
+  append(event: E, expectedSeq: number, fence?: LeaseFence): Promise<LedgerRecord<E>> {
+    if (fence && (this.lease?.owner !== fence.owner || this.lease.epoch !== fence.epoch))
+      return Promise.reject(new LeaseLostError(fence, this.lease && { ...this.lease }));
     const next = this.stored.length + 1;
     if (expectedSeq !== next) return Promise.reject(new LedgerConflictError(expectedSeq, next));
     const rec: LedgerRecord<E> = { seq: next, at: this.clock.now(), event: structuredClone(event) };
@@ -38,13 +44,14 @@ export class MemoryLedger<E = unknown> implements Ledger<E> {
     if (this.lease && this.lease.owner !== owner && this.lease.expiresAt > now) {
       return Promise.resolve({ acquired: false, lease: { ...this.lease } });
     }
-    this.lease = { owner, expiresAt: now + ttlMs };
+    this.lease = { owner, expiresAt: now + ttlMs, epoch: ++this.epoch };
     return Promise.resolve({ acquired: true, lease: { ...this.lease } });
   }
 
-  renewLease(owner: string, ttlMs: number): Promise<boolean> {
+  renewLease(owner: string, ttlMs: number, epoch?: number): Promise<boolean> {
     if (this.lease?.owner !== owner) return Promise.resolve(false);
-    this.lease = { owner, expiresAt: this.clock.now() + ttlMs };
+    if (epoch !== undefined && this.lease.epoch !== epoch) return Promise.resolve(false);
+    this.lease = { ...this.lease, expiresAt: this.clock.now() + ttlMs };
     return Promise.resolve(true);
   }
 
