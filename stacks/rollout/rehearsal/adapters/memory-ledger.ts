@@ -25,8 +25,21 @@ export class MemoryLedger<E = unknown> implements Ledger<E> {
   constructor(protected readonly clock: Clock) {}
 
   read(): Promise<LedgerRecord<E>[]> {
-    // Copies: a caller must never be able to edit history in place.
-    return Promise.resolve(this.stored.map((r) => ({ ...r, event: structuredClone(r.event) })));
+    return this.readAfter(0);
+  }
+
+  /**
+   * The records after `seq`, as copies (the tail reader the train controller uses on the file
+   * and DynamoDB ledgers): a train folded over days of virtual time reads only what is new,
+   * instead of copying the whole history at every step.
+   * @param seq the last sequence number the caller has folded
+   */
+  readAfter(seq: number): Promise<LedgerRecord<E>[]> {
+    // Copies: a caller must never be able to edit history in place. Appends are at the next
+    // sequence number from 1, so record #n is at index n - 1.
+    return Promise.resolve(
+      this.stored.slice(Math.max(0, seq)).map((r) => ({ ...r, event: structuredClone(r.event) })),
+    );
   }
 
   append(event: E, expectedSeq: number, fence?: LeaseFence): Promise<LedgerRecord<E>> {

@@ -15,7 +15,7 @@ import {
   type TrainRunOutcome,
   type TrainRunResult,
 } from "../../executor/train-controller.js";
-import { TailMemoryLedger } from "../adapters/tail-memory-ledger.js";
+import { MemoryLedger } from "../adapters/memory-ledger.js";
 import type { World } from "../sim/world.js";
 
 export type TrainMode = "train" | "one-at-a-time";
@@ -52,7 +52,7 @@ export interface TrainRun {
  */
 export async function runTrain(world: World, spec: TrainRunSpec): Promise<TrainRun> {
   const { clock } = world;
-  const ledger = new TailMemoryLedger(clock);
+  const ledger = new MemoryLedger(clock);
   const stop = new AbortController();
   clock.onAdvance((t) => {
     if (t > spec.deadline && !stop.signal.aborted)
@@ -120,7 +120,7 @@ export async function runTrain(world: World, spec: TrainRunSpec): Promise<TrainR
  * @param ledger the train's ledger
  * @param release the release id
  */
-function outcomeOf(ledger: TailMemoryLedger, release: string): string | undefined {
+function outcomeOf(ledger: MemoryLedger, release: string): string | undefined {
   for (const r of ledger.snapshot()) {
     const e = r.event as RolloutEvent;
     if (e.type === "train-finished" && e.release === release) return e.outcome;
