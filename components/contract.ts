@@ -9,6 +9,25 @@
  */
 import { z } from "zod";
 
+/**
+ * Config keys to values. zod's record skips an own "__proto__" key (writing it would replace
+ * the output's prototype), so a value set under that key would vanish without a word between
+ * the user and the compute; the key is refused by name instead.
+ */
+export const configValuesSchema = z.preprocess(
+  (input, ctx) => {
+    if (typeof input === "object" && input !== null && Object.hasOwn(input, "__proto__"))
+      ctx.issues.push({
+        code: "custom",
+        path: ["__proto__"],
+        message: '"__proto__" cannot be a config key (JavaScript reserves it); hint: rename it',
+        input,
+      });
+    return input;
+  },
+  z.record(z.string(), z.string()),
+);
+
 /** The release a cohort runs: held in that cohort stack's `pin` config. */
 export const pinSchema = z.object({
   /** Release id, e.g. "2026-11-21.1" or a git sha; unique per release. */
@@ -16,7 +35,7 @@ export const pinSchema = z.object({
   /** Artifact version, e.g. an image tag "1.4.2" or digest "sha256:…". */
   version: z.string().min(1),
   /** Configuration values delivered to the cohort's compute as environment. */
-  config: z.record(z.string(), z.string()).default({}),
+  config: configValuesSchema.default({}),
 });
 export type Pin = z.infer<typeof pinSchema>;
 

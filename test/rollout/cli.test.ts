@@ -117,8 +117,11 @@ describe("usage", () => {
       "dynamodb",
       "--config",
       "oops",
+      "--config",
+      "__proto__=on",
     );
     expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"__proto__" cannot be a config key');
     const lines = r.stderr.split("\n").filter((l) => l.trim().startsWith("- "));
     expect(lines.map((l) => l.trim().split(":")[0])).toEqual([
       "- --environment",
@@ -127,6 +130,7 @@ describe("usage", () => {
       "- --insufficient-data",
       "- --release",
       "- --version",
+      "- --config",
       "- --config",
     ]);
     expect(world.load().calls).toEqual([]);

@@ -18,10 +18,12 @@ import {
 } from "../../stacks/rollout/core/stack-config-codec.js";
 
 const text = fc.string({ unit: "binary", maxLength: 40 });
+/** Every legal config key: any string but "__proto__", which is refused (tested below). */
+const configKeys = text.filter((k) => k !== "__proto__");
 const pins = fc.record({
   release: fc.string({ unit: "binary", minLength: 1, maxLength: 30 }),
   version: fc.string({ unit: "binary", minLength: 1, maxLength: 30 }),
-  config: fc.dictionary(text, text, { maxKeys: 6 }),
+  config: fc.dictionary(configKeys, text, { maxKeys: 6 }),
 });
 const keys = fc.oneof(
   fc.constant(bareKey),
@@ -81,6 +83,19 @@ describe("stack config codec", () => {
     );
     expect(() => pinOfRelease({ id: "", version: "", config: {} })).toThrow(
       /pin\.release: .*pin\.version: /s,
+    );
+  });
+
+  it('refuses a "__proto__" config key by name rather than dropping its value', () => {
+    // zod's record skips that key; before this was refused, the pin below decoded with an
+    // empty config, so a value the release set never reached the cohort.
+    const raw = '{"release":"r","version":"1","config":{"__proto__":"on","A":"1"}}';
+    expect(() => decodePin(raw, "stack prod.free")).toThrow(
+      /^stack prod\.free: .*pin\.config\.__proto__: "__proto__" cannot be a config key/,
+    );
+    const config = JSON.parse('{"__proto__":"on"}') as Record<string, string>;
+    expect(() => pinOfRelease({ id: "r", version: "1", config })).toThrow(
+      /pin\.config\.__proto__: .*hint: rename it/,
     );
   });
 

@@ -8,7 +8,7 @@
  * state is keyed by (release, cohort) so several releases can be in flight.
  */
 import { z } from "zod";
-import { deploymentRefSchema } from "../../../components/contract.js";
+import { configValuesSchema, deploymentRefSchema } from "../../../components/contract.js";
 import { trainEventSchemas } from "./train/events.js";
 
 const stringMap = z.record(z.string(), z.string());
@@ -16,8 +16,8 @@ const stringMap = z.record(z.string(), z.string());
 export const releaseSchema = z.object({
   id: z.string().min(1),
   version: z.string().min(1),
-  config: stringMap.default({}),
-  edgeConfig: stringMap.optional(),
+  config: configValuesSchema.default({}),
+  edgeConfig: configValuesSchema.optional(),
   programRevision: z.string().min(1).optional(),
 });
 

@@ -44,7 +44,16 @@ const keyValues = (flag: string) =>
         });
         continue;
       }
-      out[m[1] ?? ""] = m[2] ?? "";
+      const key = m[1] ?? "";
+      if (key === "__proto__") {
+        // Assigning it would replace the map's prototype: the value would vanish unsaid.
+        ctx.addIssue({
+          code: "custom",
+          message: `${flag}: "__proto__" cannot be a config key (JavaScript reserves it); hint: rename it`,
+        });
+        continue;
+      }
+      out[key] = m[2] ?? "";
     }
     return out;
   });

@@ -8,8 +8,7 @@
  * This module imports nothing from events.ts: events.ts imports it.
  */
 import { z } from "zod";
-
-const stringMap = z.record(z.string(), z.string());
+import { configValuesSchema } from "../../../../components/contract.js";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -91,7 +90,7 @@ export const trainReleaseSpecSchema = z
   .object({
     id: z.string().min(1),
     version: z.string().min(1).optional(),
-    config: stringMap.default({}),
+    config: configValuesSchema.default({}),
   })
   .refine((r) => r.version !== undefined || Object.keys(r.config).length > 0, {
     message: "a release changes the version, configuration values, or both",
