@@ -1,15 +1,18 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects: `fast` (unit and property tests: no emulator, no engine, no
+ * Two projects (test/suite-layout.test.ts keeps every file that starts an emulator, an engine,
+ * a control plane or a browser out of `fast`): `fast` (unit and property tests: no emulator, no engine, no
  * browser, no child processes of the CLI; `npm run test:fast`, the inner
  * loop) and `slow` (everything that starts processes: moto, the real Pulumi
  * engine, the policy pack, Chromium). `npm run test:unit` runs both.
  */
-const SLOW = [
+export const SLOW = [
   "test/crash/**/*.test.ts",
   "test/adapters/cloudwatch-gate.test.ts",
   "test/adapters/dynamodb-ledger.test.ts",
+  "test/adapters/ecs-deployment-watcher.test.ts",
+  "test/adapters/notify-sns.test.ts",
   "test/adapters/gate-outage.test.ts",
   "test/adapters/pulumi-contract.test.ts",
   "test/adapters/wiring.test.ts",
@@ -35,6 +38,8 @@ const SLOW = [
   "test/rollout/processes.test.ts",
   // Train controllers and snapshots on the DynamoDB ledger (moto) as on the file ledger.
   "test/rollout/train/*-ledgers.test.ts",
+  // Ctrl-C on `run`: the real Pulumi CLI cancelling a real update under the CLI as a process.
+  "test/rollout/train/run-sigint.test.ts",
   // Starts the CLI as a child process to record which packages it resolves.
   "test/rollout/startup.test.ts",
 ];
