@@ -5,8 +5,8 @@
  * same records always yields the same state.
  */
 import type { z } from "zod";
-import type { DeploymentRef } from "../../../components/contract.js";
 import type { ApprovalState } from "./approvals.js";
+import type { DeploymentFacts } from "./deployment.js";
 import { type Condition, type ConditionType, syncConditions } from "./conditions.js";
 import { HANDLERS, type Handler, plan } from "./reducers.js";
 import type {
@@ -40,7 +40,8 @@ export interface Observation {
   error?: string;
 }
 
-export interface TargetState {
+/** A cohort of a release: its deployment fields (appliedAt, servingAt, …) are deployment.ts's. */
+export interface TargetState extends DeploymentFacts {
   target: PlannedTarget;
   wave: number;
   phase: TargetPhase;
@@ -56,21 +57,6 @@ export interface TargetState {
    * it may have left pending operations, so a revert refreshes the stack first.
    */
   applyOpen: boolean;
-  appliedAt?: number;
-  /** Where the deployment is watched, when the update returned before the new version served. */
-  deployment?: DeploymentRef;
-  /**
-   * When the new version was seen serving: the bake's clock starts here, never at `appliedAt`
-   * while a deployment is still rolling out. Equal to `appliedAt` when there is nothing to
-   * watch (the update's return is serving).
-   */
-  servingAt?: number;
-  /** The deployment's last recorded progress (e.g. "1/2 tasks of the new task definition running"). */
-  deploymentProgress?: string;
-  /** When the deployment was last recorded as checked (`observedAt`): a timeout needs a check after it. */
-  deploymentCheckedAt?: number;
-  /** The deployment failed, or the platform rolled it back by itself: the release fails here. */
-  deploymentFailure?: { state: "failed" | "rolled-back" | "unknown"; reason: string };
   precheck?: Observation;
   lastObservation?: Observation;
   revertFailure?: { reason: string; recoverCommand: string };

@@ -16,7 +16,7 @@
  */
 import { EXIT, type ExitCode } from "../../core/exit-codes.js";
 import type { RolloutEvent } from "../../core/events.js";
-import type { TrainRelease, TrainState } from "../../core/train/state.js";
+import type { TrainOutcome, TrainRelease, TrainState } from "../../core/train/state.js";
 import { formatTrainStatus, releaseState, trainStatus } from "../../core/train/status.js";
 import type { TrainPorts } from "../../executor/train-controller.js";
 import { type BuiltPorts, type CliIo, CliError, usageError } from "./context.js";
@@ -188,50 +188,33 @@ export async function trainAbortCommand(
       ? `abort of ${r.id} recorded (by ${by}: ${reason})\n`
       : `${r.id} is already being aborted (by ${by})\n`,
   );
-  const stop = interruptible(io);
-  try {
-    const controller = controllerFor(
-      tp,
-      { stopWhenIdle: true, until: abortSettled(r.id) },
-      stop.signal,
-    );
-    const result = await controller.run();
-    if (result.outcome === "lease-held") {
-      // Another controller runs the train: it sees the abort at its next step.
-      print(
-        io,
-        o,
-        { kind: "abort-requested", release: r.id, by, reason, recorded },
-        `the train's controller reverts ${r.id} at its next step (${result.reason}); follow it with: ${cliCommand(o, "status", "--train")}`,
-      );
-      return EXIT.done;
-    }
-    const outcome = controller.finished.get(r.id);
-    const code = outcome === "aborted" || outcome === "failed" ? EXIT.reverted : EXIT.human;
-    const live = controller.state.releases.get(r.id);
-    const text =
-      outcome !== undefined
-        ? `${r.id} ${outcome}: every cohort it reached is back on its last good update`
-        : live
-          ? `${r.id} is not finished: ${formatTrainStatus(trainStatus(controller.state, ports.clock.now())).trim()}`
-          : `${r.id}: ${result.reason}`;
+  const settled = await settleHere(tp, ports, o, r.id, io);
+  if (!settled.ran) {
+    // Another controller runs the train: it sees the abort at its next step.
     print(
       io,
       o,
-      {
-        kind: "aborted",
-        release: r.id,
-        by,
-        reason,
-        outcome: outcome ?? result.outcome,
-        exitCode: code,
-      },
-      text,
+      { kind: "abort-requested", release: r.id, by, reason, recorded },
+      `the train's controller reverts ${r.id} at its next step (${settled.reason}); follow it with: ${cliCommand(o, "status", "--train")}`,
     );
-    return code;
-  } finally {
-    stop.dispose();
+    return EXIT.done;
   }
+  const { outcome } = settled;
+  const code = outcome === "aborted" || outcome === "failed" ? EXIT.reverted : EXIT.human;
+  print(
+    io,
+    o,
+    {
+      kind: "aborted",
+      release: r.id,
+      by,
+      reason,
+      outcome: outcome ?? settled.result,
+      exitCode: code,
+    },
+    settled.text,
+  );
+  return code;
 }
 
 /**
@@ -262,43 +245,77 @@ export async function trainResumeCommand(
     return { type: "resumed", release: r.id, by: d.by, reason: d.reason };
   });
   io.stderr(`retry of ${r.id}'s failed revert(s) recorded (by ${d.by}: ${d.reason})\n`);
+  const settled = await settleHere(tp, ports, o, r.id, io);
+  if (!settled.ran) {
+    print(
+      io,
+      o,
+      { kind: "resumed", release: r.id, by: d.by, reason: d.reason },
+      `the train's controller retries the revert at its next step (${settled.reason}); follow it with: ${cliCommand(o, "status", "--train")}`,
+    );
+    return EXIT.done;
+  }
+  const { outcome } = settled;
+  const code = outcome !== undefined ? EXIT.reverted : EXIT.human;
+  print(
+    io,
+    o,
+    {
+      kind: "resumed",
+      release: r.id,
+      by: d.by,
+      reason: d.reason,
+      outcome: outcome ?? settled.result,
+      exitCode: code,
+    },
+    settled.text,
+  );
+  return code;
+}
+
+/** What driving a decided release came to: another controller has the train, or where it stands. */
+type Settled =
+  | { ran: false; reason: string }
+  | { ran: true; outcome: TrainOutcome | undefined; result: string; text: string };
+
+/**
+ * Runs the train here, Ctrl-C-able, until release `id` has finished or a revert of it failed
+ * (abort and resume both wait for that); when another controller holds the lease it returns at
+ * once, and that controller acts on the decision at its next step.
+ * @param tp the train's ports
+ * @param ports the CLI's ports (the clock, for the status text)
+ * @param o the common options (for the commands the status names)
+ * @param id the release decided about
+ * @param io output
+ */
+async function settleHere(
+  tp: TrainPorts,
+  ports: BuiltPorts,
+  o: CommonOptions,
+  id: string,
+  io: CliIo,
+): Promise<Settled> {
   const stop = interruptible(io);
   try {
     const controller = controllerFor(
       tp,
-      { stopWhenIdle: true, until: abortSettled(r.id) },
+      { stopWhenIdle: true, until: abortSettled(id) },
       stop.signal,
     );
     const result = await controller.run();
-    if (result.outcome === "lease-held") {
-      print(
-        io,
-        o,
-        { kind: "resumed", release: r.id, by: d.by, reason: d.reason },
-        `the train's controller retries the revert at its next step (${result.reason}); follow it with: ${cliCommand(o, "status", "--train")}`,
-      );
-      return EXIT.done;
-    }
-    const outcome = controller.finished.get(r.id);
-    const code = outcome !== undefined ? EXIT.reverted : EXIT.human;
+    if (result.outcome === "lease-held") return { ran: false, reason: result.reason };
+    const outcome = controller.finished.get(id);
+    const status = () =>
+      formatTrainStatus(
+        trainStatus(controller.state, ports.clock.now(), decisionCommandsFor(o)),
+      ).trim();
     const text =
       outcome !== undefined
-        ? `${r.id} ${outcome}: every cohort it reached is back on its last good update`
-        : `${r.id} is not finished: ${formatTrainStatus(trainStatus(controller.state, ports.clock.now(), decisionCommandsFor(o))).trim()}`;
-    print(
-      io,
-      o,
-      {
-        kind: "resumed",
-        release: r.id,
-        by: d.by,
-        reason: d.reason,
-        outcome: outcome ?? result.outcome,
-        exitCode: code,
-      },
-      text,
-    );
-    return code;
+        ? `${id} ${outcome}: every cohort it reached is back on its last good update`
+        : controller.state.releases.has(id)
+          ? `${id} is not finished: ${status()}`
+          : `${id}: ${result.reason}`;
+    return { ran: true, outcome, result: result.outcome, text };
   } finally {
     stop.dispose();
   }
