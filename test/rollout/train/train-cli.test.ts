@@ -114,6 +114,29 @@ describe("cohort-rollout submit / run / status --train", () => {
     expect(existsSync(`${LEDGER()}.train-snapshot.json`)).toBe(true);
   });
 
+  it("history --release shows a train release's events; status --release points to status --train", async () => {
+    await submit("r1", "--version", "2.0.0");
+    await submit("r2", "--config", "FEATURE_X=on");
+    expect((await cli("run", ...ENV())).code).toBe(0);
+
+    const history = await cli("history", ...ENV(), "--release", "r1", "--json");
+    expect(history.code).toBe(0);
+    const shown = (JSON.parse(history.stdout) as { records: { event: RolloutEvent }[] }).records;
+    expect(new Set(shown.map((r) => r.event.release))).toEqual(new Set(["r1"]));
+    expect(shown.map((r) => r.event.type)).toContain("train-finished");
+    expect(shown.length).toBe((await events()).filter((e) => e.release === "r1").length);
+    const text = await cli("history", ...ENV(), "--release", "r2");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("r2");
+
+    const status = await cli("status", ...ENV(), "--release", "r1");
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/r1 is a train release.*status --environment prod .*--train/);
+    const unknown = await cli("history", ...ENV(), "--release", "r9");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no release "r9".*recent: r1, r2/);
+  });
+
   it("run exits 1 when a release was reverted and 3 when a later one is held for a human", async () => {
     badVersions("2.0.0");
     await submit("r1", "--version", "2.0.0");

@@ -10,7 +10,7 @@ import { renderLine } from "../../core/progress.js";
 import { readState } from "../../executor/runner.js";
 import { type ReleaseState, statusOf } from "../../core/state.js";
 import { type BuiltPorts, type CliIo, usageError } from "./context.js";
-import type { CommonOptions } from "./options.js";
+import { type CommonOptions, cliCommand } from "./options.js";
 
 function releaseView(r: ReleaseState, now: number, o: CommonOptions) {
   return {
@@ -64,17 +64,24 @@ function releaseView(r: ReleaseState, now: number, o: CommonOptions) {
 
 /** A `--release` the ledger does not have is a typo, not an empty view. */
 function knownRelease(
-  releases: Map<string, ReleaseState>,
+  recorded: readonly string[],
   releaseId: string | undefined,
   environment: string,
 ): void {
-  if (releaseId !== undefined && !releases.has(releaseId)) {
-    const known = [...releases.keys()].slice(-5);
+  if (releaseId !== undefined && !recorded.includes(releaseId)) {
+    const known = recorded.slice(-5);
     throw usageError([
       `--release: no release "${releaseId}" in the ledger of ${environment}` +
         (known.length > 0 ? `; recent: ${known.join(", ")}` : "; nothing is recorded yet"),
     ]);
   }
+}
+
+/** Every release id the ledger names, in the order each first appears (single and train releases). */
+function recordedReleases(records: readonly { event: { release?: string } }[]): string[] {
+  const ids = new Set<string>();
+  for (const r of records) if (r.event.release !== undefined) ids.add(r.event.release);
+  return [...ids];
 }
 
 export async function statusCommand(
@@ -83,8 +90,13 @@ export async function statusCommand(
   releaseId: string | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const { state } = await readState(ports.ledger);
-  knownRelease(state.releases, releaseId, o.environment);
+  const { records, state } = await readState(ports.ledger);
+  knownRelease(recordedReleases(records), releaseId, o.environment);
+  if (releaseId !== undefined && !state.releases.has(releaseId))
+    // A release submitted to a train: its cohorts are shown by the train's status.
+    throw usageError([
+      `--release: ${releaseId} is a train release; its status is part of the train's: \`${cliCommand(o, "status", "--train")}\``,
+    ]);
   const now = ports.clock.now();
   const ids = releaseId !== undefined ? [releaseId] : state.order.slice(-5);
   const releases = ids
@@ -139,8 +151,8 @@ export async function historyCommand(
   limit: number | undefined,
   io: CliIo,
 ): Promise<ExitCode> {
-  const { records, state } = await readState(ports.ledger);
-  knownRelease(state.releases, releaseId, o.environment);
+  const { records } = await readState(ports.ledger);
+  knownRelease(recordedReleases(records), releaseId, o.environment);
   let shown = records.filter((r) => releaseId === undefined || r.event.release === releaseId);
   if (limit !== undefined) shown = shown.slice(-limit);
   if (o.json) {
