@@ -22,7 +22,8 @@ import type { CommonOptions } from "./options.js";
 import { defaultApprover } from "./approval-flags.js";
 import { cliCommand } from "./options.js";
 import { pickRelease } from "./release-commands.js";
-import { liveInTrain, trainAbort, trainDecisionProblems } from "./train-cli.js";
+import { liveInTrain, trainAbort } from "./train-cli.js";
+import { trainDecisionProblems } from "./train-flags.js";
 
 function print(io: CliIo, o: CommonOptions, value: Record<string, unknown>, text: string): void {
   if (o.json) io.stdout(JSON.stringify(value) + "\n");

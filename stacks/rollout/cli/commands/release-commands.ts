@@ -13,7 +13,8 @@ import { drive, reportRun, submitIntent } from "./drive.js";
 import { type CommonOptions, type ReleaseOptions, type RunOptions, cliCommand } from "./options.js";
 import { defaultApprover } from "./approval-flags.js";
 import { planEnvironment } from "./plan-inputs.js";
-import { liveInTrain, trainDecisionProblems, trainResume } from "./train-cli.js";
+import { liveInTrain, trainResume } from "./train-cli.js";
+import { trainDecisionProblems } from "./train-flags.js";
 
 async function plannedWaves(
   ports: BuiltPorts,

@@ -32,7 +32,7 @@ import {
 } from "../../executor/train-controller.js";
 import { type BuiltPorts, type CliIo, CliError, usageError } from "./context.js";
 import { type CommonOptions, cliCommand } from "./options.js";
-import { type TrainRunOptions, type TrainSubmitOptions, decisionCommands } from "./train-cli.js";
+import { type TrainRunOptions, type TrainSubmitOptions, decisionCommands } from "./train-flags.js";
 
 /** The environment's train: its waves (cohorts, stacks, bakes, alarms, cadence) and policy. */
 export const trainConfigSchema = z

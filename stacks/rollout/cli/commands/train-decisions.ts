@@ -21,7 +21,7 @@ import { formatTrainStatus, releaseState, trainStatus } from "../../core/train/s
 import type { TrainPorts } from "../../executor/train-controller.js";
 import { type BuiltPorts, type CliIo, CliError, usageError } from "./context.js";
 import { type CommonOptions, cliCommand } from "./options.js";
-import { type TrainDecisionFlags, decisionCommands as decisionCommandsFor } from "./train-cli.js";
+import { type TrainDecisionFlags, decisionCommands as decisionCommandsFor } from "./train-flags.js";
 import { controllerFor, interruptible, isConflict, trainPorts } from "./train-commands.js";
 
 /** Who decides and why (`--by` defaults like `approve`'s: $COHORT_ROLLOUT_USER, the login name). */
