@@ -5,29 +5,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
-import { registerRehearseCommand } from "../../stacks/rollout/rehearsal/command.js";
+import { rehearseCli } from "./support/rehearse-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rehearse-cmd-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(
-  ...args: string[]
-): Promise<{ code: number | undefined; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  let code: number | undefined;
-  const program = new Command("cohort-rollout").exitOverride();
-  program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerRehearseCommand(program, {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    exit: (c) => (code = c),
-  });
-  await program.parseAsync(["node", "cohort-rollout", "rehearse", ...args]);
-  return { code, out, err };
-}
+const cli = rehearseCli;
 
 describe("cohort-rollout rehearse", () => {
   it("rehearses prod with an error spike, prints the summary and writes the HTML report", async () => {
