@@ -14,7 +14,10 @@ export const DEFAULT_DEPLOYMENT_TIMEOUT_MS = 20 * 60_000;
 
 /** What a cohort knows about its deployment (the fields both folds keep on a cohort). */
 export interface DeploymentFacts {
-  /** The cohort's phase: only `applied` takes deployment checks. */
+  /**
+   * The cohort's phase: only `applied` takes deployment checks, and for a train also `passed`
+   * (its observation window; foldDeploymentObserved's `watched`).
+   */
   phase: string;
   /** When its update returned: the deployment timeout counts from here. */
   appliedAt?: number;
@@ -52,17 +55,23 @@ export function foldApplied(t: DeploymentFacts, e: EventOf<"applied">, at: numbe
   t.servingAt = e.deployment === undefined ? at : undefined;
 }
 
+/** The phases that take deployment checks unless told otherwise: the deploy and the bake. */
+const WATCHED_WHILE_BAKING: readonly string[] = ["applied"];
+
 /**
- * A deployment check's result. Only a cohort that has the release (`applied`) takes it: a
- * check that raced a failure or a revert is history, not news.
+ * A deployment check's result. Only a cohort whose deployment is watched takes it — one that
+ * has the release (`applied`), and for a train one in its observation window (`passed`): a
+ * check that raced a failure, a revert or the window's end is history, not news.
  * @param t the cohort (mutated)
  * @param e the `deployment-observed` event
+ * @param watched the phases that take it (a single release: `applied` only)
  */
 export function foldDeploymentObserved(
   t: DeploymentFacts,
   e: EventOf<"deployment-observed">,
+  watched: readonly string[] = WATCHED_WHILE_BAKING,
 ): void {
-  if (t.phase !== "applied") return;
+  if (!watched.includes(t.phase)) return;
   t.deploymentCheckedAt = Math.max(t.deploymentCheckedAt ?? e.observedAt, e.observedAt);
   switch (e.state) {
     case "in-progress":
@@ -105,16 +114,8 @@ export function deploymentVerdict(
   now: number,
 ): DeploymentVerdict | undefined {
   if (t.phase !== "applied") return undefined;
-  const failure = t.deploymentFailure;
-  if (failure) {
-    const what =
-      failure.state === "rolled-back"
-        ? "was rolled back by the platform itself, not by this rollout"
-        : failure.state === "unknown"
-          ? "cannot be watched"
-          : "failed";
-    return { kind: "fail", reason: `the deployment of ${stack} ${what}: ${failure.reason}` };
-  }
+  const failure = deploymentFailureReason(t, stack);
+  if (failure !== undefined) return { kind: "fail", reason: failure };
   if (t.servingAt !== undefined || t.deployment === undefined) return undefined;
   const ms = timeoutMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
   const until = (t.appliedAt ?? now) + ms;
@@ -131,8 +132,27 @@ export function deploymentVerdict(
 }
 
 /**
- * Is the cohort's serving deployment checked during its bake (for a failure or the platform's
- * own rollback)? Only one that has a deployment, serves, and has not failed yet.
+ * Why the cohort's recorded deployment failure fails it (undefined: none recorded). The
+ * verdict's reason, and a train's observation window's (train/scheduler.ts).
+ * @param t the cohort
+ * @param stack its stack, for the reason
+ */
+export function deploymentFailureReason(t: DeploymentFacts, stack: string): string | undefined {
+  const failure = t.deploymentFailure;
+  if (!failure) return undefined;
+  const what =
+    failure.state === "rolled-back"
+      ? "was rolled back by the platform itself, not by this rollout"
+      : failure.state === "unknown"
+        ? "cannot be watched"
+        : "failed";
+  return `the deployment of ${stack} ${what}: ${failure.reason}`;
+}
+
+/**
+ * Is the cohort's serving deployment checked during its bake — and a train cohort's during its
+ * observation window — for a failure or the platform's own rollback? Only one that has a
+ * deployment, serves, and has not failed yet.
  * @param t the cohort
  */
 export function watchedDuringBake(t: DeploymentFacts): boolean {

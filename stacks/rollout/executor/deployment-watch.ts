@@ -156,25 +156,28 @@ export async function awaitServing(a: AwaitServing): Promise<void> {
 }
 
 /**
- * During a bake: one check of a serving deployment. Undefined when it could not be checked
- * (logged only: the alarms still gate the bake); an interrupt rethrows.
+ * During a bake (or a train's observation window): one check of a serving deployment.
+ * Undefined when it could not be checked (logged only: the alarms still gate the bake); an
+ * interrupt rethrows.
  * @param watcher the deployment watcher (absent: the check fails closed)
  * @param deployment what to check
  * @param o the gate's retries
  * @param log where a failed check is logged
+ * @param during what runs, for the log ("the bake" unless told)
  */
 export async function checkDuringBake(
   watcher: DeploymentWatcher | undefined,
   deployment: DeploymentRef,
   o: RetryOptions,
   log: (line: string) => void,
+  during = "the bake",
 ): Promise<DeploymentStatus | undefined> {
   try {
     return await checkDeployment(watcher, deployment, o);
   } catch (err) {
     if (o.signal?.aborted) throw err;
     log(
-      `could not check the deployment of ${describeRef(deployment)} during the bake: ${err instanceof Error ? err.message : String(err)}`,
+      `could not check the deployment of ${describeRef(deployment)} during ${during}: ${err instanceof Error ? err.message : String(err)}`,
     );
     return undefined;
   }

@@ -20,7 +20,8 @@
  * The bake watches the new version (issue #11, as the runner): after a cohort's update returns,
  * the stack's `deployment` output says what to watch, and the deployment watcher's checks are
  * recorded as the runner records them (`deployment-observed`, deployment-watch.ts); the
- * scheduler starts the bake when the new version serves (core/deployment.ts).
+ * scheduler starts the bake when the new version serves (core/deployment.ts). The serving
+ * deployment stays watched through the bake and the observation window after it.
  *
  * An operator interrupt (the signal: Ctrl-C on `run`) is not a release failure: no new work
  * starts, running updates are cancelled the way pulumi cancels on Ctrl-C, and one cut short is
@@ -370,14 +371,16 @@ export class TrainController {
       }
       case "observe": {
         const t = this.state.releases.get(release)?.targets.get(cohort);
-        if (a.phase === "bake" && t?.deployment && watchedDuringBake(t)) {
-          // A platform that rolled the release back by itself (or a deployment that failed
-          // after it served) is recorded; the scheduler fails the cohort and reverts it.
+        if (t?.deployment && watchedDuringBake(t)) {
+          // In the bake and the observation window alike: a platform that rolled the release
+          // back by itself (or a deployment that failed after it served) is recorded; the
+          // scheduler fails the cohort and reverts it, never settles on the version before.
           const status = await checkDuringBake(
             this.ports.deployments,
             t.deployment,
             this.retry(signal),
             (l) => this.log(`${release}/${cohort}: ${l}`),
+            a.phase === "bake" ? "the bake" : "the observation window",
           ).catch((err: unknown) => {
             if (signal.aborted) return undefined;
             throw err;

@@ -2,13 +2,15 @@
  * A train's bake watches the new version (issue #11, for trains): on a platform whose update
  * returns before the new version serves (ECS), a train cohort's bake — and the observation
  * window after it — starts when its deployment is seen serving, not when its update returned;
- * a deployment that fails, times out or is rolled back by the platform mid-bake fails the
- * release at that cohort, reverts it and holds the releases behind it; a cohort whose stack
- * exports no deployment (Kubernetes) counts its update's return as serving. On a fake clock,
- * through the real train controller and scheduler, with ECS as a script.
+ * a deployment that fails, times out or is rolled back by the platform mid-bake — or during
+ * the observation window after it — fails the release at that cohort, reverts it and holds the
+ * releases behind it; a cohort whose stack exports no deployment (Kubernetes) counts its
+ * update's return as serving. On a fake clock, through the real train controller and
+ * scheduler, with ECS as a script.
  */
 import { describe, expect, it } from "vitest";
 import type { DeploymentRef } from "../../../components/contract.js";
+import { foldDeploymentObserved } from "../../../stacks/rollout/core/deployment.js";
 import { parseEvent } from "../../../stacks/rollout/core/events.js";
 import type { DeploymentStatus, DeploymentWatcher } from "../../../stacks/rollout/core/ports.js";
 import { foldTrain } from "../../../stacks/rollout/core/train/state.js";
@@ -277,6 +279,94 @@ describe("a train's deployment that does not serve", () => {
     expect(w.finished()).toEqual({ r1: "failed" });
     expect(w.records().find((r) => r.event.type === "train-held")?.event).toMatchObject({
       release: "r2",
+    });
+  });
+});
+
+describe("a train's observation window watches the deployment as its bake does", () => {
+  /** Wave 1 `a` observes 30 minutes after its bake; wave 2 `b` is entered once `a` passed. */
+  const plan = () => waves([cohort("a", { observationMs: 30 * MIN })], [cohort("b")]);
+
+  it("fails the cohort (cause deployment) when the platform rolls it back in the window, reverts every cohort the release reached and holds the releases behind", async () => {
+    const w = new TrainWorld(plan(), policy({ order: "queue" }));
+    // ECS rolls r1 back on a 15 minutes after it served: its bake (10 minutes) has passed,
+    // its 30-minute observation window runs, and r1 has entered b meanwhile.
+    ecsWorld(w, {
+      script: (stack, release, since) =>
+        stack === "prod.a" && release === "r1" && since >= DEPLOY_MS + 15 * MIN
+          ? { state: "rolled-back", reason: "another task definition is PRIMARY (ECS rollback)" }
+          : ecsTiming(stack, release, since),
+    });
+    await w.submit("r1");
+    await w.submit("r2");
+    expect((await w.controller().run()).outcome).toBe("needs-human");
+
+    const passed = recordOf(w, "passed", "r1", "a");
+    const failed = recordOf(w, "failed", "r1", "a");
+    expect(failed.event).toMatchObject({
+      cause: "deployment",
+      reason: expect.stringMatching(
+        /rolled back by the platform itself.*into the 1800s observation window after the bake/,
+      ) as unknown,
+    });
+    // In the window: after the bake passed, before the window's end; never settled.
+    expect(failed.at).toBeGreaterThan(passed.at);
+    expect(failed.at).toBeLessThan(passed.at + 30 * MIN);
+    expect(w.records().some((r) => r.event.type === "train-settled")).toBe(false);
+    // r1 had reached b: both are reverted, and both run the release before it again.
+    recordOf(w, "train-entered", "r1", "b");
+    expect([...w.driver.reverts()].sort()).toEqual(["prod.a", "prod.b"]);
+    expect(w.driver.pinOf("prod.a")?.release).toBe("r0");
+    expect(w.driver.pinOf("prod.b")?.release).toBe("r0");
+    expect(w.finished()).toEqual({ r1: "failed" });
+    expect(w.records().find((r) => r.event.type === "train-held")?.event).toMatchObject({
+      release: "r2",
+      cause: "r1",
+    });
+    expect(w.entries().filter((e) => e.release === "r2")).toEqual([]);
+  });
+
+  it("settles a cohort whose deployment stays healthy through the window, having checked it there", async () => {
+    const w = new TrainWorld(plan(), policy({ order: "queue" }));
+    const ecs = ecsWorld(w);
+    await w.submit("r1");
+    expect((await w.controller().run()).outcome).toBe("idle");
+    expect(w.finished()).toEqual({ r1: "completed" });
+    const passed = recordOf(w, "passed", "r1", "a");
+    const settled = recordOf(w, "train-settled", "r1", "a");
+    expect(settled.at).toBeGreaterThanOrEqual(passed.at + 30 * MIN);
+    // The window checked the deployment every poll (a serving check records nothing).
+    const inWindow = ecs.checks.filter(
+      (c) => c.stack === "prod.a" && c.at > passed.at && c.at <= settled.at,
+    );
+    expect(inWindow.length).toBeGreaterThanOrEqual(25);
+    expect(
+      w
+        .records()
+        .filter(
+          (r) =>
+            r.event.type === "deployment-observed" && r.event.cohort === "a" && r.at > passed.at,
+        ),
+    ).toEqual([]);
+  });
+
+  it("takes a check on a passed cohort only where told (the train); a single release's fold ignores it as before", () => {
+    const rolledBack = {
+      type: "deployment-observed" as const,
+      release: "r1",
+      cohort: "a",
+      state: "rolled-back" as const,
+      reason: "another task definition is PRIMARY (ECS rollback)",
+      observedAt: 1_000,
+    };
+    const single = { phase: "passed", servingAt: 0 };
+    foldDeploymentObserved(single, rolledBack);
+    expect(single).toEqual({ phase: "passed", servingAt: 0 });
+    const train = { phase: "passed", servingAt: 0 };
+    foldDeploymentObserved(train, rolledBack, ["applied", "passed"]);
+    expect(train).toMatchObject({
+      deploymentFailure: { state: "rolled-back" },
+      deploymentCheckedAt: 1_000,
     });
   });
 });

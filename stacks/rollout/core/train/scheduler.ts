@@ -13,9 +13,11 @@
  * - A failed release is reverted (every cohort it reached; for a latent failure, that cohort
  *   and every cohort it reached since) and every later release is held for a human.
  * - Cadence (cadence.ts) and a bound on concurrent cohort updates gate every entry.
+ * - A cohort's deployment is watched from its update's return to the end of its observation
+ *   window (core/deployment.ts): failed or rolled back at any point, the cohort fails.
  */
 import type { DeploymentRef } from "../../../../components/contract.js";
-import { deploymentVerdict } from "../deployment.js";
+import { deploymentFailureReason, deploymentVerdict } from "../deployment.js";
 import type { RolloutEvent } from "../events.js";
 import { bakeVerdict } from "../gate-policy.js";
 import { cadenceAllows } from "./cadence.js";
@@ -63,8 +65,9 @@ export type TrainAction =
   /** Record `applying`, then update the cohort's stack. `interrupted`: an earlier attempt has no outcome. */
   | { kind: "apply"; release: string; cohort: TrainCohort; attempt: number; interrupted: boolean }
   /**
-   * Read the cohort's alarms and record an `observed`; during the bake, also check a serving
-   * deployment for a failure or the platform's own rollback (`deployment-observed`).
+   * Read the cohort's alarms and record an `observed`; during the bake and the observation
+   * window alike, first check a serving deployment for a failure or the platform's own
+   * rollback (`deployment-observed`).
    */
   | { kind: "observe"; release: string; cohort: TrainCohort; phase: "bake" | "observation" }
   /**
@@ -210,7 +213,25 @@ function progress(r: TrainRelease, t: TrainTarget, now: number, out: TrainDecisi
       watch(r, t, t.servingAt ?? t.appliedAt ?? now, c.bakeMs, "bake", now, poll, out);
       return;
     }
-    case "passed":
+    case "passed": {
+      // The window watches the deployment as the bake does: a platform that rolled the
+      // release back by itself (or a deployment that failed) leaves the cohort on the version
+      // before, so it fails here rather than settle on a version the train does not know.
+      const failure = deploymentFailureReason(t, c.stack);
+      if (failure !== undefined) {
+        const into = Math.max(0, (t.deploymentCheckedAt ?? now) - (t.passedAt ?? now));
+        out.actions.push({
+          kind: "record",
+          event: {
+            type: "failed",
+            release: r.id,
+            cohort: c.cohort,
+            cause: "deployment",
+            reason: `${failure} (${String(Math.round(into / 1000))}s into the ${String(Math.round(c.observationMs / 1000))}s observation window after the bake)`,
+          },
+        });
+        return;
+      }
       if (c.observationMs === 0) {
         out.actions.push({
           kind: "record",
@@ -220,6 +241,7 @@ function progress(r: TrainRelease, t: TrainTarget, now: number, out: TrainDecisi
       }
       watch(r, t, t.passedAt ?? now, c.observationMs, "observation", now, poll, out);
       return;
+    }
     default:
       return;
   }

@@ -189,6 +189,13 @@ export function revertScope(r: TrainRelease): TrainTarget[] {
   return received.filter((t) => t.wave >= from);
 }
 
+/**
+ * The phases whose deployment is watched: deploying and baking (`applied`), and the
+ * observation window (`passed`) — a platform's own rollback there leaves the cohort on the
+ * version before, which the train must not settle on (scheduler.ts fails it).
+ */
+const WATCHED_PHASES: readonly TrainTargetPhase[] = ["applied", "passed"];
+
 /** Phases in which a release has not (or no longer) been let into the cohort. */
 const NOT_ENTERED = new Set<TrainTargetPhase>(["pending", "superseded", "reverted"]);
 
@@ -259,7 +266,7 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
       foldApplied(t, e, rec.at);
       break;
     case "deployment-observed":
-      if (t) foldDeploymentObserved(t, e);
+      if (t) foldDeploymentObserved(t, e, WATCHED_PHASES);
       break;
     case "observed":
       if (t) t.lastObservation = { at: e.takenAt ?? rec.at, readings: e.readings, error: e.error };
