@@ -52,6 +52,7 @@ describe("cohort-rollout rehearse --train", () => {
     expect(r.out).toMatch(
       /^train {5}3 releases \(r1, r2, r3\) submitted at \+0:00, order queue; r2 carries the fault$/m,
     );
+    expect(r.out).toMatch(/^gates {5}.*bakes start when the new version serves/m);
     expect(r.out).toMatch(/^ {2}r1 {2}1\.1\.0 {2}completed \+/m);
     expect(r.out).toMatch(/^ {2}r2 \(bad\) {2}1\.2\.0 {2}failed \+/m);
     expect(r.out).toMatch(

@@ -86,7 +86,7 @@ export function trainRehearsalHtml(r: TrainRehearsal): string {
 <style>${CSS}</style></head>
 <body><main>
 <h1>Release train rehearsal · ${esc(r.environment)}</h1>
-<p class="muted">${esc(String(r.releases.length))} releases, order ${esc(r.order)}, ${r.badRelease !== undefined ? `${esc(r.badRelease)} carries the fault: <b>${esc(describeFault(r.fault))}</b>` : "every release good"} · seed ${esc(r.seed)} · the real train controller and scheduler on a virtual clock; bakes start when the update returns; observation window ${esc(duration(r.observationSeconds))}</p>
+<p class="muted">${esc(String(r.releases.length))} releases, order ${esc(r.order)}, ${r.badRelease !== undefined ? `${esc(r.badRelease)} carries the fault: <b>${esc(describeFault(r.fault))}</b>` : "every release good"} · seed ${esc(r.seed)} · the real train controller and scheduler on a virtual clock; bakes start when the new version serves (simulated ECS deployments watched); observation window ${esc(duration(r.observationSeconds))}</p>
 <div class="verdict ${r.verdict.ok ? "ok" : "bad"}" id="verdict">${esc(r.verdict.ok ? "OK" : "NOT OK")} (${esc(r.verdict.kind)}): ${esc(r.verdict.summary)}</div>
 <h2>Where the bad release was caught, and who was held</h2>
 ${caught}

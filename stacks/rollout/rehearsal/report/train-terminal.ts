@@ -68,7 +68,7 @@ export function trainSummary(r: TrainRehearsal, reportPath: string): string {
       .join(" → ")}`,
   );
   out.push(
-    `${pad("gates")}the real train controller and scheduler; bakes start when the update returns; observation window ${duration(r.observationSeconds)}`,
+    `${pad("gates")}the real train controller and scheduler; bakes start when the new version serves (simulated ECS deployments watched); observation window ${duration(r.observationSeconds)}`,
   );
   out.push("", "releases (times from the first submission):");
   const width = Math.max(...r.releases.flatMap((p) => p.cohorts.map((c) => c.cohort.length)));
