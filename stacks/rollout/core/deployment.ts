@@ -15,8 +15,8 @@ export const DEFAULT_DEPLOYMENT_TIMEOUT_MS = 20 * 60_000;
 /** What a cohort knows about its deployment (the fields both folds keep on a cohort). */
 export interface DeploymentFacts {
   /**
-   * The cohort's phase: only `applied` takes deployment checks, and for a train also `passed`
-   * (its observation window; foldDeploymentObserved's `watched`).
+   * The cohort's phase: only `applied` and `passed` take deployment checks
+   * (foldDeploymentObserved's WATCHED_PHASES).
    */
   phase: string;
   /** When its update returned: the deployment timeout counts from here. */
@@ -55,23 +55,26 @@ export function foldApplied(t: DeploymentFacts, e: EventOf<"applied">, at: numbe
   t.servingAt = e.deployment === undefined ? at : undefined;
 }
 
-/** The phases that take deployment checks unless told otherwise: the deploy and the bake. */
-const WATCHED_WHILE_BAKING: readonly string[] = ["applied"];
+/**
+ * The phases whose deployment is watched: deploying and baking (`applied`), and after the bake
+ * passed (`passed`): a single release's cohort while the later waves deploy and bake, a train's
+ * in its observation window. A platform's own rollback there leaves the cohort on the version
+ * before, which the release must not complete (or a train settle) on.
+ */
+const WATCHED_PHASES: readonly string[] = ["applied", "passed"];
 
 /**
- * A deployment check's result. Only a cohort whose deployment is watched takes it — one that
- * has the release (`applied`), and for a train one in its observation window (`passed`): a
- * check that raced a failure, a revert or the window's end is history, not news.
+ * A deployment check's result. Only a cohort whose deployment is watched takes it
+ * (WATCHED_PHASES): a check that raced a failure, a revert or the window's end is history, not
+ * news.
  * @param t the cohort (mutated)
  * @param e the `deployment-observed` event
- * @param watched the phases that take it (a single release: `applied` only)
  */
 export function foldDeploymentObserved(
   t: DeploymentFacts,
   e: EventOf<"deployment-observed">,
-  watched: readonly string[] = WATCHED_WHILE_BAKING,
 ): void {
-  if (!watched.includes(t.phase)) return;
+  if (!WATCHED_PHASES.includes(t.phase)) return;
   t.deploymentCheckedAt = Math.max(t.deploymentCheckedAt ?? e.observedAt, e.observedAt);
   switch (e.state) {
     case "in-progress":
@@ -133,7 +136,8 @@ export function deploymentVerdict(
 
 /**
  * Why the cohort's recorded deployment failure fails it (undefined: none recorded). The
- * verdict's reason, and a train's observation window's (train/scheduler.ts).
+ * verdict's reason, and a passed cohort's: a train's in its observation window
+ * (train/scheduler.ts), a single release's while later waves run (machine.ts).
  * @param t the cohort
  * @param stack its stack, for the reason
  */
@@ -150,9 +154,9 @@ export function deploymentFailureReason(t: DeploymentFacts, stack: string): stri
 }
 
 /**
- * Is the cohort's serving deployment checked during its bake — and a train cohort's during its
- * observation window — for a failure or the platform's own rollback? Only one that has a
- * deployment, serves, and has not failed yet.
+ * Is the cohort's serving deployment checked during its bake and after it passed (a train
+ * cohort's observation window, a single release's later waves) for a failure or the platform's
+ * own rollback? Only one that has a deployment, serves, and has not failed yet.
  * @param t the cohort
  */
 export function watchedDuringBake(t: DeploymentFacts): boolean {

@@ -350,7 +350,7 @@ describe("a train's observation window watches the deployment as its bake does",
     ).toEqual([]);
   });
 
-  it("takes a check on a passed cohort only where told (the train); a single release's fold ignores it as before", () => {
+  it("takes a check on a passed cohort (a train's window, a single release's later waves), not on one that failed or went back", () => {
     const rolledBack = {
       type: "deployment-observed" as const,
       release: "r1",
@@ -359,14 +359,16 @@ describe("a train's observation window watches the deployment as its bake does",
       reason: "another task definition is PRIMARY (ECS rollback)",
       observedAt: 1_000,
     };
-    const single = { phase: "passed", servingAt: 0 };
-    foldDeploymentObserved(single, rolledBack);
-    expect(single).toEqual({ phase: "passed", servingAt: 0 });
-    const train = { phase: "passed", servingAt: 0 };
-    foldDeploymentObserved(train, rolledBack, ["applied", "passed"]);
-    expect(train).toMatchObject({
+    const passed = { phase: "passed", servingAt: 0 };
+    foldDeploymentObserved(passed, rolledBack);
+    expect(passed).toMatchObject({
       deploymentFailure: { state: "rolled-back" },
       deploymentCheckedAt: 1_000,
     });
+    for (const phase of ["failed", "reverting", "reverted"]) {
+      const gone = { phase, servingAt: 0 };
+      foldDeploymentObserved(gone, rolledBack);
+      expect(gone).toEqual({ phase, servingAt: 0 });
+    }
   });
 });

@@ -189,13 +189,6 @@ export function revertScope(r: TrainRelease): TrainTarget[] {
   return received.filter((t) => t.wave >= from);
 }
 
-/**
- * The phases whose deployment is watched: deploying and baking (`applied`), and the
- * observation window (`passed`) — a platform's own rollback there leaves the cohort on the
- * version before, which the train must not settle on (scheduler.ts fails it).
- */
-const WATCHED_PHASES: readonly TrainTargetPhase[] = ["applied", "passed"];
-
 /** Phases in which a release has not (or no longer) been let into the cohort. */
 const NOT_ENTERED = new Set<TrainTargetPhase>(["pending", "superseded", "reverted"]);
 
@@ -266,7 +259,9 @@ export function applyTrain(s: TrainState, rec: TrainRecord): TrainState {
       foldApplied(t, e, rec.at);
       break;
     case "deployment-observed":
-      if (t) foldDeploymentObserved(t, e, WATCHED_PHASES);
+      // Deploying, baking and the observation window (`passed`) take it (deployment.ts): a
+      // platform's own rollback in the window fails the cohort (scheduler.ts).
+      if (t) foldDeploymentObserved(t, e);
       break;
     case "observed":
       if (t) t.lastObservation = { at: e.takenAt ?? rec.at, readings: e.readings, error: e.error };
