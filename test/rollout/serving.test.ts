@@ -77,13 +77,14 @@ function withTimeout(waves: PlannedWave[]): PlannedWave[] {
   }));
 }
 
-async function world(opts: { watcher?: boolean } = {}) {
+async function world(opts: { watcher?: boolean; cohorts?: CohortSpec[] } = {}) {
+  const cohorts = opts.cohorts ?? TWO;
   const clock = new FakeClock();
   const ledger = new MemoryLedger(clock);
   const driver = new EcsDriver(clock);
   const gate = new ScriptedGate(clock);
-  for (const c of TWO) driver.addStack(`prod.${c.name}`, OLD_PIN);
-  const waves = withTimeout(wavesOf(TWO));
+  for (const c of cohorts) driver.addStack(`prod.${c.name}`, OLD_PIN);
+  const waves = withTimeout(wavesOf(cohorts));
   await ledger.append(
     {
       type: "planned",
@@ -340,6 +341,97 @@ describe("a deployment that does not serve fails the release at its cohort", () 
   }
 });
 
+describe("a cohort whose bake passed is still watched while later waves bake", () => {
+  const THREE: CohortSpec[] = [...TWO, { name: "enterprise", criticality: 2, bakeMs: 5 * MIN }];
+  const servingOf = (w: Awaited<ReturnType<typeof world>>, cohort: string) =>
+    w.ledger
+      .events()
+      .find(
+        (e) => e.type === "deployment-observed" && e.cohort === cohort && e.state === "serving",
+      );
+
+  it("the platform rolling back the first cohort while the second wave bakes fails the release and reverts both", async () => {
+    const w = await world({ cohorts: THREE });
+    const defaults = w.watcher.script;
+    /** When ECS put free's old task definition back: 2 minutes into pro's bake. */
+    let rolledBackAt: number | undefined;
+    w.watcher.script = (stack, now) => {
+      const proReturned = w.updateReturned.get("prod.pro");
+      if (stack === "prod.free" && proReturned !== undefined && now >= proReturned + 6 * MIN) {
+        rolledBackAt ??= proReturned + 6 * MIN;
+        return {
+          state: "rolled-back",
+          reason:
+            "the primary deployment runs td/prod.free:0, not the deployed task definition (rolled back in the console)",
+        };
+      }
+      return defaults(stack, now);
+    };
+    const result = await w.runner.run("r1");
+    expect(result.outcome).toBe("failed");
+    // free had passed its bake; pro was baking (serving, not passed) when it was caught.
+    const freePassed = w.at("passed", "free")!;
+    expect(freePassed).toBeDefined();
+    expect(servingOf(w, "pro")).toBeDefined();
+    expect(w.at("passed", "pro")).toBeUndefined();
+    const failed = failedOf(w.ledger);
+    expect(failed).toMatchObject({ cohort: "free", cause: "deployment" });
+    expect(failed?.reason).toContain("rolled back by the platform itself");
+    expect(failed?.reason).toContain("after free's bake passed");
+    expect(failed?.reason).toContain("while wave 2 baked");
+    const releaseFailed = w.ledger.events().find((e) => e.type === "release-failed");
+    expect(releaseFailed?.type === "release-failed" && releaseFailed.reason).toMatch(/^free: /);
+    // Caught within one poll of the rollback.
+    const failedAt = w.ledger.records.find((r) => (r.event as RolloutEvent).type === "failed")!.at;
+    expect(rolledBackAt).toBeDefined();
+    expect(failedAt).toBeGreaterThanOrEqual(rolledBackAt!);
+    expect(failedAt).toBeLessThanOrEqual(rolledBackAt! + DEFAULT_POLICY.pollIntervalMs);
+    // Every cohort the release reached is reverted, most critical first; enterprise never entered.
+    expect(w.driver.reverts()).toEqual(["prod.pro", "prod.free"]);
+    expect(w.driver.pinOf("prod.free")).toEqual(OLD_PIN);
+    expect(w.driver.pinOf("prod.pro")).toEqual(OLD_PIN);
+    expect(w.driver.applies()).toEqual(["prod.free", "prod.pro"]);
+    expect(w.ledger.events().some((e) => "cohort" in e && e.cohort === "enterprise")).toBe(false);
+  });
+
+  it("a healthy run completes: the passed cohorts are checked during later bakes and nothing more is recorded", async () => {
+    const w = await world({ cohorts: THREE });
+    const result = await w.runner.run("r1");
+    expect(result.outcome).toBe("completed");
+    const freePassed = w.at("passed", "free")!.at;
+    const proServing = servingOf(w, "pro");
+    const proPassed = w.at("passed", "pro")!.at;
+    const proBakeStart = proServing?.type === "deployment-observed" ? proServing.observedAt : 0;
+    // free was checked throughout pro's bake (about once a poll), and free and pro throughout
+    // enterprise's.
+    const checksOf = (stack: string, from: number, to: number) =>
+      w.watcher.checks.filter((c) => c.stack === stack && c.at > from && c.at <= to).length;
+    const pollsPerBake = (5 * MIN) / DEFAULT_POLICY.pollIntervalMs;
+    expect(checksOf("prod.free", proBakeStart, proPassed)).toBeGreaterThanOrEqual(pollsPerBake);
+    const entServing = servingOf(w, "enterprise");
+    const entBakeStart = entServing?.type === "deployment-observed" ? entServing.observedAt : 0;
+    const entPassed = w.at("passed", "enterprise")!.at;
+    for (const stack of ["prod.free", "prod.pro"])
+      expect(checksOf(stack, entBakeStart, entPassed)).toBeGreaterThanOrEqual(pollsPerBake);
+    // Healthy checks are not recorded: each cohort has its in-progress and its serving, no more,
+    // none after its bake passed.
+    const observed = w.ledger.records.filter(
+      (r) => (r.event as RolloutEvent).type === "deployment-observed",
+    );
+    expect(observed).toHaveLength(6);
+    expect(
+      observed.filter(
+        (r) => (r.event as { cohort: string }).cohort === "free" && r.at > freePassed,
+      ),
+    ).toEqual([]);
+    // Nothing is checked once the release completed.
+    const completedAt = w.ledger.records.find(
+      (r) => (r.event as RolloutEvent).type === "completed",
+    )!.at;
+    expect(w.watcher.checks.filter((c) => c.at > completedAt)).toEqual([]);
+  });
+});
+
 describe("decisions on folded ledgers", () => {
   const waves = withTimeout(wavesOf(TWO));
   const T0 = 1_000_000;
@@ -518,6 +610,99 @@ describe("decisions on folded ledgers", () => {
       kind: "record",
       event: { type: "failed", cohort: "free", cause: "deployment" },
     });
+  });
+
+  /** free served, passed its bake; pro applied and serving: wave 2 bakes. */
+  const freePassedProBaking = (): [number, RolloutEvent][] => {
+    const ok = (cohort: string) => [
+      { name: `${cohort}-errors`, exists: true, state: "OK" as const },
+      { name: `${cohort}-latency`, exists: true, state: "OK" as const },
+    ];
+    const serving = (cohort: string, at: number): [number, RolloutEvent] => [
+      at,
+      {
+        type: "deployment-observed",
+        release: "r1",
+        cohort,
+        state: "serving",
+        reason: "COMPLETED",
+        observedAt: at,
+      },
+    ];
+    return [
+      ...base(T0),
+      serving("free", T0 + 5 * MIN),
+      [
+        T0 + 10 * MIN,
+        {
+          type: "observed",
+          release: "r1",
+          cohort: "free",
+          phase: "bake",
+          final: true,
+          readings: ok("free"),
+          takenAt: T0 + 10 * MIN,
+        },
+      ],
+      [T0 + 10 * MIN, { type: "passed", release: "r1", cohort: "free" }],
+      [
+        T0 + 10 * MIN,
+        {
+          type: "observed",
+          release: "r1",
+          cohort: "pro",
+          phase: "precheck",
+          final: false,
+          readings: ok("pro"),
+          takenAt: T0 + 10 * MIN,
+        },
+      ],
+      [
+        T0 + 10 * MIN,
+        { type: "applying", release: "r1", cohort: "pro", stack: "prod.pro", attempt: 1 },
+      ],
+      [
+        T0 + 11 * MIN,
+        {
+          type: "applied",
+          release: "r1",
+          cohort: "pro",
+          recovered: false,
+          deployment: refOf("prod.pro", "td/prod.pro:2"),
+        },
+      ],
+      serving("pro", T0 + 15 * MIN),
+    ];
+  };
+
+  it("while the next wave bakes, each poll also checks the deployment of the cohort that passed", () => {
+    const cmd = decideAt(records(...freePassedProBaking()), T0 + 16 * MIN);
+    expect(cmd).toMatchObject({ kind: "observe", targets: [{ cohort: "pro" }] });
+    expect(cmd.kind === "observe" && cmd.watch.map((t) => t.cohort)).toEqual(["pro", "free"]);
+  });
+
+  it("a rollback of a passed cohort fails the release at it, naming the wave that baked", () => {
+    const cmd = decideAt(
+      records(...freePassedProBaking(), [
+        T0 + 17 * MIN,
+        {
+          type: "deployment-observed",
+          release: "r1",
+          cohort: "free",
+          state: "rolled-back",
+          reason: "primary runs td/old:1",
+          observedAt: T0 + 17 * MIN,
+        },
+      ]),
+      T0 + 17 * MIN,
+    );
+    expect(cmd).toMatchObject({
+      kind: "record",
+      event: { type: "failed", cohort: "free", cause: "deployment" },
+    });
+    expect(cmd.kind === "record" && cmd.event.type === "failed" && cmd.event.reason).toBe(
+      "the deployment of prod.free was rolled back by the platform itself, not by this rollout: primary runs td/old:1 (after free's bake passed, while wave 2 baked)",
+    );
   });
 
   it("an applied without a deployment (older ledgers, platforms whose update awaits readiness) bakes from the update", () => {

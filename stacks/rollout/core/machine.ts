@@ -9,10 +9,10 @@
  */
 import type { DeploymentRef } from "../../../components/contract.js";
 import { approvalHold } from "./approvals.js";
-import { deploymentVerdict } from "./deployment.js";
+import { deploymentFailureReason, deploymentVerdict } from "./deployment.js";
 import type { PlannedTarget, RolloutEvent } from "./events.js";
 import { bakeVerdict, precheckVerdict } from "./gate-policy.js";
-import { nextPollAt } from "./observations.js";
+import { deploymentsToWatchDuringBake, nextPollAt } from "./observations.js";
 import type { ReleaseState, TargetState } from "./state.js";
 
 export type Outcome =
@@ -37,7 +37,8 @@ export type Command =
     }
   /**
    * Read the wave's alarms at `pollAt` (observations.ts `nextPollAt`); `bakeEndsAt` per cohort
-   * so the readings worth recording (final ones among them) are known.
+   * so the readings worth recording (final ones among them) are known. Then check the serving
+   * deployments of `watch`: the baking cohorts' and those of every cohort whose bake passed.
    */
   | {
       kind: "observe";
@@ -46,6 +47,7 @@ export type Command =
       bakeEndsAt: Record<string, number>;
       final: boolean;
       pollAt: number;
+      watch: PlannedTarget[];
     }
   /** `manual`: an operator's revert of a cohort of a finished release (recorded as such). */
   | {
@@ -219,6 +221,34 @@ export function decideDeployment(
   };
 }
 
+/**
+ * A cohort whose bake passed is still watched while the later waves deploy and bake: a
+ * deployment that failed there, or that the platform (or a human in its console) rolled back,
+ * leaves the cohort on a version the release does not know. The release fails at that cohort
+ * and reverts every cohort it reached, as a train's observation window does
+ * (train/scheduler.ts). The wave named is the one that baked when it was seen: checks of passed
+ * cohorts run only with a wave's bake reads.
+ */
+function decidePassedDeployments(r: ReleaseState): Command | undefined {
+  const baking = r.waves.find((w) =>
+    w.targets.some((pt) => r.targets.get(pt.cohort)?.phase !== "passed"),
+  );
+  for (const t of r.targets.values()) {
+    if (t.phase !== "passed") continue;
+    const failure = deploymentFailureReason(t, t.target.stack);
+    if (failure === undefined) continue;
+    const during = baking ? `, while wave ${String(baking.index + 1)} baked` : "";
+    return record({
+      type: "failed",
+      release: r.id,
+      cohort: t.target.cohort,
+      cause: "deployment",
+      reason: `${failure} (after ${t.target.cohort}'s bake passed${during})`,
+    });
+  }
+  return undefined;
+}
+
 export function decide(r: ReleaseState, now: number): Command {
   if (r.outcome) {
     // An operator asked for one cohort of a finished release back on its update from before
@@ -251,6 +281,9 @@ export function decide(r: ReleaseState, now: number): Command {
       reason: `${r.blocked.cohort}: ${r.blocked.reason}`,
     };
   }
+
+  const passedFailed = decidePassedDeployments(r);
+  if (passedFailed) return passedFailed;
 
   for (const wave of r.waves) {
     const targets = wave.targets
@@ -365,6 +398,7 @@ export function decide(r: ReleaseState, now: number): Command {
       bakeEndsAt,
       final: needFinal,
       pollAt: nextPollAt(r, baking, bakeEndsAt, needFinal, now),
+      watch: deploymentsToWatchDuringBake(r, baking),
     };
   }
   return record({ type: "completed", release: r.id });

@@ -181,12 +181,17 @@ export function bakeDeploymentToRecord(
   };
 }
 
-/** The baking cohorts whose serving deployment is checked during the bake. */
+/**
+ * The cohorts whose serving deployment a poll of the bake checks: the baking ones, then every
+ * one whose bake passed (in plan order), which the release must not complete on if the platform
+ * rolled it back meanwhile.
+ * @param r the release
+ * @param baking the cohorts of the wave that bakes
+ */
 export function deploymentsToWatchDuringBake(
   r: ReleaseState,
-  targets: PlannedTarget[],
-): TargetState[] {
-  return targets
-    .map((pt) => r.targets.get(pt.cohort))
-    .filter((t): t is TargetState => t !== undefined && watchedDuringBake(t));
+  baking: readonly TargetState[],
+): PlannedTarget[] {
+  const passed = [...r.targets.values()].filter((t) => t.phase === "passed");
+  return [...baking, ...passed].filter(watchedDuringBake).map((t) => t.target);
 }

@@ -20,7 +20,6 @@ import {
   type AlarmRead,
   bakeDeploymentToRecord,
   bakeObservationsToRecord,
-  deploymentsToWatchDuringBake,
   precheckObservation,
   servingCheckToRecord,
 } from "../core/observations.js";
@@ -194,7 +193,7 @@ export class Runner {
         return;
       case "observe":
         await this.observe(cmd, release, lastSeq);
-        await this.watchDeploymentsDuringBake(cmd.targets, release, lastSeq);
+        await this.watchDeploymentsDuringBake(cmd.watch, release, lastSeq);
         return;
       case "await-serving":
         await this.awaitServing(cmd, release, lastSeq);
@@ -487,29 +486,38 @@ export class Runner {
   }
 
   /**
-   * During a bake, each poll also checks the deployments of the baking cohorts that have one:
-   * a platform that rolled the release back by itself (or a deployment that failed after it
-   * served) is recorded, and the machine fails the release and reverts through the stack, so
-   * the ledger never claims a version the cohort no longer runs. Errors here are logged only:
-   * the alarms still gate the bake.
+   * During a bake, each poll also checks the deployments the machine names (`watch`): the
+   * baking cohorts' and those of every cohort whose bake passed. A platform that rolled the
+   * release back by itself (or a deployment that failed after it served) is recorded, and the
+   * machine fails the release and reverts through the stacks, so the ledger never claims a
+   * version a cohort no longer runs. The checks run together, so a slow or retried one does not
+   * hold the wave's next read back by one per cohort. Errors here are logged only: the alarms
+   * still gate the bake.
    */
   private async watchDeploymentsDuringBake(
-    targets: PlannedTarget[],
+    watch: PlannedTarget[],
     release: ReleaseState,
     lastSeq: number,
   ): Promise<void> {
-    for (const t of deploymentsToWatchDuringBake(release, targets)) {
-      const cohort = t.target.cohort;
-      const deployment = t.deployment;
-      if (!deployment) continue;
-      const status = await checkDuringBake(
-        this.ports.deployments,
-        deployment,
-        this.retry(),
-        (line) => this.emit({ kind: "log", release: release.id, cohort, line }),
-      );
-      if (!status) continue;
-      const event = bakeDeploymentToRecord(release, cohort, status, this.ports.clock.now());
+    const watched = watch.flatMap((pt) => {
+      const t = release.targets.get(pt.cohort);
+      return t?.deployment ? [{ cohort: pt.cohort, deployment: t.deployment, phase: t.phase }] : [];
+    });
+    const statuses = await Promise.all(
+      watched.map((w) =>
+        checkDuringBake(
+          this.ports.deployments,
+          w.deployment,
+          this.retry(),
+          (line) => this.emit({ kind: "log", release: release.id, cohort: w.cohort, line }),
+          w.phase === "passed" ? "a later wave's bake" : "the bake",
+        ),
+      ),
+    );
+    const now = this.ports.clock.now();
+    for (const [i, w] of watched.entries()) {
+      const status = statuses[i];
+      const event = status && bakeDeploymentToRecord(release, w.cohort, status, now);
       if (!event) continue;
       await this.appendFact(event, lastSeq);
       // One failure ends the bake of the release; the machine reverts from here.
