@@ -181,16 +181,7 @@ function progress(r: TrainRelease, t: TrainTarget, now: number, out: TrainDecisi
       // serves, the deployment is watched and the bake's clock does not run.
       const v = deploymentVerdict(t, c.stack, c.deploymentTimeoutMs, now);
       if (v?.kind === "fail") {
-        out.actions.push({
-          kind: "record",
-          event: {
-            type: "failed",
-            release: r.id,
-            cohort: c.cohort,
-            cause: "deployment",
-            reason: v.reason,
-          },
-        });
+        failDeployment(r, c, v.reason, out);
         return;
       }
       if (v?.kind === "await") {
@@ -220,16 +211,12 @@ function progress(r: TrainRelease, t: TrainTarget, now: number, out: TrainDecisi
       const failure = deploymentFailureReason(t, c.stack);
       if (failure !== undefined) {
         const into = Math.max(0, (t.deploymentCheckedAt ?? now) - (t.passedAt ?? now));
-        out.actions.push({
-          kind: "record",
-          event: {
-            type: "failed",
-            release: r.id,
-            cohort: c.cohort,
-            cause: "deployment",
-            reason: `${failure} (${String(Math.round(into / 1000))}s into the ${String(Math.round(c.observationMs / 1000))}s observation window after the bake)`,
-          },
-        });
+        failDeployment(
+          r,
+          c,
+          `${failure} (${String(Math.round(into / 1000))}s into the ${String(Math.round(c.observationMs / 1000))}s observation window after the bake)`,
+          out,
+        );
         return;
       }
       if (c.observationMs === 0) {
@@ -245,6 +232,19 @@ function progress(r: TrainRelease, t: TrainTarget, now: number, out: TrainDecisi
     default:
       return;
   }
+}
+
+/** The cohort's deployment failed or was rolled back by the platform: the release fails there. */
+function failDeployment(
+  r: TrainRelease,
+  c: TrainCohort,
+  reason: string,
+  out: TrainDecisions,
+): void {
+  out.actions.push({
+    kind: "record",
+    event: { type: "failed", release: r.id, cohort: c.cohort, cause: "deployment", reason },
+  });
 }
 
 /** Bake or observation window: read the gate every poll from `start` until `start + ms`. */
